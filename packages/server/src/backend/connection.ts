@@ -1,0 +1,357 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Logger } from '../log.js';
+import { describeEndpoint, type RedisEndpoint } from './redis-url.js';
+import { type Arg, CommandWriter, type Reply, ReplyError, ReplyParser } from './resp.js';
+
+/** Why a command got no reply from Redis. */
+export class BackendFailure {
+  constructor(
+    readonly kind: 'unavailable' | 'timeout',
+    readonly message: string,
+  ) {}
+}
+
+/** Called once with every reply of a batch, in order, or with the reason there are none. */
+export type BatchCallback = (result: Reply[] | BackendFailure) => void;
+
+interface Pending {
+  expect: number;
+  replies: Reply[];
+  done: BatchCallback;
+  deadline: number;
+  settled: boolean;
+}
+
+export interface ConnectionOptions {
+  endpoint: RedisEndpoint;
+  log: Logger;
+  /** Name shown by `CLIENT LIST`. */
+  name: string;
+  /** How long one connection attempt may take, in ms. */
+  connectTimeout: number;
+  /** How long a command may wait for its reply, in ms. */
+  commandTimeout: number;
+  /** Extra commands to run after AUTH/SELECT on every (re)connect, e.g. `COMMAND`. */
+  onConnect?: { commands: Arg[][]; handle: (replies: Reply[]) => void };
+}
+
+type State = 'connecting' | 'ready' | 'backoff' | 'closed';
+
+const MAX_BACKOFF_MS = 1000;
+
+/**
+ * One auto-pipelined connection to Redis. Commands from all requests are
+ * written back to back (one socket write per event-loop turn) and replies are
+ * matched to them in order. A batch is written contiguously, so a
+ * `MULTI … EXEC` batch can never have another request's command inside it.
+ *
+ * It reconnects by itself after Redis goes away. While no connection can be
+ * made, commands fail at once with `unavailable` — they are never parked
+ * indefinitely — and commands that were in flight when the connection dropped
+ * fail with a message saying they may or may not have run.
+ */
+export class RedisConnection {
+  private socket: net.Socket | null = null;
+  private state: State = 'backoff';
+  private readonly writer = new CommandWriter();
+  private flushScheduled = false;
+  private queue: Pending[] = [];
+  private head = 0;
+  /** Batches accepted while a connection attempt is under way. */
+  private offline: { commands: readonly Arg[][]; pending: Pending }[] = [];
+  private readonly parser: ReplyParser;
+  private attempts = 0;
+  private lastError = 'not connected yet';
+  private retryTimer: NodeJS.Timeout | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private readyWaiters: ((error?: Error) => void)[] = [];
+  private readonly label: string;
+
+  constructor(private readonly options: ConnectionOptions) {
+    this.parser = new ReplyParser((reply) => this.onReply(reply));
+    this.label = describeEndpoint(options.endpoint);
+  }
+
+  /** True when commands are being sent to Redis right now. */
+  get ready(): boolean {
+    return this.state === 'ready';
+  }
+
+  /** The last connection problem, for error messages and health checks. */
+  get lastFailure(): string {
+    return this.lastError;
+  }
+
+  /** Starts connecting; resolves once the first connection is ready, rejects if it fails. */
+  connect(): Promise<void> {
+    if (this.state === 'ready') return Promise.resolve();
+    const waiting = new Promise<void>((resolve, reject) => {
+      this.readyWaiters.push((error) => (error ? reject(error) : resolve()));
+    });
+    if (this.state === 'backoff') this.open();
+    return waiting;
+  }
+
+  /**
+   * Sends commands as one contiguous batch and calls `done` with all their replies.
+   * Redis errors are `ReplyError` entries, not failures.
+   */
+  send(commands: readonly Arg[][], done: BatchCallback): void {
+    const pending: Pending = {
+      expect: commands.length,
+      replies: [],
+      done,
+      deadline: Date.now() + this.options.commandTimeout,
+      settled: false,
+    };
+    switch (this.state) {
+      case 'ready':
+        this.enqueue(commands, pending);
+        return;
+      case 'connecting':
+        this.offline.push({ commands, pending });
+        this.startSweeping();
+        return;
+      case 'backoff':
+        // Try again right away rather than waiting out the back-off, but do not park the command.
+        if (this.retryTimer) {
+          clearTimeout(this.retryTimer);
+          this.retryTimer = null;
+          this.open();
+          this.offline.push({ commands, pending });
+          this.startSweeping();
+          return;
+        }
+        done(new BackendFailure('unavailable', this.lastError));
+        return;
+      case 'closed':
+        done(new BackendFailure('unavailable', 'the server is shutting down'));
+        return;
+    }
+  }
+
+  /** Sends one command; resolves with its reply (which may be a `ReplyError`). */
+  command(args: Arg[]): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      this.send([args], (result) => {
+        if (result instanceof BackendFailure) reject(new Error(result.message));
+        else resolve(result[0]!);
+      });
+    });
+  }
+
+  /** Closes the connection for good. Pending commands fail with `unavailable`. */
+  close(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.retryTimer = null;
+    this.sweepTimer = null;
+    this.failAll('the server is shutting down');
+    this.socket?.destroy();
+    this.socket = null;
+  }
+
+  private open(): void {
+    this.state = 'connecting';
+    const { endpoint, connectTimeout } = this.options;
+    const socket = endpoint.path
+      ? net.createConnection({ path: endpoint.path })
+      : endpoint.tls
+        ? tls.connect({ host: endpoint.host, port: endpoint.port, servername: endpoint.host })
+        : net.createConnection({ host: endpoint.host, port: endpoint.port! });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 10_000);
+    const timer = setTimeout(() => {
+      socket.destroy(new Error(`connect timeout after ${connectTimeout} ms`));
+    }, connectTimeout);
+    socket.once(endpoint.tls ? 'secureConnect' : 'connect', () => {
+      clearTimeout(timer);
+      this.handshake(socket);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        this.parser.feed(chunk);
+      } catch (error) {
+        socket.destroy(error as Error);
+      }
+    });
+    socket.on('error', (error) => {
+      this.lastError = `${this.label}: ${error.message}`;
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      if (this.socket === socket) this.onClose();
+    });
+  }
+
+  private handshake(socket: net.Socket): void {
+    const { endpoint, onConnect, name } = this.options;
+    const setup: Arg[][] = [];
+    if (endpoint.password !== undefined) {
+      setup.push(
+        endpoint.username ? ['AUTH', endpoint.username, endpoint.password] : ['AUTH', endpoint.password],
+      );
+    }
+    if (endpoint.db !== 0) setup.push(['SELECT', String(endpoint.db)]);
+    setup.push(['CLIENT', 'SETNAME', name]);
+    const extra = onConnect?.commands ?? [];
+    const pending: Pending = {
+      expect: setup.length + extra.length,
+      replies: [],
+      deadline: Date.now() + this.options.connectTimeout + this.options.commandTimeout,
+      settled: false,
+      done: (result) => {
+        if (this.socket !== socket) return;
+        if (result instanceof BackendFailure) return;
+        const failed = result.slice(0, setup.length).find((reply) => reply instanceof ReplyError);
+        if (failed) {
+          socket.destroy(new Error((failed as ReplyError).message));
+          return;
+        }
+        try {
+          onConnect?.handle(result.slice(setup.length));
+        } catch (error) {
+          socket.destroy(error as Error);
+          return;
+        }
+        this.onReady();
+      },
+    };
+    // The handshake goes out ahead of any batch parked while connecting.
+    this.enqueue([...setup, ...extra], pending);
+  }
+
+  private onReady(): void {
+    this.state = 'ready';
+    if (this.attempts > 0) this.options.log.info('redis connection restored', { redis: this.label });
+    this.attempts = 0;
+    const parked = this.offline;
+    this.offline = [];
+    for (const { commands, pending } of parked) {
+      if (!pending.settled) this.enqueue(commands, pending);
+    }
+    for (const waiter of this.readyWaiters.splice(0)) waiter();
+  }
+
+  private onClose(): void {
+    this.socket = null;
+    this.parser.reset();
+    if (this.state === 'closed') return;
+    const wasReady = this.state === 'ready';
+    this.state = 'backoff';
+    this.failAll(
+      wasReady
+        ? `connection to ${this.label} lost before it answered; the command may or may not have run`
+        : this.lastError,
+    );
+    if (wasReady)
+      this.options.log.warn('redis connection lost', { redis: this.label, reason: this.lastError });
+    for (const waiter of this.readyWaiters.splice(0)) waiter(new Error(this.lastError));
+    const delay = Math.min(MAX_BACKOFF_MS, this.attempts === 0 ? 0 : 50 * 2 ** this.attempts);
+    if (this.attempts === 1) {
+      this.options.log.warn('cannot reach redis, retrying', { redis: this.label, reason: this.lastError });
+    }
+    this.attempts++;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.state === 'backoff') this.open();
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  private failAll(message: string): void {
+    const failure = new BackendFailure('unavailable', message);
+    const queue = this.queue;
+    const head = this.head;
+    this.queue = [];
+    this.head = 0;
+    this.writer.take();
+    for (let i = head; i < queue.length; i++) settle(queue[i]!, failure);
+    const parked = this.offline;
+    this.offline = [];
+    for (const { pending } of parked) settle(pending, failure);
+  }
+
+  private enqueue(commands: readonly Arg[][], pending: Pending): void {
+    for (const args of commands) this.writer.write(args);
+    this.queue.push(pending);
+    this.startSweeping();
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const socket = this.socket;
+    const chunks = this.writer.take();
+    if (!socket || chunks.length === 0) return;
+    if (chunks.length === 1) {
+      socket.write(chunks[0]!);
+      return;
+    }
+    socket.cork();
+    for (const chunk of chunks) socket.write(chunk);
+    socket.uncork();
+  };
+
+  private onReply(reply: Reply): void {
+    const pending = this.queue[this.head];
+    if (pending === undefined) {
+      this.socket?.destroy(new Error('protocol error: a reply arrived for no command'));
+      return;
+    }
+    pending.replies.push(reply);
+    if (pending.replies.length < pending.expect) return;
+    this.queue[this.head++] = undefined as unknown as Pending;
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    if (!pending.settled) {
+      pending.settled = true;
+      pending.done(pending.replies);
+    }
+  }
+
+  private startSweeping(): void {
+    if (this.sweepTimer) return;
+    this.sweepTimer = setInterval(() => this.sweep(), Math.min(250, this.options.commandTimeout));
+    this.sweepTimer.unref();
+  }
+
+  /** Answers commands whose deadline passed. Their replies, if they come, are dropped. */
+  private sweep(): void {
+    const now = Date.now();
+    const failure = new BackendFailure(
+      'timeout',
+      `Redis did not answer within ${this.options.commandTimeout} ms`,
+    );
+    for (let i = this.head; i < this.queue.length; i++) {
+      const pending = this.queue[i]!;
+      if (pending.deadline > now) break;
+      settle(pending, failure);
+    }
+    for (const { pending } of this.offline) {
+      if (pending.deadline <= now) settle(pending, failure);
+    }
+    if (this.head === this.queue.length && this.offline.length === 0 && this.sweepTimer) {
+      clearInterval(this.sweepTimer);
+      this.sweepTimer = null;
+    }
+  }
+}
+
+function settle(pending: Pending, failure: BackendFailure): void {
+  if (pending.settled) return;
+  pending.settled = true;
+  pending.done(failure);
+}

@@ -1,0 +1,82 @@
+import { EmbeddedRedisError } from '../embedded/redis-process.js';
+import { ConfigError, createServer } from '../server.js';
+import { helpText, resolveConfig } from './config.js';
+
+/** Runs `restash-server` in the foreground until SIGINT/SIGTERM. Returns the exit code on failure. */
+export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number | undefined> {
+  let config: ReturnType<typeof resolveConfig>;
+  try {
+    config = resolveConfig(argv, env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`restash-server: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (config.help) {
+    process.stdout.write(`${helpText()}\n`);
+    return 0;
+  }
+  const { options } = config;
+  let server: ReturnType<typeof createServer>;
+  try {
+    server = createServer(options);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`restash-server: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`restash-server: ${signal} received, finishing requests in flight\n`);
+    server.close().then(
+      () => process.exit(0),
+      (error: Error) => {
+        process.stderr.write(`restash-server: error while stopping: ${error.message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+
+  let url: string;
+  try {
+    url = await server.listen();
+  } catch (error) {
+    await server.close().catch(() => {});
+    const message = (error as Error).message;
+    if (error instanceof EmbeddedRedisError || (error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      process.stderr.write(`restash-server: ${message}\n`);
+      return 1;
+    }
+    process.stderr.write(`restash-server: could not start: ${message}\n`);
+    return 1;
+  }
+  const tokenLine = config.tokenGenerated
+    ? `  token:   ${options.token}   (generated, kept in ${options.dataDir}/token)`
+    : '  token:   as given by --token / RESTASH_TOKEN';
+  const shown = config.tokenGenerated ? options.token : '$RESTASH_TOKEN';
+  process.stdout.write(
+    [
+      '',
+      `Restash is listening on ${url}`,
+      `  redis:   ${server.redis}${options.redisUrl ? '' : `, data in ${options.dataDir}`}`,
+      tokenLine,
+      options.readOnlyToken ? '  read-only token: as given' : undefined,
+      `  try:     curl ${url}/set/hello/world -H "Authorization: Bearer ${shown}"`,
+      `           curl ${url}/get/hello -H "Authorization: Bearer ${shown}"`,
+      '',
+    ]
+      .filter((line) => line !== undefined)
+      .join('\n'),
+  );
+  process.stdout.write('\n');
+  return undefined;
+}

@@ -1,0 +1,162 @@
+import { type ErrorKind, errors, statusOf } from '@restash/core/protocol';
+import type { Access } from '../auth/tokens.js';
+import { BackendFailure, type RedisConnection } from '../backend/connection.js';
+import { type Arg, encodeResp, type Reply, ReplyError } from '../backend/resp.js';
+import { type CommandTable, refusal } from './commands.js';
+import { encodeEntry, encodeError, encodeResult } from './reply.js';
+import { commandName } from './request.js';
+
+/** How a request wants its replies. */
+export interface ReplyFormat {
+  base64: boolean;
+  resp2: boolean;
+}
+
+/** An HTTP answer: status, body and its content type. */
+export interface Answer {
+  status: number;
+  body: string | (string | Uint8Array)[];
+  contentType: 'application/json' | 'application/octet-stream';
+}
+
+export type AnswerCallback = (answer: Answer) => void;
+
+/** A JSON error answer with the status of its kind. */
+export function errorAnswer(kind: ErrorKind, message: string): Answer {
+  return { status: statusOf[kind], body: encodeError(message), contentType: 'application/json' };
+}
+
+function failureAnswer(failure: BackendFailure): Answer {
+  return failure.kind === 'timeout'
+    ? errorAnswer('timeout', `ERR ${failure.message}`)
+    : errorAnswer('unavailable', errors.unavailable(failure.message));
+}
+
+const MULTI: Arg[] = ['MULTI'];
+const EXEC: Arg[] = ['EXEC'];
+
+/**
+ * Runs parsed commands against Redis and builds the HTTP answer. This is the
+ * protocol layer: it knows the REST rules (refused commands, read-only tokens,
+ * per-entry pipeline errors, transaction discard) but nothing about HTTP I/O.
+ */
+export class Executor {
+  constructor(
+    private readonly backend: RedisConnection,
+    private readonly table: CommandTable,
+  ) {}
+
+  /** Why this token may not run this command, or undefined if it may. */
+  check(args: readonly Arg[], access: Access): { kind: ErrorKind; message: string } | undefined {
+    const name = commandName(args);
+    const refused = refusal(name, args);
+    if (refused !== undefined) return { kind: 'command', message: refused };
+    if (access === 'read-only' && !this.table.allowsReadOnly(name, args)) {
+      if (!this.table.ready) {
+        return { kind: 'unavailable', message: errors.unavailable(this.backend.lastFailure) };
+      }
+      return { kind: 'forbidden', message: errors.noPermission(name) };
+    }
+    return undefined;
+  }
+
+  /** `POST /` and path commands: one command, one `{"result"}` or `{"error"}`. */
+  single(args: Arg[], access: Access, format: ReplyFormat, done: AnswerCallback): void {
+    const denied = this.check(args, access);
+    if (denied) return done(errorAnswer(denied.kind, denied.message));
+    this.backend.send([args], (result) => {
+      if (result instanceof BackendFailure) return done(failureAnswer(result));
+      const reply = result[0]!;
+      if (reply instanceof ReplyError) return done(errorAnswer('command', reply.message));
+      if (format.resp2) {
+        const out: (string | Uint8Array)[] = [];
+        encodeResp(reply, out);
+        return done({ status: 200, body: out, contentType: 'application/octet-stream' });
+      }
+      done({
+        status: 200,
+        body: `{"result":${encodeResult(reply, format.base64, true)}}`,
+        contentType: 'application/json',
+      });
+    });
+  }
+
+  /**
+   * `POST /pipeline`: every command runs in order, none atomically; a refused or
+   * failing command is an `{"error"}` entry and the others still run.
+   */
+  pipeline(commands: Arg[][], access: Access, format: ReplyFormat, done: AnswerCallback): void {
+    if (commands.length === 0) return done(errorAnswer('command', errors.emptyPipeline));
+    let refused: (string | undefined)[] | undefined;
+    let allowed = commands;
+    for (let i = 0; i < commands.length; i++) {
+      const denied = this.check(commands[i]!, access);
+      if (denied === undefined) continue;
+      if (denied.kind === 'unavailable') return done(errorAnswer(denied.kind, denied.message));
+      refused ??= new Array(commands.length);
+      refused[i] = denied.message;
+    }
+    if (refused) allowed = commands.filter((_, i) => refused[i] === undefined);
+    const answer = (replies: Reply[]) => {
+      const entries: Reply[] = refused ? mergeRefused(replies, refused) : replies;
+      if (format.resp2) {
+        const out: (string | Uint8Array)[] = [];
+        for (const reply of entries) encodeResp(reply, out);
+        return done({ status: 200, body: out, contentType: 'application/octet-stream' });
+      }
+      let body = '[';
+      for (let i = 0; i < entries.length; i++) {
+        if (i > 0) body += ',';
+        body += encodeEntry(entries[i]!, format.base64);
+      }
+      done({ status: 200, body: `${body}]`, contentType: 'application/json' });
+    };
+    if (allowed.length === 0) return answer([]);
+    this.backend.send(allowed, (result) => {
+      if (result instanceof BackendFailure) return done(failureAnswer(result));
+      answer(result);
+    });
+  }
+
+  /**
+   * `POST /multi-exec`: the commands run atomically as MULTI … EXEC, written to
+   * Redis as one contiguous block. A refused command or a queue-time error
+   * (wrong arity, unknown command) discards the whole transaction with one
+   * error; runtime errors (WRONGTYPE…) are entries, as in Redis.
+   */
+  transaction(commands: Arg[][], access: Access, format: ReplyFormat, done: AnswerCallback): void {
+    if (commands.length === 0) return done(errorAnswer('command', errors.emptyTransaction));
+    for (const args of commands) {
+      const denied = this.check(args, access);
+      if (denied) return done(errorAnswer(denied.kind, denied.message));
+    }
+    this.backend.send([MULTI, ...commands, EXEC], (result) => {
+      if (result instanceof BackendFailure) return done(failureAnswer(result));
+      const exec = result[result.length - 1]!;
+      for (let i = 1; i < result.length - 1; i++) {
+        const queued = result[i];
+        if (queued instanceof ReplyError) {
+          return done(errorAnswer('command', errors.transactionAborted(queued.message)));
+        }
+      }
+      if (exec instanceof ReplyError) return done(errorAnswer('command', exec.message));
+      if (!Array.isArray(exec)) return done(errorAnswer('internal', 'ERR unexpected EXEC reply'));
+      let body = '[';
+      for (let i = 0; i < exec.length; i++) {
+        if (i > 0) body += ',';
+        body += encodeEntry(exec[i]!, format.base64);
+      }
+      done({ status: 200, body: `${body}]`, contentType: 'application/json' });
+    });
+  }
+}
+
+function mergeRefused(replies: Reply[], refused: (string | undefined)[]): Reply[] {
+  const merged: Reply[] = new Array(refused.length);
+  let next = 0;
+  for (let i = 0; i < refused.length; i++) {
+    const message = refused[i];
+    merged[i] = message === undefined ? replies[next++]! : new ReplyError(message);
+  }
+  return merged;
+}

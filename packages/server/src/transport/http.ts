@@ -1,0 +1,302 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errors, headers, paths } from '@restash/core/protocol';
+import { type Access, type TokenRegistry, tokenFromHeader } from '../auth/tokens.js';
+import type { Logger } from '../log.js';
+import { type Answer, type Executor, errorAnswer, type ReplyFormat } from '../protocol/execute.js';
+import {
+  BadRequest,
+  parseCommandBody,
+  parsePathCommand,
+  parsePipelineBody,
+  tokenFromQuery,
+} from '../protocol/request.js';
+
+export interface HttpHandlerOptions {
+  executor: Executor;
+  tokens: TokenRegistry;
+  log: Logger;
+  maxRequestSize: number;
+  corsOrigin: string;
+  /** Answers the health check: resolves with an error message when Redis is not usable. */
+  health: () => Promise<string | undefined>;
+}
+
+const ALLOWED_METHODS = 'GET, HEAD, POST, PUT';
+const CORS_ALLOW_HEADERS =
+  'Authorization, Content-Type, Upstash-Encoding, Upstash-Response-Format, Upstash-Sync-Token, Upstash-Telemetry-Sdk, Upstash-Telemetry-Platform, Upstash-Telemetry-Runtime';
+
+const JSON_FORMAT: ReplyFormat = { base64: false, resp2: false };
+const BASE64_FORMAT: ReplyFormat = { base64: true, resp2: false };
+const RESP2_FORMAT: ReplyFormat = { base64: false, resp2: true };
+
+/**
+ * The HTTP transport: routing, auth, body limits, CORS and response headers.
+ * Everything about commands is delegated to the executor.
+ */
+export class HttpHandler {
+  private readonly syncPrefix = `${randomBytes(6).toString('base64url')}-`;
+  private syncCounter = 0;
+  private inFlight = 0;
+  private draining = false;
+  private drained: (() => void) | null = null;
+
+  constructor(private readonly options: HttpHandlerOptions) {}
+
+  /** Requests being answered right now. */
+  get active(): number {
+    return this.inFlight;
+  }
+
+  /** Stops taking new requests (503) and resolves once the ones in flight are answered. */
+  drain(): Promise<void> {
+    this.draining = true;
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.drained = resolve;
+    });
+  }
+
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    this.inFlight++;
+    const started = this.options.log.enabled('debug') ? performance.now() : 0;
+    let label = '-';
+    const send = (answer: Answer) => {
+      this.respond(res, answer);
+      if (started !== 0) {
+        this.options.log.debug('request', {
+          method: req.method,
+          command: label,
+          status: answer.status,
+          ms: Math.round((performance.now() - started) * 100) / 100,
+        });
+      }
+      if (--this.inFlight === 0 && this.drained) this.drained();
+    };
+    try {
+      label = this.route(req, send);
+    } catch (error) {
+      this.options.log.error('unexpected error while handling a request', { error: String(error) });
+      send(errorAnswer('internal', 'ERR internal server error'));
+    }
+  };
+
+  /** Routes a request; returns a label for the log line (never arguments). */
+  private route(req: IncomingMessage, send: (answer: Answer) => void): string {
+    const method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const query = q === -1 ? '' : url.slice(q + 1);
+
+    if (method === 'OPTIONS') {
+      send({ status: 204, body: '', contentType: 'application/json' });
+      return 'preflight';
+    }
+    if (this.draining) {
+      send(errorAnswer('unavailable', errors.shuttingDown));
+      return 'draining';
+    }
+    if (path === paths.health) {
+      this.options.health().then(
+        (problem) =>
+          send(
+            problem === undefined
+              ? { status: 200, body: '{"status":"ok"}', contentType: 'application/json' }
+              : errorAnswer('unavailable', errors.unavailable(problem)),
+          ),
+        (error: unknown) => send(errorAnswer('unavailable', errors.unavailable(String(error)))),
+      );
+      return 'health';
+    }
+    if (method !== 'POST' && method !== 'GET' && method !== 'PUT' && method !== 'HEAD') {
+      send(errorAnswer('method-not-allowed', errors.methodNotAllowed(method)));
+      return 'method';
+    }
+
+    const access = this.options.tokens.resolve(
+      tokenFromHeader(req.headers.authorization) ?? tokenFromQuery(query),
+    );
+    if (access === undefined) {
+      req.resume();
+      send(errorAnswer('unauthorized', errors.unauthorized));
+      return 'unauthorized';
+    }
+
+    const format = replyFormat(req);
+    if (typeof format === 'string') {
+      req.resume();
+      send(errorAnswer('command', format));
+      return 'format';
+    }
+
+    const { executor } = this.options;
+    if (path === '/' || path === '') {
+      if (method === 'GET' || method === 'HEAD') {
+        send(errorAnswer('command', errors.emptyCommand));
+        return 'empty';
+      }
+      this.readBody(req, send, (body) => {
+        executor.single(parseCommandBody(body.toString('utf8')), access, format, send);
+      });
+      return 'command';
+    }
+    if (path === paths.pipeline || path === paths.multiExec) {
+      const transaction = path === paths.multiExec;
+      if (method !== 'POST' && method !== 'PUT') {
+        send(errorAnswer('method-not-allowed', errors.methodNotAllowed(method)));
+        return transaction ? 'multi-exec' : 'pipeline';
+      }
+      this.readBody(req, send, (body) => {
+        const commands = parsePipelineBody(body.toString('utf8'));
+        if (transaction)
+          executor.transaction(commands, access, format.resp2 ? jsonLike(format) : format, send);
+        else executor.pipeline(commands, access, format, send);
+      });
+      return transaction ? 'multi-exec' : 'pipeline';
+    }
+    const name = path.slice(1, (path.indexOf('/', 1) + 1 || path.length + 1) - 1);
+    if (method === 'GET' || method === 'HEAD') {
+      this.runPath(path, query, null, access, format, send);
+    } else {
+      this.readBody(req, send, (body) => this.runPath(path, query, body, access, format, send));
+    }
+    return name.toUpperCase();
+  }
+
+  private runPath(
+    path: string,
+    query: string,
+    body: Buffer | null,
+    access: Access,
+    format: ReplyFormat,
+    send: (answer: Answer) => void,
+  ): void {
+    try {
+      this.options.executor.single(parsePathCommand(path, query, body), access, format, send);
+    } catch (error) {
+      if (error instanceof BadRequest) send(errorAnswer('command', error.message));
+      else throw error;
+    }
+  }
+
+  /** Reads the body up to the size limit, then runs `use`; a `BadRequest` from `use` becomes a 400. */
+  private readBody(req: IncomingMessage, send: (answer: Answer) => void, use: (body: Buffer) => void): void {
+    const limit = this.options.maxRequestSize;
+    const declared = Number(req.headers['content-length']);
+    if (declared > limit) {
+      req.resume();
+      send(errorAnswer('too-large', errors.maxRequestSize(limit, declared)));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size > limit) {
+        over = true;
+        chunks.length = 0;
+        send(errorAnswer('too-large', errors.maxRequestSize(limit)));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    let ended = false;
+    req.on('end', () => {
+      ended = true;
+      if (over) return;
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      try {
+        use(body);
+      } catch (error) {
+        if (error instanceof BadRequest) send(errorAnswer('command', error.message));
+        else {
+          this.options.log.error('unexpected error while handling a request', { error: String(error) });
+          send(errorAnswer('internal', 'ERR internal server error'));
+        }
+      }
+    });
+    req.on('error', () => {});
+    req.on('close', () => {
+      // The client went away mid-body: there is no one to answer, but the request is over.
+      if (!ended && !over) {
+        over = true;
+        if (--this.inFlight === 0 && this.drained) this.drained();
+      }
+    });
+  }
+
+  private respond(res: ServerResponse, answer: Answer): void {
+    if (res.headersSent || res.destroyed) return;
+    const limit = this.options.maxRequestSize;
+    let { body } = answer;
+    let length: number;
+    if (typeof body === 'string') {
+      length = body.length;
+      if (length > limit / 4) length = Buffer.byteLength(body);
+    } else {
+      length = 0;
+      for (const chunk of body) length += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    }
+    let { status, contentType } = answer;
+    if (length > limit) {
+      const tooLarge = errorAnswer('too-large', errors.maxResponseSize(limit));
+      ({ status, contentType } = tooLarge);
+      body = tooLarge.body as string;
+      length = Buffer.byteLength(body);
+    }
+    const head: string[] = [
+      'content-type',
+      contentType,
+      'content-length',
+      String(length),
+      headers.syncToken,
+      this.syncPrefix + ++this.syncCounter,
+      'access-control-allow-origin',
+      this.options.corsOrigin,
+      'access-control-expose-headers',
+      'Upstash-Sync-Token',
+    ];
+    if (status === 204) {
+      head.splice(0, 4);
+      head.push(
+        'access-control-allow-methods',
+        ALLOWED_METHODS,
+        'access-control-allow-headers',
+        CORS_ALLOW_HEADERS,
+        'access-control-max-age',
+        '86400',
+      );
+    } else if (status === 405) {
+      head.push('allow', ALLOWED_METHODS);
+    }
+    // A refused upload may still be arriving: do not read it, close the connection.
+    if (this.draining || status === 413) head.push('connection', 'close');
+    res.writeHead(status, head);
+    if (typeof body === 'string') {
+      res.end(body);
+    } else {
+      for (const chunk of body) res.write(chunk);
+      res.end();
+    }
+  }
+}
+
+function replyFormat(req: IncomingMessage): ReplyFormat | string {
+  const encoding = req.headers[headers.encoding];
+  const base64 = typeof encoding === 'string' && encoding.trim().toLowerCase() === 'base64';
+  const formatHeader = req.headers[headers.responseFormat];
+  if (formatHeader === undefined) return base64 ? BASE64_FORMAT : JSON_FORMAT;
+  const value = (Array.isArray(formatHeader) ? formatHeader.join(',') : formatHeader).trim().toLowerCase();
+  if (value === 'json') return base64 ? BASE64_FORMAT : JSON_FORMAT;
+  if (value !== 'resp2') return errors.badResponseFormat(value);
+  if (base64) return errors.resp2WithBase64;
+  return RESP2_FORMAT;
+}
+
+/** `/multi-exec` always answers JSON, even when RESP2 is asked for. */
+function jsonLike(format: ReplyFormat): ReplyFormat {
+  return format.base64 ? BASE64_FORMAT : JSON_FORMAT;
+}

@@ -234,8 +234,7 @@ export class HttpHandler {
     let { body } = answer;
     let length: number;
     if (typeof body === 'string') {
-      length = body.length;
-      if (length > limit / 4) length = Buffer.byteLength(body);
+      length = Buffer.byteLength(body);
     } else {
       length = 0;
       for (const chunk of body) length += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;

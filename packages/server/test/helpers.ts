@@ -38,7 +38,19 @@ export async function startRedis(extraArgs: string[] = []): Promise<TestRedis> {
   const start = async () => {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        ...extraArgs,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
@@ -131,7 +143,12 @@ export async function call(
 }
 
 /** POST a JSON value. */
-export function post(baseUrl: string, path: string, json: unknown, init: RequestInit & { token?: string | null } = {}) {
+export function post(
+  baseUrl: string,
+  path: string,
+  json: unknown,
+  init: RequestInit & { token?: string | null } = {},
+) {
   return call(baseUrl, path, { method: 'POST', body: JSON.stringify(json), ...init });
 }
 

@@ -14,7 +14,7 @@ export interface EmbeddedRedisOptions {
 
 /** Unix socket paths longer than this do not fit in `sockaddr_un` on Linux and macOS. */
 const MAX_SOCKET_PATH = 100;
-const READY = /Ready to accept connections/;
+const READY = /ready to accept connections/i;
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;
 

@@ -1,0 +1,189 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { call, freePort, post, startRedis, tempDir } from './helpers.js';
+
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error('build the server first: pnpm build (turbo runs it before tests)');
+});
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function run(args: string[], env: Record<string, string> = {}): Running {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  });
+  return { child, output: () => output, exited };
+}
+
+async function until(check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('condition not met in time');
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('restash-server CLI', () => {
+  it('prints help and exits 0', async () => {
+    const cli = run(['--help']);
+    expect(await cli.exited).toBe(0);
+    expect(cli.output()).toContain('--read-only-token');
+    expect(cli.output()).toContain('RESTASH_REDIS_URL');
+  });
+
+  it.each([
+    [['--port', 'eighty'], '--port (RESTASH_PORT)'],
+    [['--port', '70000'], '--port (RESTASH_PORT)'],
+    [['--max-request-size', 'huge'], '--max-request-size'],
+    [['--log-level', 'loud'], '--log-level'],
+    [['--redis', 'http://nope'], 'redis URL'],
+    [['--token', 'same', '--read-only-token', 'same'], '--read-only-token'],
+    [['--no-such-flag'], 'no-such-flag'],
+  ])('fails fast with exit code 2 naming the option for %j', async (args, named) => {
+    const { dir, remove } = tempDir();
+    cleanups.push(remove);
+    const cli = run([...args, '--data-dir', dir]);
+    expect(await cli.exited).toBe(2);
+    expect(cli.output()).toContain(named);
+  });
+
+  it('runs in front of a given Redis with flags from the environment', async () => {
+    const redis = await startRedis();
+    cleanups.push(() => redis.stop());
+    const port = await freePort();
+    const cli = run([], {
+      RESTASH_PORT: String(port),
+      RESTASH_REDIS_URL: redis.url,
+      RESTASH_TOKEN: 'env-token',
+      RESTASH_READ_ONLY_TOKEN: 'env-ro',
+      RESTASH_LOG_LEVEL: 'warn',
+    });
+    const base = `http://127.0.0.1:${port}`;
+    await until(() => cli.output().includes('Restash is listening'));
+    expect(cli.output()).not.toContain('env-token');
+    expect((await post(base, '/', ['SET', 'a', 'b'], { token: 'env-token' })).body).toEqual({ result: 'OK' });
+    expect((await post(base, '/', ['GET', 'a'], { token: 'env-ro' })).body).toEqual({ result: 'b' });
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+  });
+
+  it('generates a token when none is given, keeps it in the data dir and prints it with a curl line', async () => {
+    const { dir, remove } = tempDir();
+    cleanups.push(remove);
+    const redis = await startRedis();
+    cleanups.push(() => redis.stop());
+    const port = await freePort();
+    const cli = run(['--port', String(port), '--redis', redis.url, '--data-dir', dir]);
+    await until(() => cli.output().includes('try:'));
+    const token = readFileSync(join(dir, 'token'), 'utf8').trim();
+    expect(token.length).toBeGreaterThanOrEqual(40);
+    expect(cli.output()).toContain(
+      `curl http://127.0.0.1:${port}/set/hello/world -H "Authorization: Bearer ${token}"`,
+    );
+    expect((await call(`http://127.0.0.1:${port}`, '/ping', { token })).body).toEqual({ result: 'PONG' });
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+    const again = run(['--port', String(port), '--redis', redis.url, '--data-dir', dir]);
+    await until(() => again.output().includes('try:'));
+    expect(again.output()).toContain(token);
+  });
+
+  it('finishes a request in flight on SIGTERM, then exits 0', async () => {
+    const redis = await startRedis(['--enable-debug-command', 'yes']);
+    cleanups.push(() => redis.stop());
+    const port = await freePort();
+    const cli = run(['--port', String(port), '--redis', redis.url, '--token', 't', '--log-level', 'silent']);
+    const base = `http://127.0.0.1:${port}`;
+    await until(() => cli.output().includes('Restash is listening'));
+    const slow = post(base, '/', ['DEBUG', 'SLEEP', '0.5'], { token: 't' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    cli.child.kill('SIGTERM');
+    expect((await slow).body).toEqual({ result: 'OK' });
+    expect(await cli.exited).toBe(0);
+  });
+
+  it('starts the embedded Redis, and the child dies with the server even on SIGKILL', async () => {
+    const { dir, remove } = tempDir();
+    cleanups.push(remove);
+    const port = await freePort();
+    const cli = run(['--port', String(port), '--data-dir', dir, '--token', 't']);
+    await until(() => cli.output().includes('Restash is listening'));
+    expect(cli.output()).toContain('redis:   embedded');
+    expect((await post(`http://127.0.0.1:${port}`, '/', ['PING'], { token: 't' })).body).toEqual({
+      result: 'PONG',
+    });
+    const pid = Number(readFileSync(join(dir, 'redis.pid'), 'utf8'));
+    expect(alive(pid)).toBe(true);
+    cli.child.kill('SIGKILL');
+    await cli.exited;
+    await until(() => !alive(pid), 5000);
+  });
+
+  it('stops the embedded Redis on SIGINT', async () => {
+    const { dir, remove } = tempDir();
+    cleanups.push(remove);
+    const port = await freePort();
+    const cli = run(['--port', String(port), '--data-dir', dir, '--token', 't']);
+    await until(() => cli.output().includes('Restash is listening'));
+    const pid = Number(readFileSync(join(dir, 'redis.pid'), 'utf8'));
+    cli.child.kill('SIGINT');
+    expect(await cli.exited).toBe(0);
+    expect(alive(pid)).toBe(false);
+  });
+
+  it('exits 1 with the install line when redis-server is missing', async () => {
+    const { dir, remove } = tempDir();
+    cleanups.push(remove);
+    const cli = run([
+      '--port',
+      '0',
+      '--data-dir',
+      dir,
+      '--token',
+      't',
+      '--redis-server-bin',
+      'no-such-redis',
+    ]);
+    expect(await cli.exited).toBe(1);
+    expect(cli.output()).toContain('sudo apt-get install -y redis-server');
+  });
+});

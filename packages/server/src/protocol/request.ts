@@ -13,7 +13,7 @@ export function parseCommandBody(text: string): Arg[] {
   const parser = new JsonArgsParser(text);
   parser.skipSpace();
   if (parser.peek() !== 91 /* [ */) throw new BadRequest(errors.notACommand);
-  const args = parser.parseArgs(0);
+  const args = parser.parseArgs(-1);
   parser.end();
   return args;
 }
@@ -89,7 +89,7 @@ class JsonArgsParser {
     throw new BadRequest(errors.invalidJson(`${detail} at position ${this.pos}`));
   }
 
-  /** Parses `[arg, …]` at the current position. `row` numbers pipeline rows in messages. */
+  /** Parses `[arg, …]` at the current position. `row` numbers pipeline rows in messages (-1: not a pipeline). */
   parseArgs(row: number): Arg[] {
     this.pos++; // '['
     const args: Arg[] = [];
@@ -123,7 +123,7 @@ class JsonArgsParser {
       this.pos += 5;
       return 'false';
     }
-    const where = row > 0 ? ` of command ${row}` : '';
+    const where = row >= 0 ? ` of command ${row}` : '';
     if (this.text.startsWith('null', this.pos))
       throw new BadRequest(errors.badArgument(index, `null${where}`));
     if (c === 91) throw new BadRequest(errors.badArgument(index, `an array${where}`));

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { CommandWriter, encodeResp, type Reply, ReplyError, ReplyParser } from './resp.js';
+
+function parseAll(chunks: (string | Buffer)[]): Reply[] {
+  const replies: Reply[] = [];
+  const parser = new ReplyParser((reply) => replies.push(reply));
+  for (const chunk of chunks) parser.feed(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk);
+  return replies;
+}
+
+const SAMPLE =
+  '+OK\r\n-ERR bad\r\n:42\r\n:-7\r\n:9223372036854775807\r\n$3\r\nfoo\r\n$-1\r\n*-1\r\n*0\r\n*2\r\n*2\r\n:1\r\n$0\r\n\r\n$1\r\nx\r\n';
+
+function expectSample(replies: Reply[]) {
+  expect(replies).toHaveLength(9);
+  expect(replies[0]).toBe('OK');
+  expect(replies[1]).toEqual(new ReplyError('ERR bad'));
+  expect(replies[2]).toBe(42);
+  expect(replies[3]).toBe(-7);
+  expect(replies[4]).toBe(9223372036854775807n);
+  expect(Buffer.from(replies[5] as Uint8Array).toString()).toBe('foo');
+  expect(replies[6]).toBeNull();
+  expect(replies[7]).toBeNull();
+  expect(replies[8]).toEqual([]);
+}
+
+describe('ReplyParser', () => {
+  it('parses every RESP2 type from one chunk', () => {
+    const replies = parseAll([SAMPLE]);
+    expectSample(replies.slice(0, 9));
+    const nested = replies[9] as Reply[];
+    expect(nested[0]).toEqual([1, Buffer.alloc(0)]);
+    expect(Buffer.from(nested[1] as Uint8Array).toString()).toBe('x');
+  });
+
+  it('gives the same replies however the bytes are split', () => {
+    for (let size = 1; size <= 7; size++) {
+      const chunks: string[] = [];
+      for (let i = 0; i < SAMPLE.length; i += size) chunks.push(SAMPLE.slice(i, i + size));
+      const replies = parseAll(chunks);
+      expectSample(replies.slice(0, 9));
+      expect(replies).toHaveLength(10);
+    }
+  });
+
+  it('assembles a large bulk string that arrives in many chunks', () => {
+    const value = Buffer.alloc(1_000_000, 7);
+    const wire = Buffer.concat([Buffer.from(`$${value.length}\r\n`), value, Buffer.from('\r\n:1\r\n')]);
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < wire.length; i += 65536) chunks.push(wire.subarray(i, i + 65536));
+    const replies = parseAll(chunks);
+    expect(replies).toHaveLength(2);
+    expect(Buffer.from(replies[0] as Uint8Array).equals(value)).toBe(true);
+    expect(replies[1]).toBe(1);
+  });
+
+  it('keeps binary bytes exact', () => {
+    const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const replies = parseAll([Buffer.concat([Buffer.from('$256\r\n'), bytes, Buffer.from('\r\n')])]);
+    expect(Buffer.from(replies[0] as Uint8Array).equals(bytes)).toBe(true);
+  });
+
+  it('throws on a byte that starts no RESP2 type', () => {
+    expect(() => parseAll(['%1\r\n'])).toThrow(/protocol error/);
+  });
+});
+
+describe('CommandWriter', () => {
+  it('encodes text and binary arguments with byte lengths', () => {
+    const writer = new CommandWriter();
+    writer.write(['SET', 'k\u00e9', Buffer.from([0, 255])]);
+    writer.write(['GET', 'k']);
+    const wire = Buffer.concat(writer.take().map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
+    expect(
+      wire.equals(
+        Buffer.concat([
+          Buffer.from('*3\r\n$3\r\nSET\r\n$3\r\nk\u00e9\r\n$2\r\n'),
+          Buffer.from([0, 255]),
+          Buffer.from('\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n'),
+        ]),
+      ),
+    ).toBe(true);
+    expect(writer.take()).toEqual([]);
+  });
+});
+
+describe('encodeResp', () => {
+  it('re-encodes parsed replies to the same bytes', () => {
+    const replies = parseAll([SAMPLE]);
+    const out: (string | Uint8Array)[] = [];
+    for (const reply of replies) encodeResp(reply, out);
+    const wire = Buffer.concat(out.map((c) => (typeof c === 'string' ? Buffer.from(c) : c))).toString(
+      'latin1',
+    );
+    // RESP2 has one nil; *-1 comes back as $-1.
+    expect(wire).toBe(SAMPLE.replace('*-1\r\n', '$-1\r\n'));
+  });
+});

@@ -288,6 +288,29 @@ describe('POST /multi-exec', () => {
   });
 });
 
+describe('scripts written for Upstash', () => {
+  it('runs scripts with the Upstash-only allow-key-locking flag, by EVAL and by EVALSHA of the original text', async () => {
+    const { createHash } = await import('node:crypto');
+    const k = prefix();
+    const script = "#!lua flags=allow-key-locking\nreturn redis.call('INCR', KEYS[1])";
+    const sha = createHash('sha1').update(script).digest('hex');
+    expect((await post(base, '/', ['EVALSHA', sha, 1, `${k}n`])).body).toEqual({
+      error: 'NOSCRIPT No matching script. Please use EVAL.',
+    });
+    expect((await post(base, '/', ['EVAL', script, 1, `${k}n`])).body).toEqual({ result: 1 });
+    expect((await post(base, '/', ['EVALSHA', sha, 1, `${k}n`])).body).toEqual({ result: 2 });
+    const loaded = await post(base, '/', [
+      'SCRIPT',
+      'LOAD',
+      "#!lua flags=allow-key-locking,no-writes\nreturn 'ro'",
+    ]);
+    expect(loaded.status).toBe(200);
+    expect((await post(base, '/', ['EVALSHA', (loaded.body as { result: string }).result, 0])).body).toEqual({
+      result: 'ro',
+    });
+  });
+});
+
 describe('reply shapes', () => {
   it('sends doubles as strings and maps as flat arrays', async () => {
     const k = prefix();

@@ -5,6 +5,7 @@ import { type Arg, encodeResp, type Reply, ReplyError } from '../backend/resp.js
 import { type CommandTable, refusal } from './commands.js';
 import { encodeEntry, encodeError, encodeResult } from './reply.js';
 import { commandName } from './request.js';
+import { ScriptRewriter } from './scripts.js';
 
 /** How a request wants its replies. */
 export interface ReplyFormat {
@@ -32,6 +33,12 @@ function failureAnswer(failure: BackendFailure): Answer {
     : errorAnswer('unavailable', errors.unavailable(failure.message));
 }
 
+/** Why a command may not run. */
+export interface Denial {
+  kind: ErrorKind;
+  message: string;
+}
+
 const MULTI: Arg[] = ['MULTI'];
 const EXEC: Arg[] = ['EXEC'];
 
@@ -41,13 +48,18 @@ const EXEC: Arg[] = ['EXEC'];
  * per-entry pipeline errors, transaction discard) but nothing about HTTP I/O.
  */
 export class Executor {
+  private readonly scripts = new ScriptRewriter();
+
   constructor(
     private readonly backend: RedisConnection,
     private readonly table: CommandTable,
   ) {}
 
-  /** Why this token may not run this command, or undefined if it may. */
-  check(args: readonly Arg[], access: Access): { kind: ErrorKind; message: string } | undefined {
+  /**
+   * The arguments to send for a command, or why this token may not run it.
+   * Scripts with Upstash-only shebang flags are rewritten here.
+   */
+  prepare(args: Arg[], access: Access): Arg[] | Denial {
     const name = commandName(args);
     const refused = refusal(name, args);
     if (refused !== undefined) return { kind: 'command', message: refused };
@@ -57,14 +69,14 @@ export class Executor {
       }
       return { kind: 'forbidden', message: errors.noPermission(name) };
     }
-    return undefined;
+    return this.scripts.rewrite(name, args);
   }
 
   /** `POST /` and path commands: one command, one `{"result"}` or `{"error"}`. */
   single(args: Arg[], access: Access, format: ReplyFormat, done: AnswerCallback): void {
-    const denied = this.check(args, access);
-    if (denied) return done(errorAnswer(denied.kind, denied.message));
-    this.backend.send([args], (result) => {
+    const prepared = this.prepare(args, access);
+    if (!Array.isArray(prepared)) return done(errorAnswer(prepared.kind, prepared.message));
+    this.backend.send([prepared], (result) => {
       if (result instanceof BackendFailure) return done(failureAnswer(result));
       const reply = result[0]!;
       if (reply instanceof ReplyError) return done(errorAnswer('command', reply.message));
@@ -88,15 +100,17 @@ export class Executor {
   pipeline(commands: Arg[][], access: Access, format: ReplyFormat, done: AnswerCallback): void {
     if (commands.length === 0) return done(errorAnswer('command', errors.emptyPipeline));
     let refused: (string | undefined)[] | undefined;
-    let allowed = commands;
+    const allowed: Arg[][] = [];
     for (let i = 0; i < commands.length; i++) {
-      const denied = this.check(commands[i]!, access);
-      if (denied === undefined) continue;
-      if (denied.kind === 'unavailable') return done(errorAnswer(denied.kind, denied.message));
+      const prepared = this.prepare(commands[i]!, access);
+      if (Array.isArray(prepared)) {
+        allowed.push(prepared);
+        continue;
+      }
+      if (prepared.kind === 'unavailable') return done(errorAnswer(prepared.kind, prepared.message));
       refused ??= new Array(commands.length);
-      refused[i] = denied.message;
+      refused[i] = prepared.message;
     }
-    if (refused) allowed = commands.filter((_, i) => refused[i] === undefined);
     const answer = (replies: Reply[]) => {
       const entries: Reply[] = refused ? mergeRefused(replies, refused) : replies;
       if (format.resp2) {
@@ -126,11 +140,14 @@ export class Executor {
    */
   transaction(commands: Arg[][], access: Access, format: ReplyFormat, done: AnswerCallback): void {
     if (commands.length === 0) return done(errorAnswer('command', errors.emptyTransaction));
+    const batch: Arg[][] = [MULTI];
     for (const args of commands) {
-      const denied = this.check(args, access);
-      if (denied) return done(errorAnswer(denied.kind, denied.message));
+      const prepared = this.prepare(args, access);
+      if (!Array.isArray(prepared)) return done(errorAnswer(prepared.kind, prepared.message));
+      batch.push(prepared);
     }
-    this.backend.send([MULTI, ...commands, EXEC], (result) => {
+    batch.push(EXEC);
+    this.backend.send(batch, (result) => {
       if (result instanceof BackendFailure) return done(failureAnswer(result));
       const exec = result[result.length - 1]!;
       for (let i = 1; i < result.length - 1; i++) {

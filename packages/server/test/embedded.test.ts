@@ -79,6 +79,43 @@ describe('embedded Redis', () => {
     expect((await post(base, '/', ['PING'])).body).toEqual({ result: 'PONG' });
   });
 
+  it('stops a redis-server left running on its data directory by a crashed run', async () => {
+    const { dir, remove } = tempDir();
+    cleanups.push(remove);
+    const { spawn } = await import('node:child_process');
+    const leftover = spawn(
+      'redis-server',
+      [
+        '--port',
+        '0',
+        '--unixsocket',
+        join(dir, 'redis.sock'),
+        '--pidfile',
+        join(dir, 'redis.pid'),
+        '--dir',
+        dir,
+      ],
+      { stdio: 'ignore', detached: true },
+    );
+    leftover.unref();
+    cleanups.push(() => {
+      if (alive(leftover.pid!)) process.kill(leftover.pid!, 'SIGKILL');
+    });
+    await until(() => {
+      try {
+        return Number(readFileSync(join(dir, 'redis.pid'), 'utf8')) === leftover.pid;
+      } catch {
+        return false;
+      }
+    });
+    const server = embedded(dir);
+    cleanups.push(() => server.close());
+    const base = await server.listen();
+    await until(() => !alive(leftover.pid!) || leftover.exitCode !== null);
+    expect((await post(base, '/', ['PING'])).body).toEqual({ result: 'PONG' });
+    expect(Number(readFileSync(join(dir, 'redis.pid'), 'utf8'))).not.toBe(leftover.pid);
+  });
+
   it('fails with the install line when redis-server is missing', async () => {
     const { dir, remove } = tempDir();
     cleanups.push(remove);

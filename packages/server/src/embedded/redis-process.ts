@@ -50,7 +50,7 @@ export class EmbeddedRedis {
       );
     }
     mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
-    killLeftover(join(this.dataDir, 'redis.pid'));
+    await killLeftover(join(this.dataDir, 'redis.pid'));
     const socket = join(this.dataDir, 'redis.sock');
     const args = [
       '--dir',
@@ -188,20 +188,28 @@ export function findBinary(name: string): string | undefined {
   return undefined;
 }
 
-/** A redis-server left running by a previous run that was killed outright. */
-function killLeftover(pidFile: string): void {
+/** Stops a redis-server left running on this data directory by a run that was killed outright. */
+async function killLeftover(pidFile: string): Promise<void> {
   let pid: number;
   try {
     pid = Number(readFileSync(pidFile, 'utf8').trim());
   } catch {
     return;
   }
-  if (!Number.isInteger(pid) || pid <= 0) return;
+  if (!Number.isInteger(pid) || pid <= 0 || !isRedis(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  for (let waited = 0; waited < STOP_TIMEOUT_MS && isRedis(pid); waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  if (isRedis(pid)) process.kill(pid, 'SIGKILL');
+}
+
+function isRedis(pid: number): boolean {
   try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (cmdline.includes('redis-server')) process.kill(pid, 'SIGKILL');
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('redis-server');
   } catch {
     // not running, or not Linux: nothing to clean up
+    return false;
   }
 }
 

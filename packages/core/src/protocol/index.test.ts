@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { base64ToBytes, bytesToBase64, decodeBase64Result, errors, statusOf } from './index.js';
+
+describe('base64 helpers', () => {
+  it('round-trip every byte value', () => {
+    const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);
+    expect(base64ToBytes(bytesToBase64(bytes))).toEqual(bytes);
+    expect(bytesToBase64(new TextEncoder().encode('bar'))).toBe('YmFy');
+  });
+
+  it('decode a result: a top-level OK may be raw, nested strings never are', () => {
+    const text = (value: unknown) => new TextDecoder().decode(value as Uint8Array);
+    expect(text(decodeBase64Result('OK'))).toBe('OK');
+    const nested = decodeBase64Result(['T0s=', 'UE9ORw==', 3, null, ['eA==']]) as unknown[];
+    expect(text(nested[0])).toBe('OK');
+    expect(text(nested[1])).toBe('PONG');
+    expect(nested.slice(2, 4)).toEqual([3, null]);
+    expect(text((nested[4] as unknown[])[0])).toBe('x');
+  });
+});
+
+describe('error texts and statuses', () => {
+  it('match what Upstash clients look for', () => {
+    expect(errors.notAvailable('blpop')).toBe("ERR Command is not available: 'BLPOP'");
+    expect(errors.notAllowedInRest('multi')).toBe(
+      'ERR Command "MULTI" is not allowed in REST or it has a special context path',
+    );
+    expect(errors.noPermission('SET')).toMatch(/^NOPERM .*'set'/);
+    expect(errors.maxRequestSize(10, 20)).toMatch(/^ERR max request size exceeded/);
+    expect([statusOf.command, statusOf.unauthorized, statusOf['too-large'], statusOf.unavailable]).toEqual([
+      400, 401, 413, 503,
+    ]);
+  });
+});

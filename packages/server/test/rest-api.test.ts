@@ -557,6 +557,33 @@ describe('refused commands', () => {
     expect(plain.body).toEqual({ result: [[`${k}s`, [['1-1', ['f', 'v']]]]] });
     const streamNamedBlock = await post(base, '/', ['XREAD', 'STREAMS', 'block', '0']);
     expect(streamNamedBlock.status).toBe(200);
+    await post(base, '/', ['XGROUP', 'CREATE', `${k}s`, 'block', '0']);
+    const groupNamedBlock = await post(base, '/', [
+      'XREADGROUP',
+      'GROUP',
+      'block',
+      'BLOCK',
+      'COUNT',
+      '1',
+      'STREAMS',
+      `${k}s`,
+      '>',
+    ]);
+    expect(groupNamedBlock.body).toEqual({ result: [[`${k}s`, [['1-1', ['f', 'v']]]]] });
+    const withBlockAfterNames = await post(base, '/', [
+      'XREADGROUP',
+      'GROUP',
+      'block',
+      'c',
+      'COUNT',
+      '1',
+      'BLOCK',
+      '5',
+      'STREAMS',
+      `${k}s`,
+      '>',
+    ]);
+    expect(withBlockAfterNames.status).toBe(400);
   });
 
   it.each([

@@ -64,13 +64,27 @@ export function refusal(name: string, args: readonly Arg[]): string | undefined 
   return undefined;
 }
 
+/**
+ * Walks the options before STREAMS: `GROUP <group> <consumer>`, `COUNT <n>`,
+ * `BLOCK <ms>`, `NOACK`. Names and values are skipped, so a group or consumer
+ * called "block" is data, not the option.
+ */
 function hasBlockOption(args: readonly Arg[]): boolean {
   for (let i = 1; i < args.length; i++) {
     const arg = args[i]!;
     if (typeof arg !== 'string' || arg.length > 7) continue;
-    const upper = arg.toUpperCase();
-    if (upper === 'STREAMS') return false;
-    if (upper === 'BLOCK') return true;
+    switch (arg.toUpperCase()) {
+      case 'STREAMS':
+        return false;
+      case 'BLOCK':
+        return true;
+      case 'GROUP':
+        i += 2;
+        break;
+      case 'COUNT':
+        i += 1;
+        break;
+    }
   }
   return false;
 }

@@ -22,6 +22,8 @@ export interface ServerOptions {
    * `unix:///path.sock`. Without it the server starts its own `redis-server`.
    */
   redisUrl?: string;
+  /** PEM certificate(s) to trust for a `rediss://` Redis, besides Node's default CAs (the file's contents, not its path). */
+  redisTlsCa?: string;
   /** Port to listen on; 0 picks a free one. @default 8079 */
   port?: number;
   /** @default '127.0.0.1' */
@@ -128,6 +130,7 @@ export function createServer(options: ServerOptions): RestashServer {
         name: 'restash',
         connectTimeout: options.connectTimeout ?? 3000,
         commandTimeout: options.commandTimeout ?? 10_000,
+        tlsCa: options.redisTlsCa,
         onConnect: { commands: [['COMMAND']], handle: ([reply]) => table.load(reply!) },
       });
       handler = new HttpHandler({

@@ -178,3 +178,33 @@ describe('shutdown', () => {
     expect((await slow).body).toEqual({ result: 'OK' });
   });
 });
+
+describe('TLS', () => {
+  it('connects to a rediss:// Redis whose certificate is signed by a CA it was given', async () => {
+    const { readFileSync } = await import('node:fs');
+    const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
+    const tlsPort = await freePort();
+    const redis = await startRedis([
+      '--tls-port',
+      String(tlsPort),
+      '--tls-cert-file',
+      fixture('tls-cert.pem'),
+      '--tls-key-file',
+      fixture('tls-key.pem'),
+      '--tls-auth-clients',
+      'no',
+    ]);
+    cleanups.push(() => redis.stop());
+    const ca = readFileSync(fixture('tls-cert.pem'), 'utf8');
+    const trusted = await startServer({ redisUrl: `rediss://localhost:${tlsPort}`, redisTlsCa: ca });
+    cleanups.push(() => trusted.close());
+    expect((await post(trusted.baseUrl, '/', ['SET', 'over', 'tls'])).body).toEqual({ result: 'OK' });
+    expect(await redis.cli('GET', 'over')).toBe('tls');
+
+    const untrusted = await startServer({ redisUrl: `rediss://localhost:${tlsPort}` });
+    cleanups.push(() => untrusted.close());
+    const refused = await post(untrusted.baseUrl, '/', ['PING']);
+    expect(refused.status).toBe(503);
+    expect((refused.body as { error: string }).error).toMatch(/self.signed|certificate/i);
+  });
+});

@@ -32,6 +32,8 @@ export interface ConnectionOptions {
   connectTimeout: number;
   /** How long a command may wait for its reply, in ms. */
   commandTimeout: number;
+  /** PEM certificates to trust for `rediss://`, besides Node's default CAs. */
+  tlsCa?: string;
   /** Extra commands to run after AUTH/SELECT on every (re)connect, e.g. `COMMAND`. */
   onConnect?: { commands: Arg[][]; handle: (replies: Reply[]) => void };
 }
@@ -160,7 +162,12 @@ export class RedisConnection {
     const socket = endpoint.path
       ? net.createConnection({ path: endpoint.path })
       : endpoint.tls
-        ? tls.connect({ host: endpoint.host, port: endpoint.port, servername: endpoint.host })
+        ? tls.connect({
+            host: endpoint.host,
+            port: endpoint.port,
+            servername: net.isIP(endpoint.host!) ? undefined : endpoint.host,
+            ca: this.options.tlsCa ? [...tls.rootCertificates, this.options.tlsCa] : undefined,
+          })
         : net.createConnection({ host: endpoint.host, port: endpoint.port! });
     this.socket = socket;
     socket.setNoDelay(true);

@@ -19,6 +19,10 @@ export const FLAGS: Record<string, Flag> = {
     env: 'RESTASH_REDIS_URL',
     help: 'Redis to front: redis://[user:pass@]host:port[/db], rediss://… (TLS), unix:///path.sock.\nWithout it, an embedded redis-server is started with its data in --data-dir',
   },
+  'redis-tls-ca': {
+    env: 'RESTASH_REDIS_TLS_CA',
+    help: 'PEM file of CA certificates to trust for a rediss:// Redis (besides the system ones)',
+  },
   token: {
     env: 'RESTASH_TOKEN',
     help: 'standard token (all commands). Without it, one is generated and kept in --data-dir',
@@ -109,6 +113,17 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
     ({ token, generated: tokenGenerated } = loadOrCreateToken(dataDir));
   }
   const readOnlyToken = get('read-only-token');
+  const caFile = get('redis-tls-ca');
+  let redisTlsCa: string | undefined;
+  if (caFile !== undefined) {
+    try {
+      redisTlsCa = readFileSync(caFile, 'utf8');
+    } catch (error) {
+      throw new ConfigError(
+        `--redis-tls-ca (RESTASH_REDIS_TLS_CA): cannot read "${caFile}": ${(error as Error).message}`,
+      );
+    }
+  }
   if (readOnlyToken !== undefined && readOnlyToken === token) {
     throw new ConfigError('--read-only-token (RESTASH_READ_ONLY_TOKEN) must differ from the standard token');
   }
@@ -117,6 +132,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
       port: integer('port', 0, 65535),
       host: get('host')!,
       redisUrl: get('redis'),
+      redisTlsCa,
       token,
       readOnlyToken,
       dataDir,

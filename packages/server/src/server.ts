@@ -1,20 +1,38 @@
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { DEFAULT_MAX_REQUEST_SIZE } from '@restash/core/protocol';
-import { TokenRegistry } from './auth/tokens.js';
-import { BackendFailure, RedisConnection } from './backend/connection.js';
+import { TokenSealer } from './auth/acl-tokens.js';
+import { Identities, type TokenTable } from './auth/identity.js';
+import type { Access } from './auth/tokens.js';
+import { BackendFailure } from './backend/connection.js';
+import { Database } from './backend/database.js';
 import { describeEndpoint, parseRedisUrl } from './backend/redis-url.js';
 import { ReplyError } from './backend/resp.js';
 import { EmbeddedRedis } from './embedded/redis-process.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
-import { CommandTable } from './protocol/commands.js';
-import { Executor } from './protocol/execute.js';
 import { HttpHandler } from './transport/http.js';
+import { SseStreams } from './transport/sse.js';
+
+/** One database behind a multi-database server. */
+export interface DatabaseConfig {
+  /** Letters, digits, `_`, `.`, `-`; names the database in logs and in its ACL tokens. */
+  id: string;
+  /** Redis URL; without it (or `"embedded"` in a config file) an embedded Redis in `<dataDir>/<id>`. */
+  redisUrl?: string;
+  token: string;
+  readOnlyToken?: string;
+  /** @default the server's `maxRequestSize` */
+  maxRequestSize?: number;
+  /** Most Redis connections for this database: the shared one, streams and ACL users' ones. @default 100 */
+  maxConnections?: number;
+}
 
 /** Options of {@link createServer}. */
 export interface ServerOptions {
-  /** The standard token: may run every command the REST API allows. */
-  token: string;
+  /** The standard token of the single database: may run every command the REST API allows. */
+  token?: string;
   /** A token limited to read commands (no KEYS/SCAN). */
   readOnlyToken?: string;
   /**
@@ -22,6 +40,17 @@ export interface ServerOptions {
    * `unix:///path.sock`. Without it the server starts its own `redis-server`.
    */
   redisUrl?: string;
+  /** Many databases instead of one (`token`/`redisUrl` must then be absent). */
+  databases?: DatabaseConfig[];
+  /** A JSON databases file; read at `listen()` and again at every `reload()`. */
+  configFile?: string;
+  /** Reads `configFile`; the CLI passes its parser. Required with `configFile`. */
+  readConfigFile?: (path: string) => DatabaseConfig[];
+  /**
+   * Secret that seals `ACL RESTTOKEN` tokens. Instances sharing a secret accept each
+   * other's tokens. @default a random secret per process (tokens die with it)
+   */
+  secret?: string;
   /** PEM certificate(s) to trust for a `rediss://` Redis, besides Node's default CAs (the file's contents, not its path). */
   redisTlsCa?: string;
   /** Port to listen on; 0 picks a free one. @default 8079 */
@@ -34,12 +63,20 @@ export interface ServerOptions {
   redisServerBin?: string;
   /** Largest request body and response body, in bytes. @default 10485760 */
   maxRequestSize?: number;
+  /** Most Redis connections per database. @default 100 */
+  maxConnections?: number;
   /** How long a command may wait for Redis before a 504, in ms. @default 10000 */
   commandTimeout?: number;
   /** How long a connection attempt to Redis may take, in ms. @default 3000 */
   connectTimeout?: number;
   /** How long `close()` waits for requests in flight, in ms. @default 10000 */
   shutdownTimeout?: number;
+  /** Interval of SSE keep-alive comments, in ms. @default 15000 */
+  sseHeartbeat?: number;
+  /** Bytes that may wait for a slow SSE reader before its stream is closed. @default 1048576 */
+  sseMaxBuffer?: number;
+  /** How long an ACL user's checked credentials are trusted, in ms. @default 1000 */
+  aclRecheck?: number;
   /** `Access-Control-Allow-Origin` value. @default '*' */
   corsOrigin?: string;
   /** @default 'info' */
@@ -52,11 +89,17 @@ export interface ServerOptions {
 export interface RestashServer {
   /** Connects to (or starts) Redis, then listens. Resolves with the base URL. */
   listen(): Promise<string>;
-  /** Stops listening, answers requests in flight, closes Redis connections, stops the embedded Redis. */
+  /**
+   * Reads the config file again and applies it: new databases start, removed ones
+   * close once their requests in flight are answered, unchanged ones keep their
+   * connections. A bad file throws a `ConfigError` and the running config stays.
+   */
+  reload(): Promise<void>;
+  /** Stops listening, answers requests in flight, closes Redis connections, stops embedded Redis servers. */
   close(): Promise<void>;
   /** `http://host:port` once listening. */
   readonly url: string;
-  /** The Redis being fronted (password removed), once listening. */
+  /** The Redis being fronted (password removed) — of the first database — once listening. */
   readonly redis: string;
   /** The underlying `node:http` server. */
   readonly http: http.Server;
@@ -64,6 +107,12 @@ export interface RestashServer {
 
 /** Error thrown for invalid server options; the message names the option. */
 export class ConfigError extends Error {}
+
+interface Running {
+  database: Database;
+  config: DatabaseConfig;
+  embedded?: EmbeddedRedis;
+}
 
 /**
  * Creates the REST server.
@@ -77,80 +126,158 @@ export class ConfigError extends Error {}
 export function createServer(options: ServerOptions): RestashServer {
   validate(options);
   const log = options.logger ?? createLogger(options.logLevel ?? 'info');
-  const maxRequestSize = options.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE;
-  const table = new CommandTable();
-  const tokens = new TokenRegistry([
-    { token: options.token, access: 'standard' },
-    ...(options.readOnlyToken ? [{ token: options.readOnlyToken, access: 'read-only' as const }] : []),
-  ]);
-  const embedded = options.redisUrl
-    ? undefined
-    : new EmbeddedRedis({
-        dataDir: options.dataDir ?? './.restash',
+  const sealer = new TokenSealer(options.secret ?? randomBytes(32).toString('base64url'));
+  const commandTimeout = options.commandTimeout ?? 10_000;
+  const multi = options.databases !== undefined || options.configFile !== undefined;
+  let running = new Map<string, Running>();
+  const identities = new Identities({ databases: new Map(), tokens: [] }, sealer);
+  const streams = new SseStreams({
+    heartbeatMs: options.sseHeartbeat ?? 15_000,
+    maxBuffer: options.sseMaxBuffer ?? 1024 * 1024,
+  });
+  let url = '';
+  let closing: Promise<void> | undefined;
+  let applying = Promise.resolve();
+
+  const health = async (): Promise<string | undefined> => {
+    const problems = await Promise.all(
+      [...running.values()].map(
+        ({ database, config }) =>
+          new Promise<string | undefined>((done) => {
+            database.connection.send([['PING']], (result) => {
+              const problem =
+                result instanceof BackendFailure
+                  ? result.message
+                  : result[0] instanceof ReplyError
+                    ? result[0].message
+                    : undefined;
+              done(problem && (multi ? `${config.id}: ${problem}` : problem));
+            });
+          }),
+      ),
+    );
+    const failing = problems.filter((problem) => problem !== undefined);
+    return failing.length > 0 ? failing.join('; ') : undefined;
+  };
+
+  const handler = new HttpHandler({
+    identities,
+    streams,
+    log,
+    corsOrigin: options.corsOrigin ?? '*',
+    health,
+  });
+  const server = http.createServer({ keepAliveTimeout: 65_000 }, handler.handle);
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 120_000;
+
+  const configs = (): DatabaseConfig[] => {
+    if (options.configFile) return options.readConfigFile!(options.configFile);
+    if (options.databases) return options.databases;
+    return [
+      {
+        id: 'default',
+        redisUrl: options.redisUrl,
+        token: options.token!,
+        readOnlyToken: options.readOnlyToken,
+      },
+    ];
+  };
+
+  const start = async (config: DatabaseConfig): Promise<Running> => {
+    let embedded: EmbeddedRedis | undefined;
+    let redisUrl = config.redisUrl;
+    if (redisUrl === undefined) {
+      const dataDir = options.dataDir ?? './.restash';
+      embedded = new EmbeddedRedis({
+        dataDir: multi ? join(dataDir, config.id) : dataDir,
         bin: options.redisServerBin ?? 'redis-server',
         log,
       });
-  let backend: RedisConnection | undefined;
-  let url = '';
-  let redis = '';
-  let closing: Promise<void> | undefined;
-
-  const health = async (): Promise<string | undefined> => {
-    if (!backend) return 'not started';
-    const current = backend;
-    return new Promise((done) => {
-      current.send([['PING']], (result) => {
-        if (result instanceof BackendFailure) done(result.message);
-        else if (result[0] instanceof ReplyError) done(result[0].message);
-        else done(undefined);
-      });
+      redisUrl = await embedded.start();
+    }
+    const endpoint = parseRedisUrl(redisUrl);
+    const database = new Database({
+      id: config.id,
+      endpoint,
+      label: embedded ? `embedded (${describeEndpoint(endpoint)})` : undefined,
+      tlsCa: options.redisTlsCa,
+      maxRequestSize: config.maxRequestSize ?? options.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE,
+      maxConnections: config.maxConnections ?? options.maxConnections ?? 100,
+      commandTimeout,
+      connectTimeout: options.connectTimeout ?? 3000,
+      log,
+      sealer,
+      aclRecheckMs: options.aclRecheck ?? 1000,
+      aclIdleMs: 60_000,
     });
+    try {
+      await database.connect();
+    } catch (error) {
+      if (embedded) {
+        database.close();
+        await embedded.stop();
+        throw error;
+      }
+      // An external Redis that is down is not fatal: requests get 503 until it is back.
+      log.warn('redis is not reachable yet; serving 503 until it is', {
+        database: config.id,
+        redis: database.label,
+        reason: (error as Error).message,
+      });
+    }
+    return { database, config, embedded };
   };
 
-  let handler: HttpHandler | undefined;
-  const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => handler!.handle(req, res));
-  server.headersTimeout = 30_000;
-  server.requestTimeout = 120_000;
+  const stop = async ({ database, embedded }: Running): Promise<void> => {
+    database.close();
+    await embedded?.stop();
+  };
+
+  /** Applies a set of databases: everything new starts before anything is swapped in. */
+  const apply = async (next: DatabaseConfig[]): Promise<void> => {
+    const kept = new Map<string, Running>();
+    const started: Running[] = [];
+    try {
+      for (const config of next) {
+        const current = running.get(config.id);
+        if (current && current.config.redisUrl === config.redisUrl) {
+          current.database.options.maxRequestSize =
+            config.maxRequestSize ?? options.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE;
+          current.database.options.maxConnections = config.maxConnections ?? options.maxConnections ?? 100;
+          kept.set(config.id, { ...current, config });
+        } else {
+          const fresh = await start(config);
+          started.push(fresh);
+          kept.set(config.id, fresh);
+        }
+      }
+    } catch (error) {
+      for (const fresh of started) await stop(fresh);
+      throw error;
+    }
+    const retired = [...running.values()].filter((old) => kept.get(old.config.id)?.database !== old.database);
+    running = kept;
+    identities.replace(tokenTable(kept));
+    for (const old of retired) {
+      log.info('database removed; closing it once its requests in flight are answered', {
+        database: old.config.id,
+      });
+      // Every request in flight is answered within the command timeout.
+      setTimeout(() => void stop(old), commandTimeout + 1000).unref();
+    }
+  };
 
   return {
     get url() {
       return url;
     },
     get redis() {
-      return redis;
+      return running.values().next().value?.database.label ?? '';
     },
     http: server,
     async listen() {
-      const redisUrl = embedded ? await embedded.start() : options.redisUrl!;
-      const endpoint = parseRedisUrl(redisUrl);
-      redis = embedded ? `embedded (${describeEndpoint(endpoint)})` : describeEndpoint(endpoint);
-      backend = new RedisConnection({
-        endpoint,
-        log,
-        name: 'restash',
-        connectTimeout: options.connectTimeout ?? 3000,
-        commandTimeout: options.commandTimeout ?? 10_000,
-        tlsCa: options.redisTlsCa,
-        onConnect: { commands: [['COMMAND']], handle: ([reply]) => table.load(reply!) },
-      });
-      handler = new HttpHandler({
-        executor: new Executor(backend, table),
-        tokens,
-        log,
-        maxRequestSize,
-        corsOrigin: options.corsOrigin ?? '*',
-        health,
-      });
-      try {
-        await backend.connect();
-      } catch (error) {
-        // An external Redis that is down is not fatal: requests get 503 until it is back.
-        if (embedded) throw error;
-        log.warn('redis is not reachable yet; serving 503 until it is', {
-          redis,
-          reason: (error as Error).message,
-        });
-      }
+      await apply(configs());
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(options.port ?? 8079, options.host ?? '127.0.0.1', () => {
@@ -161,34 +288,42 @@ export function createServer(options: ServerOptions): RestashServer {
       const address = server.address() as AddressInfo;
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       url = `http://${host}:${address.port}`;
-      log.info('listening', { url, redis });
+      log.info('listening', {
+        url,
+        databases: [...running.values()]
+          .map(({ config, database }) => `${config.id}=${database.label}`)
+          .join(', '),
+      });
       return url;
+    },
+    reload() {
+      if (!options.configFile) return Promise.resolve();
+      applying = applying.then(
+        () => apply(configs()),
+        () => apply(configs()),
+      );
+      return applying.then(() => log.info('config reloaded', { databases: running.size }));
     },
     close() {
       closing ??= (async () => {
         server.close();
         server.closeIdleConnections();
-        if (handler && handler.active > 0) {
-          const timeout = options.shutdownTimeout ?? 10_000;
-          let timer: NodeJS.Timeout | undefined;
-          await Promise.race([
-            handler.drain(),
-            new Promise<void>((resolve) => {
-              timer = setTimeout(() => {
-                log.warn('shutdown timeout: closing connections with requests in flight', {
-                  requests: handler?.active,
-                });
-                resolve();
-              }, timeout);
-            }),
-          ]);
-          clearTimeout(timer);
-        } else {
-          await handler?.drain();
-        }
+        const timeout = options.shutdownTimeout ?? 10_000;
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          handler.drain(),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(() => {
+              log.warn('shutdown timeout: closing connections with requests in flight', {
+                requests: handler.active,
+              });
+              resolve();
+            }, timeout);
+          }),
+        ]);
+        clearTimeout(timer);
         server.closeAllConnections();
-        backend?.close();
-        await embedded?.stop();
+        await Promise.all([...running.values()].map(stop));
         log.info('stopped');
       })();
       return closing;
@@ -196,10 +331,43 @@ export function createServer(options: ServerOptions): RestashServer {
   };
 }
 
+function tokenTable(running: Map<string, Running>): TokenTable {
+  const databases = new Map<string, Database>();
+  const tokens: { token: string; access: Access; database: Database }[] = [];
+  for (const [id, { database, config }] of running) {
+    databases.set(id, database);
+    tokens.push({ token: config.token, access: 'standard', database });
+    if (config.readOnlyToken) tokens.push({ token: config.readOnlyToken, access: 'read-only', database });
+  }
+  return { databases, tokens };
+}
+
 function validate(options: ServerOptions): void {
-  if (!options.token) throw new ConfigError('missing token: pass --token or set RESTASH_TOKEN');
-  if (options.readOnlyToken !== undefined && options.readOnlyToken === options.token) {
-    throw new ConfigError('read-only token: must differ from the standard token');
+  const multi = options.databases !== undefined || options.configFile !== undefined;
+  if (options.databases !== undefined && options.configFile !== undefined) {
+    throw new ConfigError('databases: give either a config file or a list of databases, not both');
+  }
+  if (multi) {
+    if (
+      options.token !== undefined ||
+      options.redisUrl !== undefined ||
+      options.readOnlyToken !== undefined
+    ) {
+      throw new ConfigError('token / redis URL: set them per database in the config file, not beside it');
+    }
+    if (options.configFile !== undefined && !options.readConfigFile) {
+      throw new ConfigError('config file: readConfigFile is required to read it');
+    }
+    for (const config of options.databases ?? []) {
+      if (!config.token) throw new ConfigError(`database "${config.id}": missing token`);
+      if (config.redisUrl !== undefined) checkUrl(config.redisUrl, `database "${config.id}": redis URL`);
+    }
+  } else {
+    if (!options.token) throw new ConfigError('missing token: pass --token or set RESTASH_TOKEN');
+    if (options.readOnlyToken !== undefined && options.readOnlyToken === options.token) {
+      throw new ConfigError('read-only token: must differ from the standard token');
+    }
+    if (options.redisUrl !== undefined) checkUrl(options.redisUrl, 'redis URL');
   }
   const positive = (name: string, value: number | undefined, min = 1) => {
     if (value !== undefined && (!Number.isInteger(value) || value < min)) {
@@ -207,20 +375,25 @@ function validate(options: ServerOptions): void {
     }
   };
   positive('max request size', options.maxRequestSize, 1024);
+  positive('max connections', options.maxConnections, 2);
   positive('command timeout', options.commandTimeout);
   positive('connect timeout', options.connectTimeout);
   positive('shutdown timeout', options.shutdownTimeout, 0);
+  positive('SSE heartbeat', options.sseHeartbeat);
+  positive('SSE max buffer', options.sseMaxBuffer, 1024);
+  positive('ACL recheck', options.aclRecheck, 0);
   if (
     options.port !== undefined &&
     (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)
   ) {
     throw new ConfigError(`port: must be 0–65535, got ${options.port}`);
   }
-  if (options.redisUrl !== undefined) {
-    try {
-      parseRedisUrl(options.redisUrl);
-    } catch (error) {
-      throw new ConfigError(`redis URL: ${(error as Error).message}`);
-    }
+}
+
+function checkUrl(url: string, name: string): void {
+  try {
+    parseRedisUrl(url);
+  } catch (error) {
+    throw new ConfigError(`${name}: ${(error as Error).message}`);
   }
 }

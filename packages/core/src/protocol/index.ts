@@ -44,7 +44,76 @@ export const paths = {
   multiExec: '/multi-exec',
   /** Health check for load balancers. `-` can never start a Redis command name. */
   health: '/-/health',
+  /** `POST /subscribe/<channel>`: a server-sent event stream of the channel's messages. */
+  subscribe: '/subscribe',
+  /** `POST /psubscribe/<pattern>`: a server-sent event stream of messages on matching channels. */
+  psubscribe: '/psubscribe',
 } as const;
+
+/** Every event of a `/subscribe` or `/psubscribe` stream is one line starting with this. */
+export const SSE_DATA_PREFIX = 'data: ';
+
+/**
+ * One event of a pub/sub stream, parsed from the text after `data: `:
+ * `subscribe,<channel>,<count>`, `message,<channel>,<payload>`,
+ * `psubscribe,<pattern>,<count>`, `pmessage,<pattern>,<channel>,<payload>`
+ * (and `unsubscribe`/`punsubscribe` like `subscribe`). Payloads are raw text.
+ */
+export type PubSubEvent =
+  | { type: 'subscribe' | 'unsubscribe' | 'psubscribe' | 'punsubscribe'; name: string; count: number }
+  | { type: 'message'; channel: string; payload: string }
+  | { type: 'pmessage'; pattern: string; channel: string; payload: string };
+
+/**
+ * Parses the data of one pub/sub event. Channel names may contain commas
+ * when the caller passes the channel or pattern it subscribed to as `name`;
+ * without it the name ends at the first comma. Returns undefined for data
+ * that is not a pub/sub event.
+ *
+ * @example
+ * parsePubSubEvent('message,chat,hi, there', 'chat') // { type: 'message', channel: 'chat', payload: 'hi, there' }
+ */
+export function parsePubSubEvent(data: string, name?: string): PubSubEvent | undefined {
+  const comma = data.indexOf(',');
+  if (comma === -1) return undefined;
+  const type = data.slice(0, comma);
+  const start = comma + 1;
+  const end =
+    name !== undefined && data.startsWith(`${name},`, start) ? start + name.length : data.indexOf(',', start);
+  if (end === -1) return undefined;
+  const first = data.slice(start, end);
+  const rest = data.slice(end + 1);
+  switch (type) {
+    case 'message':
+      return { type, channel: first, payload: rest };
+    case 'pmessage': {
+      const split = rest.indexOf(',');
+      if (split === -1) return undefined;
+      return { type, pattern: first, channel: rest.slice(0, split), payload: rest.slice(split + 1) };
+    }
+    case 'subscribe':
+    case 'unsubscribe':
+    case 'psubscribe':
+    case 'punsubscribe': {
+      const count = Number(rest);
+      return Number.isInteger(count) ? { type, name: first, count } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Formats the data of one pub/sub event (without the `data: ` prefix), the inverse of {@link parsePubSubEvent}. */
+export function formatPubSubEvent(event: PubSubEvent): string {
+  switch (event.type) {
+    case 'message':
+      return `message,${event.channel},${event.payload}`;
+    case 'pmessage':
+      return `pmessage,${event.pattern},${event.channel},${event.payload}`;
+    default:
+      return `${event.type},${event.name},${event.count}`;
+  }
+}
 
 /** Default limit for request and response bodies, as on Upstash's pay-as-you-go plans. */
 export const DEFAULT_MAX_REQUEST_SIZE = 10 * 1024 * 1024;
@@ -113,7 +182,19 @@ export const errors = {
   shuttingDown: 'ERR server is shutting down',
   timeout: (ms: number) => `ERR Redis did not answer within ${ms} ms`,
   notFound: (path: string) => `ERR no such endpoint: ${path}`,
+  wrongArity: (command: string) => `ERR wrong number of arguments for '${command}' command`,
+  /** `ACL RESTTOKEN` with a user that does not exist, is disabled, or another password. */
+  wrongAclPassword: (username: string) => `ERR Wrong password or user "${username}" does not exist`,
 } as const;
+
+interface BufferLike {
+  from(text: string, encoding: 'base64'): Uint8Array & { toString(encoding: 'utf8'): string };
+}
+// Node, Bun and Deno ship Buffer, whose base64 codec is several times faster than atob/btoa;
+// elsewhere (browsers, workers) the standard web functions are used.
+const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
+const utf8 = /* @__PURE__ */ new TextDecoder();
+const OK = /* @__PURE__ */ new TextEncoder().encode('OK');
 
 /** The standard base64 alphabet with padding, as Upstash and both official SDKs use. */
 export function bytesToBase64(bytes: Uint8Array): string {
@@ -126,10 +207,20 @@ export function bytesToBase64(bytes: Uint8Array): string {
 
 /** Decodes standard base64 to bytes. Throws on text that is not base64. */
 export function base64ToBytes(text: string): Uint8Array {
+  if (NodeBuffer) {
+    const buf = NodeBuffer.from(text, 'base64');
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
+}
+
+/** Decodes standard base64 to UTF-8 text; invalid UTF-8 becomes U+FFFD, as in Upstash's JSON replies. */
+export function base64ToText(text: string): string {
+  if (NodeBuffer) return NodeBuffer.from(text, 'base64').toString('utf8');
+  return utf8.decode(base64ToBytes(text));
 }
 
 /**
@@ -143,9 +234,28 @@ export function base64ToBytes(text: string): Uint8Array {
  */
 export function decodeBase64Result(result: unknown, topLevel = true): unknown {
   if (typeof result === 'string') {
-    if (topLevel && result === 'OK') return new TextEncoder().encode('OK');
+    if (topLevel && result === 'OK') return OK.slice();
     return base64ToBytes(result);
   }
   if (Array.isArray(result)) return result.map((item) => decodeBase64Result(item, false));
+  return result;
+}
+
+/**
+ * Like {@link decodeBase64Result}, but strings become UTF-8 text instead of bytes.
+ *
+ * @example
+ * decodeBase64ResultToText(['YmFy', 1]) // ['bar', 1]
+ */
+export function decodeBase64ResultToText(result: unknown, topLevel = true): unknown {
+  if (typeof result === 'string') {
+    if (topLevel && result === 'OK') return result;
+    return base64ToText(result);
+  }
+  if (Array.isArray(result)) {
+    const out = new Array(result.length);
+    for (let i = 0; i < result.length; i++) out[i] = decodeBase64ResultToText(result[i], false);
+    return out;
+  }
   return result;
 }

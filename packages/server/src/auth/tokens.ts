@@ -3,33 +3,33 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 /** What a token may do. */
 export type Access = 'standard' | 'read-only';
 
-interface Entry {
+interface Entry<TTarget> {
   digest: Buffer;
   access: Access;
+  target: TTarget;
 }
 
 /**
- * Resolves bearer tokens to an access level. Tokens are compared as SHA-256
- * digests with `timingSafeEqual`, so neither the length nor any prefix of a
- * configured token leaks through response timing; every entry is checked,
- * match or not.
+ * Resolves bearer tokens to an access level and a target (the database they
+ * open). Tokens are compared as SHA-256 digests with `timingSafeEqual`, so
+ * neither the length nor any prefix of a configured token leaks through
+ * response timing; every entry is checked, match or not.
  */
-export class TokenRegistry {
-  private readonly entries: Entry[];
+export class TokenRegistry<TTarget> {
+  private readonly entries: Entry<TTarget>[];
 
-  constructor(tokens: { token: string; access: Access }[]) {
-    this.entries = tokens.map(({ token, access }) => ({ digest: digest(token), access }));
+  constructor(tokens: { token: string; access: Access; target: TTarget }[]) {
+    this.entries = tokens.map(({ token, access, target }) => ({ digest: digest(token), access, target }));
   }
 
-  /** The access level of `token`, or undefined if it is not a known token. */
-  resolve(token: string | undefined): Access | undefined {
-    if (token === undefined || token.length === 0) return undefined;
+  /** The access level and target of `token`, or undefined if it is not a configured token. */
+  resolve(token: string): { access: Access; target: TTarget } | undefined {
     const presented = digest(token);
-    let found: Access | undefined;
+    let found: Entry<TTarget> | undefined;
     for (const entry of this.entries) {
-      if (timingSafeEqual(entry.digest, presented) && found === undefined) found = entry.access;
+      if (timingSafeEqual(entry.digest, presented) && found === undefined) found = entry;
     }
-    return found;
+    return found && { access: found.access, target: found.target };
   }
 }
 

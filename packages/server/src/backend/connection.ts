@@ -1,8 +1,8 @@
-import net from 'node:net';
-import tls from 'node:tls';
+import type net from 'node:net';
 import type { Logger } from '../log.js';
 import { describeEndpoint, type RedisEndpoint } from './redis-url.js';
 import { type Arg, CommandWriter, type Reply, ReplyError, ReplyParser } from './resp.js';
+import { handshakeCommands, openSocket, readyEvent } from './socket.js';
 
 /** Why a command got no reply from Redis. */
 export class BackendFailure {
@@ -78,6 +78,11 @@ export class RedisConnection {
   /** True when commands are being sent to Redis right now. */
   get ready(): boolean {
     return this.state === 'ready';
+  }
+
+  /** True while commands wait for replies. */
+  get busy(): boolean {
+    return this.head < this.queue.length || this.offline.length > 0;
   }
 
   /** The last connection problem, for error messages and health checks. */
@@ -158,24 +163,13 @@ export class RedisConnection {
 
   private open(): void {
     this.state = 'connecting';
-    const { endpoint, connectTimeout } = this.options;
-    const socket = endpoint.path
-      ? net.createConnection({ path: endpoint.path })
-      : endpoint.tls
-        ? tls.connect({
-            host: endpoint.host,
-            port: endpoint.port,
-            servername: net.isIP(endpoint.host!) ? undefined : endpoint.host,
-            ca: this.options.tlsCa ? [...tls.rootCertificates, this.options.tlsCa] : undefined,
-          })
-        : net.createConnection({ host: endpoint.host, port: endpoint.port! });
+    const { endpoint, connectTimeout, tlsCa } = this.options;
+    const socket = openSocket(endpoint, tlsCa);
     this.socket = socket;
-    socket.setNoDelay(true);
-    socket.setKeepAlive(true, 10_000);
     const timer = setTimeout(() => {
       socket.destroy(new Error(`connect timeout after ${connectTimeout} ms`));
     }, connectTimeout);
-    socket.once(endpoint.tls ? 'secureConnect' : 'connect', () => {
+    socket.once(readyEvent(endpoint), () => {
       clearTimeout(timer);
       this.handshake(socket);
     });
@@ -197,14 +191,7 @@ export class RedisConnection {
 
   private handshake(socket: net.Socket): void {
     const { endpoint, onConnect, name } = this.options;
-    const setup: Arg[][] = [];
-    if (endpoint.password !== undefined) {
-      setup.push(
-        endpoint.username ? ['AUTH', endpoint.username, endpoint.password] : ['AUTH', endpoint.password],
-      );
-    }
-    if (endpoint.db !== 0) setup.push(['SELECT', String(endpoint.db)]);
-    setup.push(['CLIENT', 'SETNAME', name]);
+    const setup = handshakeCommands(endpoint, name);
     const extra = onConnect?.commands ?? [];
     const pending: Pending = {
       expect: setup.length + extra.length,

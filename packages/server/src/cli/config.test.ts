@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseSize, resolveConfig } from './config.js';
+import { resolveConfig } from './config.js';
+import { parseSize } from './size.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -63,7 +64,10 @@ describe('parseSize', () => {
     expect(parseSize('1048576')).toBe(1048576);
     expect(parseSize('512kb')).toBe(512 * 1024);
     expect(parseSize('10MB')).toBe(10 * 1024 ** 2);
-    expect(() => parseSize('10 parsecs')).toThrow(/--max-request-size/);
+    expect(() => parseSize('10 parsecs')).toThrow(/like 512kb/);
+    expect(() => resolveConfig(['--token', 't', '--max-request-size', '10 parsecs'], {})).toThrow(
+      /--max-request-size \(RESTASH_MAX_REQUEST_SIZE\) must be bytes/,
+    );
     expect(() => parseSize('10')).toThrow(/at least 1kb/);
   });
 });

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
 import { ConfigError, type ServerOptions } from '../server.js';
+import { readDatabasesFile } from './config-file.js';
+import { parseSize } from './size.js';
 
 interface Flag {
   env: string;
@@ -31,6 +33,14 @@ export const FLAGS: Record<string, Flag> = {
     env: 'RESTASH_READ_ONLY_TOKEN',
     help: 'read-only token (read commands only, no KEYS/SCAN)',
   },
+  config: {
+    env: 'RESTASH_CONFIG',
+    help: 'JSON file mapping tokens to many databases (instead of --redis/--token);\nreloaded on SIGHUP',
+  },
+  secret: {
+    env: 'RESTASH_SECRET',
+    help: 'secret sealing ACL RESTTOKEN tokens; give every instance the same one.\nWithout it, one is generated and kept in --data-dir',
+  },
   'data-dir': {
     env: 'RESTASH_DATA_DIR',
     value: './.restash',
@@ -45,6 +55,21 @@ export const FLAGS: Record<string, Flag> = {
     env: 'RESTASH_COMMAND_TIMEOUT',
     value: '10000',
     help: 'ms to wait for Redis before a 504',
+  },
+  'max-connections': {
+    env: 'RESTASH_MAX_CONNECTIONS',
+    value: '100',
+    help: 'most Redis connections per database (shared + streams + ACL users)',
+  },
+  'sse-heartbeat': {
+    env: 'RESTASH_SSE_HEARTBEAT',
+    value: '15000',
+    help: 'ms between SSE keep-alive comments',
+  },
+  'sse-max-buffer': {
+    env: 'RESTASH_SSE_MAX_BUFFER',
+    value: '1mb',
+    help: 'bytes that may wait for a slow SSE reader before its stream is closed',
   },
   'cors-origin': { env: 'RESTASH_CORS_ORIGIN', value: '*', help: 'Access-Control-Allow-Origin value' },
   'log-level': { env: 'RESTASH_LOG_LEVEL', value: 'info', help: LOG_LEVELS.join(' | ') },
@@ -100,6 +125,13 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
     }
     return value;
   };
+  const size = (name: string): number => {
+    try {
+      return parseSize(get(name)!);
+    } catch (error) {
+      throw new ConfigError(`--${name} (${FLAGS[name]!.env}) ${(error as Error).message}`);
+    }
+  };
   const logLevel = get('log-level') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(
@@ -107,12 +139,23 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
     );
   }
   const dataDir = get('data-dir')!;
+  const configFile = get('config');
   let token = get('token');
-  let tokenGenerated = false;
-  if (token === undefined) {
-    ({ token, generated: tokenGenerated } = loadOrCreateToken(dataDir));
-  }
   const readOnlyToken = get('read-only-token');
+  let tokenGenerated = false;
+  if (configFile !== undefined) {
+    for (const name of ['token', 'read-only-token', 'redis']) {
+      if (get(name) !== undefined) {
+        throw new ConfigError(
+          `--${name} (${FLAGS[name]!.env}) cannot be used with --config: set it per database in the file`,
+        );
+      }
+    }
+    readDatabasesFile(configFile);
+  } else if (token === undefined) {
+    ({ token, generated: tokenGenerated } = loadOrCreateSecret(dataDir, 'token'));
+  }
+  const secret = get('secret') ?? loadOrCreateSecret(dataDir, 'secret').token;
   const caFile = get('redis-tls-ca');
   let redisTlsCa: string | undefined;
   if (caFile !== undefined) {
@@ -135,8 +178,14 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
       redisTlsCa,
       token,
       readOnlyToken,
+      configFile,
+      readConfigFile: configFile === undefined ? undefined : readDatabasesFile,
+      secret,
+      maxConnections: integer('max-connections', 2, 1_000_000),
+      sseHeartbeat: integer('sse-heartbeat', 1, 3_600_000),
+      sseMaxBuffer: size('sse-max-buffer'),
       dataDir,
-      maxRequestSize: parseSize(get('max-request-size')!),
+      maxRequestSize: size('max-request-size'),
       commandTimeout: integer('command-timeout', 1, 3_600_000),
       corsOrigin: get('cors-origin')!,
       logLevel,
@@ -147,25 +196,12 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
   };
 }
 
-/** Parses `10485760`, `512kb`, `10mb`, `1gb` into bytes. */
-export function parseSize(text: string): number {
-  const match = /^(\d+)\s*(b|kb|k|mb|m|gb|g)?$/i.exec(text.trim());
-  if (!match) {
-    throw new ConfigError(
-      `--max-request-size (RESTASH_MAX_REQUEST_SIZE) must be bytes or a size like 512kb or 10mb, got "${text}"`,
-    );
-  }
-  const unit = (match[2] ?? 'b').toLowerCase()[0];
-  const factor = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
-  const bytes = Number(match[1]) * factor;
-  if (bytes < 1024)
-    throw new ConfigError(`--max-request-size (RESTASH_MAX_REQUEST_SIZE) must be at least 1kb`);
-  return bytes;
-}
-
-/** Reads the generated token from the data directory, or creates one (mode 0600). */
-function loadOrCreateToken(dataDir: string): { token: string; generated: boolean } {
-  const file = join(dataDir, 'token');
+/** Reads a generated token or secret from the data directory, or creates one (mode 0600). */
+function loadOrCreateSecret(
+  dataDir: string,
+  name: 'token' | 'secret',
+): { token: string; generated: boolean } {
+  const file = join(dataDir, name);
   if (existsSync(file)) {
     const token = readFileSync(file, 'utf8').trim();
     if (token) return { token, generated: true };

@@ -43,6 +43,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       },
     );
   };
+  process.on('SIGHUP', () => {
+    if (!options.configFile) {
+      process.stderr.write('restash-server: SIGHUP ignored: there is no --config file to reload\n');
+      return;
+    }
+    server.reload().then(
+      () => process.stderr.write(`restash-server: reloaded ${options.configFile}\n`),
+      (error: Error) =>
+        process.stderr.write(`restash-server: reload failed, keeping the running config: ${error.message}\n`),
+    );
+  });
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 
@@ -59,15 +70,19 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     process.stderr.write(`restash-server: could not start: ${message}\n`);
     return 1;
   }
-  const tokenLine = config.tokenGenerated
-    ? `  token:   ${options.token}   (generated, kept in ${options.dataDir}/token)`
-    : '  token:   as given by --token / RESTASH_TOKEN';
+  const tokenLine = options.configFile
+    ? `  tokens:  as given in ${options.configFile}`
+    : config.tokenGenerated
+      ? `  token:   ${options.token}   (generated, kept in ${options.dataDir}/token)`
+      : '  token:   as given by --token / RESTASH_TOKEN';
   const shown = config.tokenGenerated ? options.token : '$RESTASH_TOKEN';
   process.stdout.write(
     [
       '',
       `Restash is listening on ${url}`,
-      `  redis:   ${server.redis}${options.redisUrl ? '' : `, data in ${options.dataDir}`}`,
+      options.configFile
+        ? `  databases: from ${options.configFile} (SIGHUP reloads it)`
+        : `  redis:   ${server.redis}${options.redisUrl ? '' : `, data in ${options.dataDir}`}`,
       tokenLine,
       options.readOnlyToken ? '  read-only token: as given' : undefined,
       `  try:     curl ${url}/set/hello/world -H "Authorization: Bearer ${shown}"`,

@@ -1,4 +1,5 @@
 import { type ErrorKind, errors, statusOf } from '@restash/core/protocol';
+import { passwordMatches, type TokenSealer } from '../auth/acl-tokens.js';
 import type { Access } from '../auth/tokens.js';
 import { BackendFailure, type RedisConnection } from '../backend/connection.js';
 import { type Arg, encodeResp, type Reply, ReplyError } from '../backend/resp.js';
@@ -18,6 +19,8 @@ export interface Answer {
   status: number;
   body: string | (string | Uint8Array)[];
   contentType: 'application/json' | 'application/octet-stream';
+  /** Largest body allowed; a bigger one is replaced by a 413. */
+  limit?: number;
 }
 
 export type AnswerCallback = (answer: Answer) => void;
@@ -39,6 +42,31 @@ export interface Denial {
   message: string;
 }
 
+/** A command answered by the server from what Redis replies to another command. */
+interface Substitute {
+  args: Arg[];
+  transform: (reply: Reply) => Reply;
+}
+
+/** Where `ACL RESTTOKEN` seals its tokens, and for which database. */
+export interface AclTokenIssuer {
+  database: string;
+  sealer: TokenSealer;
+}
+
+/** Applies the transforms of substituted commands to their replies, in place. */
+function transformReplies(
+  replies: Reply[],
+  transforms: ((reply: Reply) => Reply)[] | undefined,
+  offset = 0,
+): void {
+  if (!transforms) return;
+  for (let i = 0; i < transforms.length; i++) {
+    const transform = transforms[i];
+    if (transform) replies[i + offset] = transform(replies[i + offset]!);
+  }
+}
+
 const MULTI: Arg[] = ['MULTI'];
 const EXEC: Arg[] = ['EXEC'];
 
@@ -53,13 +81,15 @@ export class Executor {
   constructor(
     private readonly backend: RedisConnection,
     private readonly table: CommandTable,
+    private readonly issuer?: AclTokenIssuer,
   ) {}
 
   /**
    * The arguments to send for a command, or why this token may not run it.
-   * Scripts with Upstash-only shebang flags are rewritten here.
+   * Scripts with Upstash-only shebang flags are rewritten here, and
+   * `ACL RESTTOKEN` becomes an `ACL GETUSER` whose reply is turned into a token.
    */
-  prepare(args: Arg[], access: Access): Arg[] | Denial {
+  prepare(args: Arg[], access: Access): Arg[] | Denial | Substitute {
     const name = commandName(args);
     const refused = refusal(name, args);
     if (refused !== undefined) return { kind: 'command', message: refused };
@@ -69,16 +99,38 @@ export class Executor {
       }
       return { kind: 'forbidden', message: errors.noPermission(name) };
     }
+    if (name === 'ACL' && isWord(args[1], 'RESTTOKEN')) return this.restToken(args);
     return this.scripts.rewrite(name, args);
+  }
+
+  private restToken(args: Arg[]): Denial | Substitute {
+    if (args.length !== 4) return { kind: 'command', message: errors.wrongArity('acl|resttoken') };
+    const username = asText(args[2]!);
+    const password = asText(args[3]!);
+    const issuer = this.issuer;
+    if (!issuer) return { kind: 'command', message: errors.notAvailable('ACL RESTTOKEN') };
+    return {
+      args: ['ACL', 'GETUSER', username],
+      transform: (reply) => {
+        if (reply instanceof ReplyError) return reply;
+        if (!passwordMatches(reply, password)) return new ReplyError(errors.wrongAclPassword(username));
+        return Buffer.from(issuer.sealer.seal({ database: issuer.database, username, password }));
+      },
+    };
   }
 
   /** `POST /` and path commands: one command, one `{"result"}` or `{"error"}`. */
   single(args: Arg[], access: Access, format: ReplyFormat, done: AnswerCallback): void {
-    const prepared = this.prepare(args, access);
-    if (!Array.isArray(prepared)) return done(errorAnswer(prepared.kind, prepared.message));
+    let prepared = this.prepare(args, access);
+    let transform: ((reply: Reply) => Reply) | undefined;
+    if (!Array.isArray(prepared)) {
+      if (!('args' in prepared)) return done(errorAnswer(prepared.kind, prepared.message));
+      transform = prepared.transform;
+      prepared = prepared.args;
+    }
     this.backend.send([prepared], (result) => {
       if (result instanceof BackendFailure) return done(failureAnswer(result));
-      const reply = result[0]!;
+      const reply = transform ? transform(result[0]!) : result[0]!;
       if (reply instanceof ReplyError) return done(errorAnswer('command', reply.message));
       if (format.resp2) {
         const out: (string | Uint8Array)[] = [];
@@ -100,30 +152,31 @@ export class Executor {
   pipeline(commands: Arg[][], access: Access, format: ReplyFormat, done: AnswerCallback): void {
     if (commands.length === 0) return done(errorAnswer('command', errors.emptyPipeline));
     let refused: (string | undefined)[] | undefined;
+    let transforms: ((reply: Reply) => Reply)[] | undefined;
     const allowed: Arg[][] = [];
     for (let i = 0; i < commands.length; i++) {
       const prepared = this.prepare(commands[i]!, access);
       if (Array.isArray(prepared)) {
         allowed.push(prepared);
-        continue;
+      } else if ('args' in prepared) {
+        transforms ??= [];
+        transforms[allowed.length] = prepared.transform;
+        allowed.push(prepared.args);
+      } else {
+        if (prepared.kind === 'unavailable') return done(errorAnswer(prepared.kind, prepared.message));
+        refused ??= new Array(commands.length);
+        refused[i] = prepared.message;
       }
-      if (prepared.kind === 'unavailable') return done(errorAnswer(prepared.kind, prepared.message));
-      refused ??= new Array(commands.length);
-      refused[i] = prepared.message;
     }
     const answer = (replies: Reply[]) => {
+      transformReplies(replies, transforms);
       const entries: Reply[] = refused ? mergeRefused(replies, refused) : replies;
       if (format.resp2) {
         const out: (string | Uint8Array)[] = [];
         for (const reply of entries) encodeResp(reply, out);
         return done({ status: 200, body: out, contentType: 'application/octet-stream' });
       }
-      let body = '[';
-      for (let i = 0; i < entries.length; i++) {
-        if (i > 0) body += ',';
-        body += encodeEntry(entries[i]!, format.base64);
-      }
-      done({ status: 200, body: `${body}]`, contentType: 'application/json' });
+      done({ status: 200, body: encodeEntries(entries, format.base64), contentType: 'application/json' });
     };
     if (allowed.length === 0) return answer([]);
     this.backend.send(allowed, (result) => {
@@ -141,10 +194,18 @@ export class Executor {
   transaction(commands: Arg[][], access: Access, format: ReplyFormat, done: AnswerCallback): void {
     if (commands.length === 0) return done(errorAnswer('command', errors.emptyTransaction));
     const batch: Arg[][] = [MULTI];
+    let transforms: ((reply: Reply) => Reply)[] | undefined;
     for (const args of commands) {
       const prepared = this.prepare(args, access);
-      if (!Array.isArray(prepared)) return done(errorAnswer(prepared.kind, prepared.message));
-      batch.push(prepared);
+      if (Array.isArray(prepared)) {
+        batch.push(prepared);
+      } else if ('args' in prepared) {
+        transforms ??= [];
+        transforms[batch.length - 1] = prepared.transform;
+        batch.push(prepared.args);
+      } else {
+        return done(errorAnswer(prepared.kind, prepared.message));
+      }
     }
     batch.push(EXEC);
     this.backend.send(batch, (result) => {
@@ -158,14 +219,27 @@ export class Executor {
       }
       if (exec instanceof ReplyError) return done(errorAnswer('command', exec.message));
       if (!Array.isArray(exec)) return done(errorAnswer('internal', 'ERR unexpected EXEC reply'));
-      let body = '[';
-      for (let i = 0; i < exec.length; i++) {
-        if (i > 0) body += ',';
-        body += encodeEntry(exec[i]!, format.base64);
-      }
-      done({ status: 200, body: `${body}]`, contentType: 'application/json' });
+      transformReplies(exec, transforms);
+      done({ status: 200, body: encodeEntries(exec, format.base64), contentType: 'application/json' });
     });
   }
+}
+
+function encodeEntries(entries: Reply[], base64: boolean): string {
+  let body = '[';
+  for (let i = 0; i < entries.length; i++) {
+    if (i > 0) body += ',';
+    body += encodeEntry(entries[i]!, base64);
+  }
+  return `${body}]`;
+}
+
+function isWord(arg: Arg | undefined, word: string): boolean {
+  return arg !== undefined && asText(arg).toUpperCase() === word;
+}
+
+function asText(arg: Arg): string {
+  return typeof arg === 'string' ? arg : Buffer.from(arg).toString('utf8');
 }
 
 function mergeRefused(replies: Reply[], refused: (string | undefined)[]): Reply[] {

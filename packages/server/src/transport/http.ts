@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors, headers, paths } from '@restash/core/protocol';
-import { type Access, type TokenRegistry, tokenFromHeader } from '../auth/tokens.js';
+import type { Identities, Identity } from '../auth/identity.js';
+import { tokenFromHeader } from '../auth/tokens.js';
 import type { Logger } from '../log.js';
-import { type Answer, type Executor, errorAnswer, type ReplyFormat } from '../protocol/execute.js';
+import { type Answer, errorAnswer, type ReplyFormat } from '../protocol/execute.js';
 import {
   BadRequest,
   parseCommandBody,
@@ -11,14 +12,14 @@ import {
   parsePipelineBody,
   tokenFromQuery,
 } from '../protocol/request.js';
+import { type SseStreams, streamKind } from './sse.js';
 
 export interface HttpHandlerOptions {
-  executor: Executor;
-  tokens: TokenRegistry;
+  identities: Identities;
+  streams: SseStreams;
   log: Logger;
-  maxRequestSize: number;
   corsOrigin: string;
-  /** Answers the health check: resolves with an error message when Redis is not usable. */
+  /** Answers the health check: resolves with an error message when a Redis is not usable. */
   health: () => Promise<string | undefined>;
 }
 
@@ -30,9 +31,12 @@ const JSON_FORMAT: ReplyFormat = { base64: false, resp2: false };
 const BASE64_FORMAT: ReplyFormat = { base64: true, resp2: false };
 const RESP2_FORMAT: ReplyFormat = { base64: false, resp2: true };
 
+type Send = (answer: Answer) => void;
+
 /**
  * The HTTP transport: routing, auth, body limits, CORS and response headers.
- * Everything about commands is delegated to the executor.
+ * Everything about commands is delegated to the identity's executor, streams
+ * to `SseStreams`.
  */
 export class HttpHandler {
   private readonly syncPrefix = `${randomBytes(6).toString('base64url')}-`;
@@ -43,7 +47,7 @@ export class HttpHandler {
 
   constructor(private readonly options: HttpHandlerOptions) {}
 
-  /** Requests being answered right now. */
+  /** Requests being answered right now (open streams do not count). */
   get active(): number {
     return this.inFlight;
   }
@@ -51,6 +55,7 @@ export class HttpHandler {
   /** Stops taking new requests (503) and resolves once the ones in flight are answered. */
   drain(): Promise<void> {
     this.draining = true;
+    this.options.streams.closeAll();
     if (this.inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => {
       this.drained = resolve;
@@ -61,7 +66,13 @@ export class HttpHandler {
     this.inFlight++;
     const started = this.options.log.enabled('debug') ? performance.now() : 0;
     let label = '-';
-    const send = (answer: Answer) => {
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      if (--this.inFlight === 0 && this.drained) this.drained();
+    };
+    const send: Send = (answer) => {
       this.respond(res, answer);
       if (started !== 0) {
         this.options.log.debug('request', {
@@ -71,10 +82,10 @@ export class HttpHandler {
           ms: Math.round((performance.now() - started) * 100) / 100,
         });
       }
-      if (--this.inFlight === 0 && this.drained) this.drained();
+      release();
     };
     try {
-      label = this.route(req, send);
+      label = this.route(req, res, send, release);
     } catch (error) {
       this.options.log.error('unexpected error while handling a request', { error: String(error) });
       send(errorAnswer('internal', 'ERR internal server error'));
@@ -82,7 +93,7 @@ export class HttpHandler {
   };
 
   /** Routes a request; returns a label for the log line (never arguments). */
-  private route(req: IncomingMessage, send: (answer: Answer) => void): string {
+  private route(req: IncomingMessage, res: ServerResponse, send: Send, release: () => void): string {
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -113,76 +124,98 @@ export class HttpHandler {
       send(errorAnswer('method-not-allowed', errors.methodNotAllowed(method)));
       return 'method';
     }
+    const token = tokenFromHeader(req.headers.authorization) ?? tokenFromQuery(query);
+    this.options.identities.resolve(token, (identity) => {
+      if (!('executor' in identity)) {
+        req.resume();
+        send(
+          identity.kind === 'unauthorized'
+            ? errorAnswer('unauthorized', errors.unauthorized)
+            : errorAnswer('unavailable', errors.unavailable(identity.message)),
+        );
+        return;
+      }
+      try {
+        this.dispatch(req, res, method, path, query, identity, send, release);
+      } catch (error) {
+        if (error instanceof BadRequest) return send(errorAnswer('command', error.message));
+        this.options.log.error('unexpected error while handling a request', { error: String(error) });
+        send(errorAnswer('internal', 'ERR internal server error'));
+      }
+    });
+    if (path === '/' || path === '') return 'command';
+    if (path === paths.pipeline) return 'pipeline';
+    if (path === paths.multiExec) return 'multi-exec';
+    const slash = path.indexOf('/', 1);
+    return path.slice(1, slash === -1 ? path.length : slash).toUpperCase();
+  }
 
-    const access = this.options.tokens.resolve(
-      tokenFromHeader(req.headers.authorization) ?? tokenFromQuery(query),
-    );
-    if (access === undefined) {
+  private dispatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    path: string,
+    query: string,
+    identity: Identity,
+    send: Send,
+    release: () => void,
+  ): void {
+    const { executor, access } = identity;
+    const stream = streamKind(path);
+    if (stream !== undefined) {
+      // The body is ignored here: @upstash/redis sends `[]`, which is no channel.
       req.resume();
-      send(errorAnswer('unauthorized', errors.unauthorized));
-      return 'unauthorized';
+      if (method !== 'GET' && method !== 'POST') {
+        return send(errorAnswer('method-not-allowed', errors.methodNotAllowed(method)));
+      }
+      // An open stream is not a request in flight: shutdown closes streams instead of waiting for them.
+      this.options.streams.serve(stream, path, identity, res, this.head(), send, release);
+      return;
     }
 
     const format = replyFormat(req);
     if (typeof format === 'string') {
       req.resume();
-      send(errorAnswer('command', format));
-      return 'format';
+      return send(errorAnswer('command', format));
     }
-
-    const { executor } = this.options;
+    const limit = identity.database.maxRequestSize;
+    const reply: Send = (answer) => {
+      answer.limit = limit;
+      send(answer);
+    };
     if (path === '/' || path === '') {
-      if (method === 'GET' || method === 'HEAD') {
-        send(errorAnswer('command', errors.emptyCommand));
-        return 'empty';
-      }
-      this.readBody(req, send, (body) => {
-        executor.single(parseCommandBody(body.toString('utf8')), access, format, send);
+      if (method === 'GET' || method === 'HEAD') return send(errorAnswer('command', errors.emptyCommand));
+      this.readBody(req, limit, send, (body) => {
+        executor.single(parseCommandBody(body.toString('utf8')), access, format, reply);
       });
-      return 'command';
+      return;
     }
     if (path === paths.pipeline || path === paths.multiExec) {
-      const transaction = path === paths.multiExec;
       if (method !== 'POST' && method !== 'PUT') {
-        send(errorAnswer('method-not-allowed', errors.methodNotAllowed(method)));
-        return transaction ? 'multi-exec' : 'pipeline';
+        req.resume();
+        return send(errorAnswer('method-not-allowed', errors.methodNotAllowed(method)));
       }
-      this.readBody(req, send, (body) => {
+      const transaction = path === paths.multiExec;
+      this.readBody(req, limit, send, (body) => {
         const commands = parsePipelineBody(body.toString('utf8'));
+        // /multi-exec always answers JSON, even when RESP2 is asked for.
         if (transaction)
-          executor.transaction(commands, access, format.resp2 ? jsonLike(format) : format, send);
-        else executor.pipeline(commands, access, format, send);
+          executor.transaction(commands, access, format.base64 ? BASE64_FORMAT : JSON_FORMAT, reply);
+        else executor.pipeline(commands, access, format, reply);
       });
-      return transaction ? 'multi-exec' : 'pipeline';
+      return;
     }
-    const name = path.slice(1, (path.indexOf('/', 1) + 1 || path.length + 1) - 1);
     if (method === 'GET' || method === 'HEAD') {
-      this.runPath(path, query, null, access, format, send);
+      executor.single(parsePathCommand(path, query, null), access, format, reply);
     } else {
-      this.readBody(req, send, (body) => this.runPath(path, query, body, access, format, send));
-    }
-    return name.toUpperCase();
-  }
-
-  private runPath(
-    path: string,
-    query: string,
-    body: Buffer | null,
-    access: Access,
-    format: ReplyFormat,
-    send: (answer: Answer) => void,
-  ): void {
-    try {
-      this.options.executor.single(parsePathCommand(path, query, body), access, format, send);
-    } catch (error) {
-      if (error instanceof BadRequest) send(errorAnswer('command', error.message));
-      else throw error;
+      this.readBody(req, limit, send, (body) => {
+        executor.single(parsePathCommand(path, query, body), access, format, reply);
+      });
     }
   }
 
-  /** Reads the body up to the size limit, then runs `use`; a `BadRequest` from `use` becomes a 400. */
-  private readBody(req: IncomingMessage, send: (answer: Answer) => void, use: (body: Buffer) => void): void {
-    const limit = this.options.maxRequestSize;
+  /** Reads the body up to `limit`, then runs `use`; a `BadRequest` from `use` becomes a 400. */
+  private readBody(req: IncomingMessage, limit: number, send: Send, use: (body: Buffer) => void): void {
     const declared = Number(req.headers['content-length']);
     if (declared > limit) {
       req.resume();
@@ -223,14 +256,26 @@ export class HttpHandler {
       // The client went away mid-body: there is no one to answer, but the request is over.
       if (!ended && !over) {
         over = true;
-        if (--this.inFlight === 0 && this.drained) this.drained();
+        send(errorAnswer('command', 'ERR the client closed the request before sending the whole body'));
       }
     });
   }
 
+  /** Headers every response carries: a new sync token and CORS. */
+  private head(): string[] {
+    return [
+      headers.syncToken,
+      this.syncPrefix + ++this.syncCounter,
+      'access-control-allow-origin',
+      this.options.corsOrigin,
+      'access-control-expose-headers',
+      'Upstash-Sync-Token',
+    ];
+  }
+
   private respond(res: ServerResponse, answer: Answer): void {
     if (res.headersSent || res.destroyed) return;
-    const limit = this.options.maxRequestSize;
+    const limit = answer.limit ?? Number.POSITIVE_INFINITY;
     let { body } = answer;
     let length: number;
     if (typeof body === 'string') {
@@ -246,18 +291,7 @@ export class HttpHandler {
       body = tooLarge.body as string;
       length = Buffer.byteLength(body);
     }
-    const head: string[] = [
-      'content-type',
-      contentType,
-      'content-length',
-      String(length),
-      headers.syncToken,
-      this.syncPrefix + ++this.syncCounter,
-      'access-control-allow-origin',
-      this.options.corsOrigin,
-      'access-control-expose-headers',
-      'Upstash-Sync-Token',
-    ];
+    const head = ['content-type', contentType, 'content-length', String(length), ...this.head()];
     if (status === 204) {
       head.splice(0, 4);
       head.push(
@@ -293,9 +327,4 @@ function replyFormat(req: IncomingMessage): ReplyFormat | string {
   if (value !== 'resp2') return errors.badResponseFormat(value);
   if (base64) return errors.resp2WithBase64;
   return RESP2_FORMAT;
-}
-
-/** `/multi-exec` always answers JSON, even when RESP2 is asked for. */
-function jsonLike(format: ReplyFormat): ReplyFormat {
-  return format.base64 ? BASE64_FORMAT : JSON_FORMAT;
 }

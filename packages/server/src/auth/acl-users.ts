@@ -1,0 +1,161 @@
+import { createHash } from 'node:crypto';
+import { BackendFailure, type RedisConnection } from '../backend/connection.js';
+import type { RedisEndpoint } from '../backend/redis-url.js';
+import type { Logger } from '../log.js';
+import type { CommandTable } from '../protocol/commands.js';
+import { Executor } from '../protocol/execute.js';
+import { passwordMatches } from './acl-tokens.js';
+
+/** The outcome of resolving ACL credentials. */
+export type UserResolution =
+  | { ok: true; executor: Executor }
+  | { ok: false; kind: 'unauthorized' | 'unavailable'; message: string };
+
+interface UserEntry {
+  connection: RedisConnection;
+  executor: Executor;
+  /** When Redis last confirmed the credentials. */
+  checkedAt: number;
+  lastUsed: number;
+  /** Callers waiting for a check under way. */
+  waiting: ((ok: boolean | BackendFailure) => void)[] | null;
+}
+
+export interface AclUsersOptions {
+  endpoint: RedisEndpoint;
+  /** The database's own connection, used for `ACL GETUSER` checks. */
+  admin: RedisConnection;
+  table: CommandTable;
+  log: Logger;
+  /** Makes a connection authenticated as the user. */
+  connect: (endpoint: RedisEndpoint) => RedisConnection;
+  /** How long a successful check is trusted, in ms. */
+  recheckMs: number;
+  /** Connections unused this long are closed, in ms. */
+  idleMs: number;
+  /** Whether one more connection fits in the database's budget. */
+  hasRoom: () => boolean;
+}
+
+/**
+ * Requests made with an `ACL RESTTOKEN` token run on a connection
+ * authenticated as that Redis user, so Redis enforces the user's rules and its
+ * `NOPERM` errors pass through. One auto-pipelined connection per user (and
+ * password), closed when idle. Credentials are re-checked against
+ * `ACL GETUSER` at most every `recheckMs`, so a password change, `off` or
+ * `ACL DELUSER` revokes the user's tokens within that time, without a restart.
+ */
+export class AclUsers {
+  private readonly users = new Map<string, UserEntry>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly options: AclUsersOptions) {
+    this.sweeper = setInterval(() => this.closeIdle(), Math.max(1000, options.idleMs / 2));
+    this.sweeper.unref();
+  }
+
+  /** Connections open for users. */
+  get size(): number {
+    return this.users.size;
+  }
+
+  resolve(username: string, password: string, done: (result: UserResolution) => void): void {
+    const key = `${username}\0${createHash('sha256').update(password).digest('base64')}`;
+    const now = Date.now();
+    let entry = this.users.get(key);
+    if (entry && now - entry.checkedAt < this.options.recheckMs) {
+      entry.lastUsed = now;
+      done({ ok: true, executor: entry.executor });
+      return;
+    }
+    this.check(username, password, entry, (outcome) => {
+      if (outcome instanceof BackendFailure) {
+        done({ ok: false, kind: 'unavailable', message: outcome.message });
+        return;
+      }
+      if (!outcome) {
+        this.drop(key);
+        done({ ok: false, kind: 'unauthorized', message: '' });
+        return;
+      }
+      entry = this.users.get(key);
+      if (!entry) {
+        if (!this.options.hasRoom() && !this.evictIdle()) {
+          done({
+            ok: false,
+            kind: 'unavailable',
+            message: 'max connections reached for this database; retry later',
+          });
+          return;
+        }
+        const connection = this.options.connect({ ...this.options.endpoint, username, password });
+        entry = {
+          connection,
+          executor: new Executor(connection, this.options.table),
+          checkedAt: 0,
+          lastUsed: 0,
+          waiting: null,
+        };
+        this.users.set(key, entry);
+      }
+      entry.checkedAt = Date.now();
+      entry.lastUsed = entry.checkedAt;
+      done({ ok: true, executor: entry.executor });
+    });
+  }
+
+  /** Runs one `ACL GETUSER` per user at a time; concurrent callers share its answer. */
+  private check(
+    username: string,
+    password: string,
+    entry: UserEntry | undefined,
+    done: (ok: boolean | BackendFailure) => void,
+  ): void {
+    if (entry?.waiting) {
+      entry.waiting.push(done);
+      return;
+    }
+    if (entry) entry.waiting = [done];
+    this.options.admin.send([['ACL', 'GETUSER', username]], (result) => {
+      const outcome = result instanceof BackendFailure ? result : passwordMatches(result[0], password);
+      if (entry) {
+        const waiting = entry.waiting ?? [];
+        entry.waiting = null;
+        for (const waiter of waiting) waiter(outcome);
+      } else {
+        done(outcome);
+      }
+    });
+  }
+
+  private drop(key: string): void {
+    const entry = this.users.get(key);
+    if (!entry) return;
+    this.users.delete(key);
+    entry.connection.close();
+  }
+
+  /** Closes the least recently used idle user connection; false if none is idle. */
+  private evictIdle(): boolean {
+    let oldest: [string, UserEntry] | undefined;
+    for (const item of this.users) {
+      if (item[1].connection.busy) continue;
+      if (!oldest || item[1].lastUsed < oldest[1].lastUsed) oldest = item;
+    }
+    if (!oldest) return false;
+    this.drop(oldest[0]);
+    return true;
+  }
+
+  private closeIdle(): void {
+    const limit = Date.now() - this.options.idleMs;
+    for (const [key, entry] of this.users) {
+      if (entry.lastUsed < limit && !entry.connection.busy) this.drop(key);
+    }
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+    for (const key of [...this.users.keys()]) this.drop(key);
+  }
+}

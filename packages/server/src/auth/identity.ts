@@ -1,0 +1,82 @@
+import type { Database } from '../backend/database.js';
+import type { Executor } from '../protocol/execute.js';
+import { ACL_TOKEN_PREFIX, type TokenSealer } from './acl-tokens.js';
+import { type Access, TokenRegistry } from './tokens.js';
+
+/** Who is making a request: which database, with which rights, through which executor. */
+export interface Identity {
+  database: Database;
+  access: Access;
+  executor: Executor;
+  /** Set for `ACL RESTTOKEN` tokens: streams open as this Redis user. */
+  credentials?: { username: string; password: string };
+}
+
+/** Why a token was not accepted. */
+export interface Rejection {
+  kind: 'unauthorized' | 'unavailable';
+  message: string;
+}
+
+/** The databases a server fronts, keyed by id, with their configured tokens. */
+export interface TokenTable {
+  databases: ReadonlyMap<string, Database>;
+  tokens: { token: string; access: Access; database: Database }[];
+}
+
+/**
+ * Turns a bearer token into an identity. Configured tokens resolve at once
+ * (constant-time comparison); `ACL RESTTOKEN` tokens are opened with the
+ * server secret and their user is checked against Redis.
+ */
+export class Identities {
+  private registry: TokenRegistry<Database>;
+  private databases: ReadonlyMap<string, Database>;
+
+  constructor(
+    table: TokenTable,
+    private readonly sealer: TokenSealer,
+  ) {
+    this.registry = new TokenRegistry(
+      table.tokens.map(({ token, access, database }) => ({ token, access, target: database })),
+    );
+    this.databases = table.databases;
+  }
+
+  /** Swaps in a new set of databases and tokens (config reload); requests already resolved keep theirs. */
+  replace(table: TokenTable): void {
+    this.registry = new TokenRegistry(
+      table.tokens.map(({ token, access, database }) => ({ token, access, target: database })),
+    );
+    this.databases = table.databases;
+  }
+
+  /** Every database, for health checks and shutdown. */
+  all(): Database[] {
+    return [...this.databases.values()];
+  }
+
+  /** Calls `done` with the identity of `token` — synchronously for configured tokens. */
+  resolve(token: string | undefined, done: (result: Identity | Rejection) => void): void {
+    if (token === undefined) return done(UNAUTHORIZED);
+    if (token.startsWith(ACL_TOKEN_PREFIX)) {
+      const claims = this.sealer.unseal(token);
+      const database = claims && this.databases.get(claims.database);
+      if (!claims || !database) return done(UNAUTHORIZED);
+      const credentials = { username: claims.username, password: claims.password };
+      database.resolveUser(claims.username, claims.password, (result) => {
+        if (result.ok) done({ database, access: 'standard', executor: result.executor, credentials });
+        else
+          done(
+            result.kind === 'unauthorized' ? UNAUTHORIZED : { kind: 'unavailable', message: result.message },
+          );
+      });
+      return;
+    }
+    const found = this.registry.resolve(token);
+    if (!found) return done(UNAUTHORIZED);
+    done({ database: found.target, access: found.access, executor: found.target.executor });
+  }
+}
+
+const UNAUTHORIZED: Rejection = { kind: 'unauthorized', message: '' };

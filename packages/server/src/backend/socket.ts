@@ -1,0 +1,42 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import type { RedisEndpoint } from './redis-url.js';
+import type { Arg } from './resp.js';
+
+/**
+ * Opens a socket to Redis: TCP, TLS (certificate and host name checked, plus
+ * `tlsCa` if given) or a unix socket. Resolve on `readyEvent(endpoint)`.
+ */
+export function openSocket(endpoint: RedisEndpoint, tlsCa: string | undefined): net.Socket {
+  const socket = endpoint.path
+    ? net.createConnection({ path: endpoint.path })
+    : endpoint.tls
+      ? tls.connect({
+          host: endpoint.host,
+          port: endpoint.port,
+          servername: net.isIP(endpoint.host!) ? undefined : endpoint.host,
+          ca: tlsCa ? [...tls.rootCertificates, tlsCa] : undefined,
+        })
+      : net.createConnection({ host: endpoint.host, port: endpoint.port! });
+  socket.setNoDelay(true);
+  socket.setKeepAlive(true, 10_000);
+  return socket;
+}
+
+/** The event that says a socket from `openSocket` can be written to. */
+export function readyEvent(endpoint: RedisEndpoint): 'secureConnect' | 'connect' {
+  return endpoint.tls ? 'secureConnect' : 'connect';
+}
+
+/** AUTH, SELECT and CLIENT SETNAME for a new connection. */
+export function handshakeCommands(endpoint: RedisEndpoint, name: string): Arg[][] {
+  const setup: Arg[][] = [];
+  if (endpoint.password !== undefined) {
+    setup.push(
+      endpoint.username ? ['AUTH', endpoint.username, endpoint.password] : ['AUTH', endpoint.password],
+    );
+  }
+  if (endpoint.db !== 0) setup.push(['SELECT', String(endpoint.db)]);
+  setup.push(['CLIENT', 'SETNAME', name]);
+  return setup;
+}

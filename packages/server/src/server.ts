@@ -77,6 +77,8 @@ export interface ServerOptions {
   sseMaxBuffer?: number;
   /** How long an ACL user's checked credentials are trusted, in ms. @default 1000 */
   aclRecheck?: number;
+  /** ACL users' connections unused this long are closed, in ms. @default 60000 */
+  aclIdle?: number;
   /** `Access-Control-Allow-Origin` value. @default '*' */
   corsOrigin?: string;
   /** @default 'info' */
@@ -209,7 +211,7 @@ export function createServer(options: ServerOptions): RestashServer {
       log,
       sealer,
       aclRecheckMs: options.aclRecheck ?? 1000,
-      aclIdleMs: 60_000,
+      aclIdleMs: options.aclIdle ?? 60_000,
     });
     try {
       await database.connect();
@@ -382,6 +384,7 @@ function validate(options: ServerOptions): void {
   positive('SSE heartbeat', options.sseHeartbeat);
   positive('SSE max buffer', options.sseMaxBuffer, 1024);
   positive('ACL recheck', options.aclRecheck, 0);
+  positive('ACL idle', options.aclIdle, 100);
   if (
     options.port !== undefined &&
     (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)

@@ -50,7 +50,7 @@ export class AclUsers {
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly options: AclUsersOptions) {
-    this.sweeper = setInterval(() => this.closeIdle(), Math.max(1000, options.idleMs / 2));
+    this.sweeper = setInterval(() => this.closeIdle(), Math.max(50, options.idleMs / 2));
     this.sweeper.unref();
   }
 

@@ -38,7 +38,7 @@ export interface ConnectionOptions {
   onConnect?: { commands: Arg[][]; handle: (replies: Reply[]) => void };
 }
 
-type State = 'connecting' | 'ready' | 'backoff' | 'closed';
+type State = 'idle' | 'connecting' | 'ready' | 'backoff' | 'closed';
 
 const MAX_BACKOFF_MS = 1000;
 
@@ -55,7 +55,7 @@ const MAX_BACKOFF_MS = 1000;
  */
 export class RedisConnection {
   private socket: net.Socket | null = null;
-  private state: State = 'backoff';
+  private state: State = 'idle';
   private readonly writer = new CommandWriter();
   private flushScheduled = false;
   private queue: Pending[] = [];
@@ -96,7 +96,7 @@ export class RedisConnection {
     const waiting = new Promise<void>((resolve, reject) => {
       this.readyWaiters.push((error) => (error ? reject(error) : resolve()));
     });
-    if (this.state === 'backoff') this.open();
+    if (this.state === 'backoff' || this.state === 'idle') this.open();
     return waiting;
   }
 
@@ -115,6 +115,12 @@ export class RedisConnection {
     switch (this.state) {
       case 'ready':
         this.enqueue(commands, pending);
+        return;
+      case 'idle':
+        // Connections open lazily: the first command opens it and waits for it.
+        this.open();
+        this.offline.push({ commands, pending });
+        this.startSweeping();
         return;
       case 'connecting':
         this.offline.push({ commands, pending });

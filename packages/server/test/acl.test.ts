@@ -1,0 +1,180 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { call, post, prefix, READ_ONLY_TOKEN, startRedis, startServer, type TestRedis } from './helpers.js';
+
+let redis: TestRedis;
+const servers: Awaited<ReturnType<typeof startServer>>[] = [];
+const SECRET = 'shared-secret-of-the-deployment';
+
+async function server(options: Parameters<typeof startServer>[0] = {}) {
+  const started = await startServer({ redisUrl: redis.url, secret: SECRET, aclRecheck: 0, ...options });
+  servers.push(started);
+  return started;
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+afterAll(async () => {
+  await redis.stop();
+});
+
+async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error('condition not met in time');
+}
+
+async function user(name: string, password: string, ...rules: string[]) {
+  await redis.cli('ACL', 'SETUSER', name, 'reset', 'on', `>${password}`, ...rules);
+}
+
+async function restToken(base: string, name: string, password: string): Promise<string> {
+  const res = await post(base, '/', ['ACL', 'RESTTOKEN', name, password]);
+  expect(res.status).toBe(200);
+  return (res.body as { result: string }).result;
+}
+
+describe('ACL RESTTOKEN', () => {
+  it('returns a token through POST /, /pipeline, /multi-exec and a path, and refuses a wrong pair', async () => {
+    const { baseUrl } = await server();
+    const name = `u${prefix().slice(1, -1)}`;
+    await user(name, 'pw1', '~*', '+@all');
+    const token = await restToken(baseUrl, name, 'pw1');
+    expect(token).toMatch(/^rst1_[A-Za-z0-9_-]+$/);
+    const pipe = await post(baseUrl, '/pipeline', [['ACL', 'RESTTOKEN', name, 'pw1'], ['PING']]);
+    expect((pipe.body as { result: string }[])[0]!.result).toMatch(/^rst1_/);
+    const tx = await post(baseUrl, '/multi-exec', [['ACL', 'RESTTOKEN', name, 'pw1']]);
+    expect((tx.body as { result: string }[])[0]!.result).toMatch(/^rst1_/);
+    expect((await call(baseUrl, `/acl/resttoken/${name}/pw1`)).body).toEqual({
+      result: expect.stringMatching(/^rst1_/),
+    });
+    for (const [who, password] of [
+      [name, 'wrong'],
+      ['nobody-like-this', 'pw1'],
+    ]) {
+      const res = await post(baseUrl, '/', ['ACL', 'RESTTOKEN', who, password]);
+      expect(res).toMatchObject({
+        status: 400,
+        body: { error: `ERR Wrong password or user "${who}" does not exist` },
+      });
+    }
+    expect((await post(baseUrl, '/', ['ACL', 'RESTTOKEN', name])).status).toBe(400);
+    const ro = await post(baseUrl, '/', ['ACL', 'RESTTOKEN', name, 'pw1'], { token: READ_ONLY_TOKEN });
+    expect((ro.body as { error: string }).error).toMatch(/^NOPERM/);
+  });
+
+  it('runs requests as the user, so Redis enforces its rules and NOPERM passes through', async () => {
+    const { baseUrl } = await server();
+    const name = `u${prefix().slice(1, -1)}`;
+    await user(name, 'pw', `~${name}:*`, '+get', '+set', '+ping', '+client|setname');
+    const token = await restToken(baseUrl, name, 'pw');
+    const own = { token };
+    expect((await post(baseUrl, '/', ['SET', `${name}:a`, 'mine'], own)).body).toEqual({ result: 'OK' });
+    expect((await call(baseUrl, `/get/${name}:a`, own)).body).toEqual({ result: 'mine' });
+    const otherKey = await post(baseUrl, '/', ['SET', 'someone-else', 'x'], own);
+    expect(otherKey.status).toBe(400);
+    expect((otherKey.body as { error: string }).error).toMatch(/^NOPERM/);
+    const pipe = await post(
+      baseUrl,
+      '/pipeline',
+      [
+        ['GET', `${name}:a`],
+        ['DEL', `${name}:a`],
+      ],
+      own,
+    );
+    expect(pipe.body).toEqual([{ result: 'mine' }, { error: expect.stringMatching(/^NOPERM/) }]);
+    const clients = await redis.cli('CLIENT', 'LIST');
+    expect(clients).toContain(`user=${name}`);
+  });
+
+  it('revokes tokens when the password changes, the user is disabled or deleted', async () => {
+    const { baseUrl } = await server();
+    const name = `u${prefix().slice(1, -1)}`;
+    const ping = async (token: string) => (await post(baseUrl, '/', ['PING'], { token })).status;
+
+    await user(name, 'pw', '~*', '+@all');
+    let token = await restToken(baseUrl, name, 'pw');
+    expect(await ping(token)).toBe(200);
+    await redis.cli('ACL', 'SETUSER', name, 'resetpass', '>new-password');
+    expect(await ping(token)).toBe(401);
+    token = await restToken(baseUrl, name, 'new-password');
+    expect(await ping(token)).toBe(200);
+
+    await redis.cli('ACL', 'SETUSER', name, 'off');
+    expect(await ping(token)).toBe(401);
+    await redis.cli('ACL', 'SETUSER', name, 'on');
+    expect(await ping(token)).toBe(200);
+
+    await redis.cli('ACL', 'DELUSER', name);
+    const res = await post(baseUrl, '/', ['PING'], { token });
+    expect(res).toMatchObject({ status: 401, body: { error: 'WRONGPASS invalid or missing auth token' } });
+  });
+
+  it('is accepted by every instance sharing the secret, survives a restart, and not with another secret', async () => {
+    const first = await server();
+    const second = await server();
+    const name = `u${prefix().slice(1, -1)}`;
+    await user(name, 'pw', '~*', '+@all');
+    const token = await restToken(first.baseUrl, name, 'pw');
+    expect((await post(second.baseUrl, '/', ['SET', `${name}:k`, 'v'], { token })).body).toEqual({
+      result: 'OK',
+    });
+    await first.close();
+    const restarted = await server();
+    expect((await post(restarted.baseUrl, '/', ['GET', `${name}:k`], { token })).body).toEqual({
+      result: 'v',
+    });
+    const stranger = await server({ secret: 'another-secret' });
+    expect((await post(stranger.baseUrl, '/', ['PING'], { token })).status).toBe(401);
+    const tampered = `${token.slice(0, -2)}${token.endsWith('A') ? 'B' : 'A'}A`;
+    expect((await post(second.baseUrl, '/', ['PING'], { token: tampered })).status).toBe(401);
+  });
+
+  it('streams as the user, so channel permissions apply', async () => {
+    const { baseUrl } = await server();
+    const name = `u${prefix().slice(1, -1)}`;
+    await user(name, 'pw', '~*', '+@all', 'resetchannels', '&news*');
+    const token = await restToken(baseUrl, name, 'pw');
+    const denied = await call(baseUrl, '/subscribe/secrets', { method: 'POST', token });
+    expect(denied.status).toBe(400);
+    expect((denied.body as { error: string }).error).toMatch(/^NOPERM/);
+    const controller = new AbortController();
+    const res = await fetch(`${baseUrl}/subscribe/news`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      signal: controller.signal,
+    });
+    const reader = res.body!.getReader();
+    const { value } = await reader.read();
+    expect(new TextDecoder().decode(value)).toContain('data: subscribe,news,1');
+    controller.abort();
+  });
+
+  it('closes idle user connections and keeps them within the connection budget', async () => {
+    const { baseUrl } = await server({ aclIdle: 200, maxConnections: 3 });
+    const names = [1, 2, 3].map((i) => `u${i}${prefix().slice(1, -1)}`);
+    const tokens: string[] = [];
+    for (const name of names) {
+      await user(name, 'pw', '~*', '+@all');
+      tokens.push(await restToken(baseUrl, name, 'pw'));
+    }
+    const userClients = async () =>
+      (await redis.cli('CLIENT', 'LIST')).split('\n').filter((line) => line.includes('name=restash-user'))
+        .length;
+    expect((await post(baseUrl, '/', ['PING'], { token: tokens[0] })).status).toBe(200);
+    expect((await post(baseUrl, '/', ['PING'], { token: tokens[1] })).status).toBe(200);
+    await until(async () => (await userClients()) === 2);
+    // The budget is 3 (the shared connection and two users): a third user evicts the idlest.
+    expect((await post(baseUrl, '/', ['PING'], { token: tokens[2] })).status).toBe(200);
+    await until(async () => (await userClients()) === 2);
+    await until(async () => (await userClients()) === 0, 5000);
+    expect((await post(baseUrl, '/', ['PING'], { token: tokens[0] })).status).toBe(200);
+  });
+});

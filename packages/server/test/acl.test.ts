@@ -1,5 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { call, post, prefix, READ_ONLY_TOKEN, startRedis, startServer, type TestRedis } from './helpers.js';
+import {
+  call,
+  post,
+  prefix,
+  READ_ONLY_TOKEN,
+  startRedis,
+  startServer,
+  type TestRedis,
+  until,
+} from './helpers.js';
 
 let redis: TestRedis;
 const servers: Awaited<ReturnType<typeof startServer>>[] = [];
@@ -20,15 +29,6 @@ afterEach(async () => {
 afterAll(async () => {
   await redis.stop();
 });
-
-async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error('condition not met in time');
-}
 
 async function user(name: string, password: string, ...rules: string[]) {
   await redis.cli('ACL', 'SETUSER', name, 'reset', 'on', `>${password}`, ...rules);

@@ -5,22 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readDatabasesFile } from '../src/cli/config-file.js';
 import { ConfigError } from '../src/index.js';
-import { call, freePort, post, startRedis, startServer, tempDir } from './helpers.js';
+import { call, freePort, post, startRedis, startServer, tempDir, until } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function until(check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('condition not met in time');
-}
 
 async function twoRedis() {
   const a = await startRedis(['--enable-debug-command', 'yes']);

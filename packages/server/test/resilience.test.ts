@@ -1,6 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, createServer } from '../src/index.js';
-import { call, freePort, post, prefix, startRedis, startServer, type TestRedis, TOKEN } from './helpers.js';
+import {
+  call,
+  freePort,
+  post,
+  prefix,
+  startRedis,
+  startServer,
+  type TestRedis,
+  TOKEN,
+  until,
+} from './helpers.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -13,15 +23,6 @@ async function setup(options: Parameters<typeof startServer>[0] = {}, redisArgs:
   const server = await startServer({ redisUrl: redis.url, ...options });
   cleanups.push(() => server.close());
   return { redis, server, base: server.baseUrl };
-}
-
-async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('condition not met in time');
 }
 
 describe('when Redis goes away', () => {

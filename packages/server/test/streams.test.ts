@@ -10,6 +10,7 @@ import {
   startServer,
   type TestRedis,
   TOKEN,
+  until,
 } from './helpers.js';
 
 let redis: TestRedis;
@@ -26,15 +27,6 @@ afterAll(async () => {
   await server.close();
   await redis.stop();
 });
-
-async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error('condition not met in time');
-}
 
 /** Opens an SSE stream with fetch and collects its text. */
 async function openStream(path: string, token = TOKEN, init: RequestInit = {}) {

@@ -32,3 +32,31 @@ describe('error texts and statuses', () => {
     ]);
   });
 });
+
+describe('pub/sub events', () => {
+  it('parse every event type, keeping commas in payloads and in known channel names', async () => {
+    const { parsePubSubEvent, formatPubSubEvent } = await import('./index.js');
+    expect(parsePubSubEvent('subscribe,chat,1')).toEqual({ type: 'subscribe', name: 'chat', count: 1 });
+    expect(parsePubSubEvent('message,chat,hi, there')).toEqual({
+      type: 'message',
+      channel: 'chat',
+      payload: 'hi, there',
+    });
+    expect(parsePubSubEvent('message,a,b,c', 'a,b')).toEqual({
+      type: 'message',
+      channel: 'a,b',
+      payload: 'c',
+    });
+    expect(parsePubSubEvent('pmessage,ch*,chat,{"a":1}')).toEqual({
+      type: 'pmessage',
+      pattern: 'ch*',
+      channel: 'chat',
+      payload: '{"a":1}',
+    });
+    expect(parsePubSubEvent('punsubscribe,ch*,0')).toEqual({ type: 'punsubscribe', name: 'ch*', count: 0 });
+    expect(parsePubSubEvent('hello')).toBeUndefined();
+    expect(parsePubSubEvent('subscribe,chat,x')).toBeUndefined();
+    const event = { type: 'pmessage', pattern: 'p*', channel: 'pq', payload: 'x,y' } as const;
+    expect(parsePubSubEvent(formatPubSubEvent(event), 'p*')).toEqual(event);
+  });
+});

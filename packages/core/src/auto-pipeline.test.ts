@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { Redis } from './client.js';
+import type { RestReply } from './protocol/index.js';
+import type { Requester, RequesterRequest } from './requester.js';
+
+/** A requester that records requests and answers each command with its first argument (no Redis). */
+function echoRequester(fail?: (request: RequesterRequest) => Error | undefined) {
+  const requests: RequesterRequest[] = [];
+  const requester: Requester = {
+    async request(request) {
+      requests.push(request);
+      const error = fail?.(request);
+      if (error) throw error;
+      return request.commands.map(
+        (command): RestReply =>
+          command.args[1] === 'bad' ? { error: 'ERR bad' } : { result: command.args[1] ?? null },
+      );
+    },
+  };
+  return { requester, requests };
+}
+
+describe('auto-pipelining', () => {
+  it('sends commands issued together as one pipeline and gives each caller its own result or error', async () => {
+    const { requester, requests } = echoRequester();
+    const redis = new Redis({ requester });
+    const results = await Promise.allSettled([redis.get('a'), redis.get('bad'), redis.get('c')]);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]!.kind).toBe('pipeline');
+    expect(results[0]).toEqual({ status: 'fulfilled', value: 'a' });
+    expect(results[1]).toMatchObject({
+      status: 'rejected',
+      reason: { code: 'redis', message: 'ERR bad', command: 'GET' },
+    });
+    expect(results[2]).toEqual({ status: 'fulfilled', value: 'c' });
+  });
+
+  it('sends a lone command as a single command and splits batches at maxPipelineSize', async () => {
+    const { requester, requests } = echoRequester();
+    const redis = new Redis({ requester, maxPipelineSize: 2 });
+    await redis.get('x');
+    expect(requests[0]!.kind).toBe('command');
+    const values = await Promise.all(['1', '2', '3', '4', '5'].map((key) => redis.get(key)));
+    expect(values).toEqual([1, 2, 3, 4, 5]);
+    expect(requests.slice(1).map((r) => r.commands.length)).toEqual([2, 2, 1]);
+  });
+
+  it('rejects every caller of a failed batch and sends views with options on their own', async () => {
+    const { requester, requests } = echoRequester((request) =>
+      request.kind === 'pipeline' ? new Error('down') : undefined,
+    );
+    const redis = new Redis({ requester });
+    const results = await Promise.allSettled([redis.get('a'), redis.get('b')]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    const controller = new AbortController();
+    const view = redis.with({ signal: controller.signal, timeout: 100 });
+    expect(await Promise.all([view.get('a'), view.get('b')])).toEqual(['a', 'b']);
+    expect(requests.slice(1).map((r) => [r.kind, r.timeout, r.signal])).toEqual([
+      ['command', 100, controller.signal],
+      ['command', 100, controller.signal],
+    ]);
+  });
+
+  it('marks requests with commands that could apply twice as not retryable when asked', async () => {
+    const { requester, requests } = echoRequester();
+    const redis = new Redis({ requester, retry: { idempotentOnly: true }, enableAutoPipelining: false });
+    await redis.get('a');
+    await redis.incr('a');
+    await redis.pipeline().get('a').lpush('l', 'x').exec();
+    expect(requests.map((r) => r.retry)).toEqual([true, false, false]);
+  });
+
+  it('turns bad arguments into a rejected promise without sending anything', async () => {
+    const { requester, requests } = echoRequester();
+    const redis = new Redis({ requester });
+    await expect(redis.set('k', 'v', { ex: 1, px: 1 })).rejects.toMatchObject({
+      code: 'invalid-argument',
+      command: 'SET',
+    });
+    await expect(redis.sendCommand([])).rejects.toThrow(/command name first/);
+    await expect(redis.sendCommand(['SET', 'k', null as unknown as string])).rejects.toThrow(
+      /argument 2 is null/,
+    );
+    expect(() => redis.pipeline().set('k', undefined)).toThrow(/undefined cannot be sent/);
+    await expect(redis.pipeline().exec()).rejects.toThrow('[restash/core] the pipeline is empty');
+    expect(requests).toHaveLength(0);
+  });
+});

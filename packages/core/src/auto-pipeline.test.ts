@@ -45,6 +45,46 @@ describe('auto-pipelining', () => {
     expect(requests.slice(1).map((r) => r.commands.length)).toEqual([2, 2, 1]);
   });
 
+  it('sends a burst split by size or by a command that needs its own request in order, one after another', async () => {
+    const requests: RequesterRequest[] = [];
+    const answers: (() => void)[] = [];
+    const requester: Requester = {
+      request(request) {
+        requests.push(request);
+        return new Promise((resolve) => {
+          answers.push(() =>
+            resolve(request.commands.map((command) => ({ result: command.args[1] ?? null }))),
+          );
+        });
+      },
+    };
+    const redis = new Redis({ requester, maxPipelineSize: 2, automaticDeserialization: false });
+    const binary = new Uint8Array([0xff]);
+    const results = Promise.all([
+      redis.set('a', '1'),
+      redis.set('b', '2'),
+      redis.set('c', '3'),
+      redis.set('d', binary),
+      redis.get('e'),
+    ]);
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+    const sent = () => requests.map((r) => r.commands.map((c) => c.args[1]));
+    await settle();
+    // Only the first request is in flight: the next waits for its answer.
+    expect(sent()).toEqual([['a', 'b']]);
+    answers.shift()!();
+    await settle();
+    expect(sent()).toEqual([['a', 'b'], ['c']]);
+    answers.shift()!();
+    await settle();
+    expect(sent()).toEqual([['a', 'b'], ['c'], ['d']]);
+    answers.shift()!();
+    await settle();
+    answers.shift()!();
+    expect(await results).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(requests.map((r) => r.kind)).toEqual(['pipeline', 'command', 'command', 'command']);
+  });
+
   it('rejects every caller of a failed batch and sends views with options on their own', async () => {
     const { requester, requests } = echoRequester((request) =>
       request.kind === 'pipeline' ? new Error('down') : undefined,
@@ -68,6 +108,30 @@ describe('auto-pipelining', () => {
     await redis.incr('a');
     await redis.pipeline().get('a').lpush('l', 'x').exec();
     expect(requests.map((r) => r.retry)).toEqual([true, false, false]);
+  });
+
+  it('also treats SET … GET, ZADD … INCR, HGETDEL and ZREMRANGEBYRANK as not retryable, in any case', async () => {
+    const { requester, requests } = echoRequester();
+    const redis = new Redis({ requester, retry: { idempotentOnly: true }, enableAutoPipelining: false });
+    await redis.set('k', 'v', { get: true });
+    await redis.sendCommand(['set', 'k', 'v', 'get']);
+    await redis.zadd('z', { incr: true }, { score: 1, member: 'm' });
+    // The echo requester's reply is not a list; only the request matters here.
+    await redis.hgetdel('h', 'f').catch(() => undefined);
+    await redis.zremrangebyrank('z', 0, 0);
+    await redis.set('k', 'v', { px: 10 });
+    await redis.zadd('z', { score: 1, member: 'm' });
+    expect(requests.map((r) => r.retry)).toEqual([false, false, false, false, false, true, true]);
+  });
+
+  it('sends the arguments sendCommand was given, even if the caller reuses its array before the batch goes out', async () => {
+    const { requester, requests } = echoRequester();
+    const redis = new Redis({ requester });
+    const args = ['GET', 'first'];
+    const pending = redis.sendCommand(args);
+    args[1] = 'second';
+    expect(await pending).toBe('first');
+    expect(requests[0]!.commands[0]!.args).toEqual(['GET', 'first']);
   });
 
   it('turns bad arguments into a rejected promise without sending anything', async () => {

@@ -12,7 +12,10 @@ interface Waiting {
 /**
  * Gathers commands issued in the same turn of the event loop into one
  * `/pipeline` request. Each caller gets its own reply (or the request's
- * error); order is preserved. A batch never exceeds `maxSize` commands.
+ * error); order is preserved. A batch never exceeds `maxSize` commands: a
+ * larger burst, or one holding a command that needs a request of its own,
+ * goes out as several requests, each sent once the one before it has been
+ * answered, so that later commands of the burst cannot overtake earlier ones.
  */
 export class AutoPipeline {
   private queue: Waiting[] = [];
@@ -29,14 +32,8 @@ export class AutoPipeline {
   /** Queues a command; resolves with its reply. */
   add(spec: CommandSpec): Promise<RestReply | undefined> {
     return new Promise((resolve, reject) => {
-      if (needsOwnRequest(spec)) {
-        this.send([{ spec, resolve, reject }]);
-        return;
-      }
       this.queue.push({ spec, resolve, reject });
-      if (this.queue.length >= this.maxSize) {
-        this.flush();
-      } else if (!this.scheduled) {
+      if (!this.scheduled) {
         this.scheduled = true;
         // Two microtask hops let callers that await once more still join this batch.
         queueMicrotask(() => queueMicrotask(this.flush));
@@ -46,29 +43,52 @@ export class AutoPipeline {
 
   private readonly flush = (): void => {
     this.scheduled = false;
-    if (this.queue.length === 0) return;
-    const batch = this.queue;
+    const queue = this.queue;
     this.queue = [];
-    this.send(batch);
+    const batches: Waiting[][] = [];
+    let batch: Waiting[] = [];
+    for (const waiting of queue) {
+      if (needsOwnRequest(waiting.spec)) {
+        if (batch.length > 0) batches.push(batch);
+        batches.push([waiting]);
+        batch = [];
+        continue;
+      }
+      batch.push(waiting);
+      if (batch.length === this.maxSize) {
+        batches.push(batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) batches.push(batch);
+    let previous: Promise<void> | undefined;
+    for (const next of batches) {
+      previous = previous ? previous.then(() => this.send(next)) : this.send(next);
+    }
   };
 
-  private send(batch: Waiting[]): void {
+  /** Sends one batch; resolves (never rejects) once it has been answered. */
+  private send(batch: Waiting[]): Promise<void> {
     const specs = batch.map((waiting) => waiting.spec);
     this.requests++;
-    this.requester
-      .request({
+    let sent: Promise<RestReply[]>;
+    try {
+      sent = this.requester.request({
         kind: batch.length === 1 ? 'command' : 'pipeline',
         commands: specs,
         retry: this.retryable(specs),
-      })
-      .then(
-        (replies) => {
-          for (let i = 0; i < batch.length; i++) batch[i]!.resolve(replies[i]);
-        },
-        (error: unknown) => {
-          for (const waiting of batch) waiting.reject(error);
-        },
-      );
+      });
+    } catch (error) {
+      sent = Promise.reject(error);
+    }
+    return sent.then(
+      (replies) => {
+        for (let i = 0; i < batch.length; i++) batch[i]!.resolve(replies[i]);
+      },
+      (error: unknown) => {
+        for (const waiting of batch) waiting.reject(error);
+      },
+    );
   }
 }
 

@@ -60,6 +60,7 @@ const NOT_IDEMPOTENT = new Set([
   'GETDEL',
   'GETEX',
   'GETSET',
+  'HGETDEL',
   'HINCRBY',
   'HINCRBYFLOAT',
   'INCR',
@@ -81,6 +82,7 @@ const NOT_IDEMPOTENT = new Set([
   'RPUSHX',
   'SMOVE',
   'SPOP',
+  'SPUBLISH',
   'XADD',
   'XAUTOCLAIM',
   'XCLAIM',
@@ -89,6 +91,7 @@ const NOT_IDEMPOTENT = new Set([
   'ZMPOP',
   'ZPOPMAX',
   'ZPOPMIN',
+  'ZREMRANGEBYRANK',
 ]);
 
 /**
@@ -310,9 +313,14 @@ export class Redis<TValue = unknown> implements PipelineHost {
   retryable(specs: readonly CommandSpec[]): boolean {
     if (!this.idempotentOnly) return true;
     for (const spec of specs) {
-      const name = spec.args[0];
-      if (typeof name === 'string' && NOT_IDEMPOTENT.has(name.toUpperCase())) return false;
-      if (name === 'SET' && spec.args.includes('GET')) return false;
+      const first = spec.args[0];
+      if (typeof first !== 'string') continue;
+      const name = first.toUpperCase();
+      if (NOT_IDEMPOTENT.has(name)) return false;
+      // SET … GET returns the previous value and ZADD … INCR adds again: both differ when applied twice.
+      if ((name === 'SET' || name === 'ZADD') && hasWord(spec.args, name === 'SET' ? 'GET' : 'INCR')) {
+        return false;
+      }
     }
     return true;
   }
@@ -337,6 +345,15 @@ export class Redis<TValue = unknown> implements PipelineHost {
 }
 
 export interface Redis<TValue> extends Commands<PromiseKind, TValue> {}
+
+/** Whether an option word appears among the arguments after the key (any case; may also match a value, which only errs on the safe side). */
+function hasWord(args: readonly unknown[], word: string): boolean {
+  for (let i = 2; i < args.length; i++) {
+    const arg = args[i];
+    if (typeof arg === 'string' && arg.length === word.length && arg.toUpperCase() === word) return true;
+  }
+  return false;
+}
 
 function toList(names: string | readonly string[]): readonly string[] {
   return typeof names === 'string' ? [names] : names;

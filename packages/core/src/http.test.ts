@@ -162,6 +162,139 @@ describe('HttpRequester', () => {
     await expect(pending).rejects.toMatchObject({ code: 'aborted' });
   });
 
+  it('keeps the timeout and the signal armed while the body is read', async () => {
+    // Headers arrive at once; the body never ends and only fails when fetch's signal fires, as in undici.
+    const stalledBody = (call: Call) =>
+      Promise.resolve(
+        new Response(
+          new ReadableStream({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode('{"result":'));
+              call.init.signal?.addEventListener('abort', () =>
+                controller.error(new DOMException('aborted', 'AbortError')),
+              );
+            },
+          }),
+          { status: 200 },
+        ),
+      );
+    const slow = scriptedFetch(stalledBody);
+    await expect(
+      requester(slow.fetch).request({ kind: 'command', commands: [{ args: ['GET', 'k'] }], timeout: 30 }),
+    ).rejects.toMatchObject({ code: 'timeout', command: 'GET' });
+    const controller = new AbortController();
+    const cancelled = scriptedFetch(stalledBody);
+    const pending = requester(cancelled.fetch).request({
+      kind: 'command',
+      commands: [{ args: ['GET', 'k'] }],
+      signal: controller.signal,
+      timeout: 5000,
+    });
+    setTimeout(() => controller.abort(), 20);
+    await expect(pending).rejects.toMatchObject({ code: 'aborted' });
+  });
+
+  it('never quotes a 2xx body that is not JSON, since it may hold stored values', async () => {
+    const { fetch } = scriptedFetch(new Response('{"result":"secret-val', { status: 200 }));
+    const error = await requester(fetch)
+      .request({ kind: 'command', commands: [{ args: ['GET', 'k'] }] })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'invalid-response', status: 200 });
+    expect((error as Error).message).toBe(
+      '[restash/core] the server answered HTTP 200 with a body that is not JSON',
+    );
+    expect(String((error as Error).cause ?? '')).not.toContain('secret');
+  });
+
+  it('asks for keepalive only when the body is under 32 KiB in UTF-8 bytes', async () => {
+    const { fetch, calls } = scriptedFetch(json({ result: 'OK' }), json({ result: 'OK' }));
+    const r = requester(fetch, { responseEncoding: false });
+    await r.request({ kind: 'command', commands: [{ args: ['SET', 'k', 'v'] }] });
+    // 12,000 euro signs are 36,000 bytes: over the limit although the string has 12,000 code units.
+    await r.request({ kind: 'command', commands: [{ args: ['SET', 'k', '€'.repeat(12_000)] }] });
+    expect(calls.map((call) => call.init.keepalive)).toEqual([true, undefined]);
+  });
+
+  it('streams events, keeps the caller signal armed after the timeout, and fails on an error event', async () => {
+    const encoder = new TextEncoder();
+    let signal: AbortSignal | undefined;
+    const { fetch } = scriptedFetch((call) => {
+      signal = call.init.signal ?? undefined;
+      return Promise.resolve(
+        new Response(
+          new ReadableStream({
+            start(controller) {
+              controller.enqueue(encoder.encode(': keep-alive\n\ndata: subscribe,ch,1\n\n'));
+              setTimeout(() => {
+                controller.enqueue(encoder.encode('event: error\ndata: ERR Redis went away\n\n'));
+              }, 60);
+            },
+          }),
+          { status: 200, headers: { 'content-type': 'text/event-stream' } },
+        ),
+      );
+    });
+    const controller = new AbortController();
+    const events = requester(fetch, { timeout: 20 }).stream({
+      kind: 'subscribe',
+      name: 'ch',
+      signal: controller.signal,
+    });
+    const iterator = events[Symbol.asyncIterator]();
+    expect(await iterator.next()).toEqual({ value: 'subscribe,ch,1', done: false });
+    const failed = iterator.next().catch((e: unknown) => e);
+    // The 20 ms timeout only covers opening the stream: by now it would have fired.
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(signal?.aborted).toBe(false);
+    expect(await failed).toMatchObject({
+      code: 'network',
+      command: 'SUBSCRIBE',
+      message: '[restash/core] the server closed the subscribe stream: ERR Redis went away',
+    });
+
+    const open = scriptedFetch((call) => {
+      signal = call.init.signal ?? undefined;
+      return Promise.resolve(
+        new Response(
+          new ReadableStream({
+            start(c) {
+              c.enqueue(encoder.encode('data: subscribe,ch,1\n\n'));
+            },
+          }),
+          { status: 200 },
+        ),
+      );
+    });
+    const unsubscribe = new AbortController();
+    const stream = requester(open.fetch, { timeout: 20 })
+      .stream({ kind: 'subscribe', name: 'ch', signal: unsubscribe.signal })
+      [Symbol.asyncIterator]();
+    await stream.next();
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    unsubscribe.abort();
+    expect(signal?.aborted).toBe(true);
+  });
+
+  it('sends extra headers without letting them replace the token, and caps the size of an event', async () => {
+    const { fetch, calls } = scriptedFetch(
+      json({ result: 'PONG' }),
+      new Response(`data: message,ch,${'x'.repeat(100)}`, { status: 200 }),
+    );
+    const r = requester(fetch, {
+      headers: { 'x-trace': 'abc', authorization: 'Bearer other' },
+      maxEventSize: 50,
+    });
+    await r.request({ kind: 'command', commands: [{ args: ['PING'] }] });
+    const sent = calls[0]!.init.headers as Record<string, string>;
+    expect(sent['x-trace']).toBe('abc');
+    expect(sent.authorization).toBe('Bearer tok');
+    const events = r.stream({ kind: 'subscribe', name: 'ch', signal: new AbortController().signal });
+    await expect(events[Symbol.asyncIterator]().next()).rejects.toMatchObject({
+      code: 'invalid-response',
+      message: '[restash/core] an event is larger than 50 bytes',
+    });
+  });
+
   it('rejects bad options with errors that name them', () => {
     const fetch = scriptedFetch().fetch;
     expect(() => new HttpRequester({ url: '', token: 't', fetch })).toThrow(

@@ -136,18 +136,22 @@ export class HttpRequester implements Requester {
 
     // Exact bytes only survive base64 replies: ask for them whenever a command wants bytes.
     const base64 = this.base64 || commands.some((command) => command.bytes === true);
-    const res = await this.send(
+    const sent = await this.send(
       url,
       body,
       label,
       request,
       base64 && !this.base64 ? BASE64_HEADER : undefined,
     );
+    const { res } = sent;
     let text: string;
     try {
       text = await res.text();
     } catch (error) {
-      throw failure(error, label, request.signal);
+      throw failure(error, label, sent.signal);
+    } finally {
+      // The timeout and the caller's signal cover the body too, not only the headers.
+      sent.done();
     }
     if (this.readYourWrites) {
       const token = res.headers.get(HEADERS.syncToken);
@@ -157,10 +161,11 @@ export class HttpRequester implements Requester {
     try {
       parsed = JSON.parse(text);
     } catch (error) {
+      // A 2xx body is the reply itself and may hold stored values: never quote it.
       throw new RestashError(
         'invalid-response',
-        `the server answered HTTP ${res.status} with a body that is not JSON: ${text.slice(0, 120)}`,
-        { command: label, status: res.status, cause: error },
+        `the server answered HTTP ${res.status} with a body that is not JSON${res.ok ? '' : `: ${text.slice(0, 120)}`}`,
+        { command: label, status: res.status, cause: res.ok ? undefined : error },
       );
     }
     if (!res.ok) {
@@ -210,43 +215,54 @@ export class HttpRequester implements Requester {
     return { result };
   }
 
-  /** `fetch` with timeout, abort and retries on network errors. */
+  /**
+   * `fetch` with timeout, abort and retries on network errors. The timeout and
+   * the caller's signal stay armed until `done()`, so they also cover reading
+   * the body; `stopTimer()` disarms only the timeout (for event streams).
+   */
   private async send(
     url: string,
     body: string | Uint8Array,
     label: string,
     request: { signal?: AbortSignal | undefined; timeout?: number | undefined; retry?: boolean | undefined },
     extraHeaders?: Record<string, string>,
-  ): Promise<Response> {
+  ): Promise<InFlight> {
     const timeout = request.timeout ?? this.timeout;
     const userSignal = request.signal;
     if (userSignal?.aborted) throw aborted(label, userSignal);
     let signal = userSignal;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    let controller: AbortController | undefined;
     let onAbort: (() => void) | undefined;
     if (timeout !== undefined) {
-      controller = new AbortController();
-      const c = controller;
-      timer = setTimeout(() => c.abort(TIMEOUT), timeout);
+      const controller = new AbortController();
+      timer = setTimeout(() => controller.abort(TIMEOUT), timeout);
       if (userSignal) {
-        onAbort = () => c.abort(userSignal.reason);
+        onAbort = () => controller.abort(userSignal.reason);
         userSignal.addEventListener('abort', onAbort, { once: true });
       }
       signal = controller.signal;
     }
+    const stopTimer = () => {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+    };
+    const done = () => {
+      stopTimer();
+      if (onAbort) userSignal?.removeEventListener('abort', onAbort);
+      onAbort = undefined;
+    };
     const headers: Record<string, string> = extraHeaders
       ? { ...this.headers, ...extraHeaders }
       : { ...this.headers };
     if (this.readYourWrites) headers[HEADERS.syncToken] = this.syncToken;
-    const size = typeof body === 'string' ? body.length : body.byteLength;
     const init: RequestInit = { method: 'POST', headers, body: body as BodyInit, signal: signal ?? null };
-    if (this.keepAlive && size < KEEPALIVE_LIMIT) init.keepalive = true;
+    if (this.keepAlive && byteLength(body) < KEEPALIVE_LIMIT) init.keepalive = true;
     const attempts = request.retry === false ? 1 : this.retries + 1;
     try {
       for (let attempt = 0; ; attempt++) {
         try {
-          return await this.fetch(url, init);
+          const res = await this.fetch(url, init);
+          return { res, signal, stopTimer, done };
         } catch (error) {
           if (signal?.aborted) throw failure(error, label, signal);
           if (attempt + 1 >= attempts) throw failure(error, label, signal);
@@ -254,9 +270,9 @@ export class HttpRequester implements Requester {
           if (signal?.aborted) throw failure(error, label, signal);
         }
       }
-    } finally {
-      if (timer !== undefined) clearTimeout(timer);
-      if (onAbort) userSignal?.removeEventListener('abort', onAbort);
+    } catch (error) {
+      done();
+      throw error;
     }
   }
 
@@ -264,7 +280,7 @@ export class HttpRequester implements Requester {
   async *stream(request: StreamRequest): AsyncIterable<string> {
     const label = request.kind.toUpperCase();
     const url = `${this.base}${request.kind === 'subscribe' ? paths.subscribe : paths.psubscribe}/${encodePathSegment(utf8Encoder.encode(request.name))}`;
-    const res = await this.send(
+    const sent = await this.send(
       url,
       '[]',
       label,
@@ -274,59 +290,104 @@ export class HttpRequester implements Requester {
         'cache-control': 'no-cache',
       },
     );
-    if (this.readYourWrites) {
-      const token = res.headers.get(HEADERS.syncToken);
-      if (token !== null) this.syncToken = token;
-    }
-    if (!res.ok) {
-      let text = '';
-      try {
-        text = await res.text();
-      } catch {}
-      let message: string | undefined;
-      try {
-        message = errorText(JSON.parse(text));
-      } catch {}
-      const detail = message ?? `HTTP ${res.status}`;
-      if (res.status === 400) throw new RestashError('redis', detail, { command: label, status: 400 });
-      throw new RestashError('http', `HTTP ${res.status}: ${detail}`, { command: label, status: res.status });
-    }
-    if (!res.body)
-      throw new RestashError('invalid-response', 'the event stream has no body', { command: label });
-    const reader = res.body.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
+    // The timeout covers opening the stream; the caller's signal must keep closing it until it ends.
+    sent.stopTimer();
+    const { res } = sent;
     try {
-      for (;;) {
-        let chunk: ReadableStreamReadResult<Uint8Array>;
+      if (this.readYourWrites) {
+        const token = res.headers.get(HEADERS.syncToken);
+        if (token !== null) this.syncToken = token;
+      }
+      if (!res.ok) {
+        let text = '';
         try {
-          chunk = await reader.read();
-        } catch (error) {
-          throw failure(error, label, request.signal);
+          text = await res.text();
+        } catch {}
+        let message: string | undefined;
+        try {
+          message = errorText(JSON.parse(text));
+        } catch {}
+        const detail = message ?? `HTTP ${res.status}`;
+        if (res.status === 400) throw new RestashError('redis', detail, { command: label, status: 400 });
+        throw new RestashError('http', `HTTP ${res.status}: ${detail}`, {
+          command: label,
+          status: res.status,
+        });
+      }
+      if (!res.body)
+        throw new RestashError('invalid-response', 'the event stream has no body', { command: label });
+      const reader = res.body.getReader();
+      const decoder = new TextDecoder();
+      let buffer = '';
+      let event = '';
+      try {
+        for (;;) {
+          let chunk: ReadableStreamReadResult<Uint8Array>;
+          try {
+            chunk = await reader.read();
+          } catch (error) {
+            throw failure(error, label, sent.signal);
+          }
+          if (chunk.done) return;
+          buffer += decoder.decode(chunk.value, { stream: true });
+          let start = 0;
+          for (let nl = buffer.indexOf('\n'); nl !== -1; nl = buffer.indexOf('\n', start)) {
+            let line = buffer.slice(start, nl);
+            start = nl + 1;
+            if (line.endsWith('\r')) line = line.slice(0, -1);
+            if (line === '') {
+              event = '';
+            } else if (line.startsWith(SSE_EVENT_PREFIX)) {
+              event = line.slice(SSE_EVENT_PREFIX.length);
+            } else if (line.startsWith(SSE_DATA_PREFIX)) {
+              const data = line.slice(SSE_DATA_PREFIX.length);
+              // The server ends a stream it must drop (Redis went away, a slow reader) with an error event.
+              if (event === 'error') {
+                throw new RestashError('network', `the server closed the ${request.kind} stream: ${data}`, {
+                  command: label,
+                });
+              }
+              yield data;
+            }
+          }
+          buffer = buffer.slice(start);
+          if (buffer.length > this.maxEventSize) {
+            throw new RestashError('invalid-response', `an event is larger than ${this.maxEventSize} bytes`, {
+              command: label,
+            });
+          }
         }
-        if (chunk.done) return;
-        buffer += decoder.decode(chunk.value, { stream: true });
-        let start = 0;
-        for (let nl = buffer.indexOf('\n'); nl !== -1; nl = buffer.indexOf('\n', start)) {
-          let line = buffer.slice(start, nl);
-          start = nl + 1;
-          if (line.endsWith('\r')) line = line.slice(0, -1);
-          if (line.startsWith(SSE_DATA_PREFIX)) yield line.slice(SSE_DATA_PREFIX.length);
-        }
-        buffer = buffer.slice(start);
-        if (buffer.length > this.maxEventSize) {
-          throw new RestashError('invalid-response', `an event is larger than ${this.maxEventSize} bytes`, {
-            command: label,
-          });
-        }
+      } finally {
+        reader.cancel().catch(() => {});
       }
     } finally {
-      reader.cancel().catch(() => {});
+      sent.done();
     }
   }
 }
 
+/** A request whose headers arrived: the response, the signal that aborts it, and its clean-up. */
+interface InFlight {
+  res: Response;
+  /** Aborts the request (the caller's signal, or one that also fires on timeout). */
+  signal: AbortSignal | undefined;
+  /** Disarms the timeout, keeping the caller's signal armed. */
+  stopTimer(): void;
+  /** Disarms both; call once the body has been read. */
+  done(): void;
+}
+
+/** The `event:` field of a server-sent event. */
+const SSE_EVENT_PREFIX = 'event: ';
+
 const utf8Encoder = new TextEncoder();
+
+/** The size of a body in bytes; a string is only encoded when its length alone cannot tell. */
+function byteLength(body: string | Uint8Array): number {
+  if (typeof body !== 'string') return body.byteLength;
+  // A UTF-16 code unit is at most 3 UTF-8 bytes.
+  return body.length * 3 < KEEPALIVE_LIMIT ? body.length : utf8Encoder.encode(body).byteLength;
+}
 
 function checkUrl(url: unknown): string {
   if (typeof url !== 'string' || url.length === 0) {
@@ -450,7 +511,11 @@ function failure(error: unknown, label: string, signal: AbortSignal | undefined)
   if (error instanceof RestashError) return error;
   if (signal?.aborted) {
     if (signal.reason === TIMEOUT) {
-      return new RestashError('timeout', `${label} timed out`, { command: label, cause: error });
+      // fetch rejects with the abort reason itself, our private marker: no cause worth keeping then.
+      return new RestashError('timeout', `${label} timed out`, {
+        command: label,
+        cause: error === TIMEOUT ? undefined : error,
+      });
     }
     return aborted(label, signal);
   }

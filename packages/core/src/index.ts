@@ -18,7 +18,7 @@ export type { ExpireCondition, KeyCommands, RestoreOptions, SortOptions } from '
 export type { ListCommands, ListSide, LPosOptions } from './commands/lists.js';
 export type { ScanOptions } from './commands/scan.js';
 export type { FunctionLibrary, ScriptingCommands } from './commands/scripting.js';
-export type { ServerCommands } from './commands/server.js';
+export type { ServerCommands, SlowlogEntry } from './commands/server.js';
 export type { SetCommands } from './commands/sets.js';
 export type {
   RangeBound,
@@ -38,7 +38,7 @@ export type {
   XAddOptions,
   XGroupOptions,
 } from './commands/streams.js';
-export type { GetExOptions, SetOptions, StringCommands } from './commands/strings.js';
+export type { GetExOptions, LcsIndex, SetOptions, StringCommands } from './commands/strings.js';
 export { RestashError, type RestashErrorCode, type RestashErrorOptions } from './errors.js';
 export { HttpRequester, type HttpRequesterOptions, type RetryOptions } from './http.js';
 export { Pipeline, type PipelineEntry, type PipelineKind } from './pipeline.js';

@@ -135,7 +135,8 @@ export function rawSpec(args: readonly unknown[]): CommandSpec {
       { command: String(args[0]).toUpperCase() },
     );
   }
-  return { args: args as CommandSpec['args'] };
+  // A copy: auto-pipelining sends later, and the caller may reuse its array meanwhile.
+  return { args: args.slice() as CommandSpec['args'] };
 }
 
 for (const name of Object.keys(commandTable) as (keyof typeof commandTable)[]) {

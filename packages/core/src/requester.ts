@@ -49,7 +49,11 @@ export interface StreamRequest {
  */
 export interface Requester {
   request(request: RequesterRequest): Promise<RestReply[]>;
-  /** Yields the data of each server-sent event (the text after `data: `). Needed for pub/sub. */
+  /**
+   * Yields the data of each server-sent event (the text after `data: `), and
+   * throws a `RestashError` if the server ends the stream with an `error` event.
+   * Aborting the request's signal must close the stream. Needed for pub/sub.
+   */
   stream?(request: StreamRequest): AsyncIterable<string>;
   /** The read-your-writes token: the last one the server sent, sent back with every request. */
   syncToken?: string;

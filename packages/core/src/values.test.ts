@@ -30,6 +30,9 @@ describe('value serialization', () => {
     expect(serializeValue(Number.NEGATIVE_INFINITY)).toBe('-inf');
     const bytes = new Uint8Array([1]);
     expect(serializeValue(bytes)).toBe(bytes);
+    expect(serializeValue(new Uint8Array([1, 2]).buffer)).toEqual(new Uint8Array([1, 2]));
+    expect(serializeValue(new Uint16Array([0x0201]))).toEqual(new Uint8Array([1, 2]));
+    expect(serializeValue(new DataView(new Uint8Array([0, 7, 0]).buffer, 1, 1))).toEqual(new Uint8Array([7]));
     expect(() => serializeValue(() => 1)).toThrow('[restash/core] a function cannot be sent to Redis');
     expect(() => serializeValue(Symbol('s'))).toThrow(/symbol/);
   });

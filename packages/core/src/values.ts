@@ -22,7 +22,8 @@ export function strictUtf8(bytes: Uint8Array): string | undefined {
 
 /**
  * Serializes a value argument: strings, numbers and booleans travel as they
- * are, bytes as bytes, bigints as their digits, ±Infinity as `+inf`/`-inf`,
+ * are, bytes as bytes (also an `ArrayBuffer` or another typed array, as its
+ * bytes), bigints as their digits, ±Infinity as `+inf`/`-inf`,
  * and anything else (objects, arrays, `null`, dates) as JSON text.
  */
 export function serializeValue(value: unknown, command?: string): WireArg {
@@ -45,6 +46,9 @@ export function serializeValue(value: unknown, command?: string): WireArg {
       );
   }
   if (value instanceof Uint8Array) return value;
+  // JSON.stringify would silently store other binary data as "{}".
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   return JSON.stringify(value);
 }
 

@@ -122,6 +122,31 @@ describe('values', () => {
     }
   });
 
+  it('decodes base64 at every depth: only a top-level OK status arrives raw', async () => {
+    for (const client of [
+      stack.client<string>({ automaticDeserialization: false }),
+      stack.client<string>({ automaticDeserialization: false, responseEncoding: false }),
+    ]) {
+      // Values that are themselves valid base64 ('OK' is not, 'T0s=' and 'PONG' are) must not be decoded twice.
+      await client.del(`${p}b64`);
+      await client.rpush(`${p}b64`, 'OK', 'T0s=', 'PONG', 'test');
+      expect(await client.lrange(`${p}b64`, 0, -1)).toEqual(['OK', 'T0s=', 'PONG', 'test']);
+      expect(await client.lindex(`${p}b64`, 0)).toBe('OK');
+      expect(await client.echo('T0s=')).toBe('T0s=');
+      // A status reply nested in an array is base64 on the wire like any other string.
+      expect(await client.eval("return {redis.status_reply('OK'), 'OK', 1}")).toEqual(['OK', 'OK', 1]);
+      const [set, nested] = await client
+        .pipeline()
+        .set(`${p}b64s`, 'OK')
+        .sendCommand(['EVAL', "return {redis.status_reply('OK')}", 0])
+        .exec();
+      expect([set, nested]).toEqual(['OK', ['OK']]);
+      expect(
+        await client.sendCommand(['EVAL', "return {redis.status_reply('OK')}", 0], { bytes: true }),
+      ).toEqual([new TextEncoder().encode('OK')]);
+    }
+  });
+
   it('sends raw commands with sendCommand and returns replies untouched', async () => {
     expect(await redis.sendCommand(['SET', `${p}sc`, '{"a":1}'])).toBe('OK');
     expect(await redis.sendCommand(['GET', `${p}sc`])).toBe('{"a":1}');
@@ -220,6 +245,36 @@ describe('errors', () => {
     } finally {
       silent.closeAllConnections();
       silent.close();
+    }
+  });
+
+  it('times out a call whose answer starts but never ends', async () => {
+    const stalled = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.flushHeaders();
+      res.write('{"result":');
+    });
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(stalled.address() as AddressInfo).port}`;
+      const client = new Redis({ url, token: TOKEN, retry: false });
+      const timedOut = await client
+        .with({ timeout: 100 })
+        .get('k')
+        .catch((e: unknown) => e);
+      expect(timedOut).toMatchObject({
+        code: 'timeout',
+        command: 'GET',
+        message: '[restash/core] GET timed out',
+      });
+      expect(typeof (timedOut as Error).cause).not.toBe('symbol');
+      const controller = new AbortController();
+      const pending = client.with({ signal: controller.signal, timeout: 10_000 }).get('k');
+      setTimeout(() => controller.abort(), 50);
+      await expect(pending).rejects.toMatchObject({ code: 'aborted' });
+    } finally {
+      stalled.closeAllConnections();
+      stalled.close();
     }
   });
 

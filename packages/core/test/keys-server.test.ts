@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commandTable } from '../src/commands/index.js';
 import type { Redis } from '../src/index.js';
 import { prefix, type Stack, startStack } from './helpers.js';
 
@@ -111,5 +112,129 @@ describe('server', () => {
     expect(await other.flushdb({ async: true })).toBe('OK');
     expect(await other.flushall()).toBe('OK');
     expect(await other.dbsize()).toBe(0);
+  });
+});
+
+describe('server administration', () => {
+  it('reads and changes the configuration and lists commands', async () => {
+    expect(await redis.configSet({ 'slowlog-log-slower-than': 0 })).toBe('OK');
+    expect(await redis.configGet('slowlog-log-slower-than', 'hz')).toEqual({
+      'slowlog-log-slower-than': '0',
+      hz: expect.any(String),
+    });
+    expect(await redis.commandCount()).toBeGreaterThan(200);
+    expect(await redis.commandList({ pattern: 'xadd' })).toEqual(['xadd']);
+    expect(await redis.commandGetkeys(['MSET', 'a', '1', 'b', '2'])).toEqual(['a', 'b']);
+    expect(await redis.commandGetkeysandflags(['LMOVE', 'a', 'b', 'LEFT', 'RIGHT'])).toEqual([
+      { key: 'a', flags: ['RW', 'access', 'delete'] },
+      { key: 'b', flags: ['RW', 'insert'] },
+    ]);
+    const [info] = await redis.commandInfo('get');
+    expect((info as unknown[])[0]).toBe('get');
+    expect(Object.keys(await redis.commandDocs('get'))).toEqual(['get']);
+    expect(await redis.configResetstat()).toBe('OK');
+  });
+
+  it('reads and resets the slow log', async () => {
+    await redis.configSet({ 'slowlog-log-slower-than': 0 });
+    await redis.set(`${p}slow`, 'v');
+    const entries = await redis.slowlogGet(-1);
+    const entry = entries.find((e) => e.args[0] === 'SET' && e.args[1] === `${p}slow`);
+    expect(entry).toMatchObject({ args: ['SET', `${p}slow`, 'v'], durationMicros: expect.any(Number) });
+    expect(await redis.slowlogLen()).toBeGreaterThan(0);
+    expect(await redis.slowlogReset()).toBe('OK');
+    await redis.configSet({ 'slowlog-log-slower-than': 10_000 });
+  });
+
+  it('answers ACL, ROLE, LOLWUT, MEMORY and LATENCY queries', async () => {
+    expect(await redis.aclWhoami()).toBe('default');
+    expect(await redis.aclUsers()).toContain('default');
+    expect(await redis.aclCat()).toContain('string');
+    expect(await redis.aclGetuser('default')).toMatchObject({ flags: expect.arrayContaining(['on']) });
+    expect(await redis.aclGetuser(`${p}nobody`)).toBeNull();
+    expect(await redis.aclSetuser(`${p}user`, 'on', '>secret-pass', '~*', '+get')).toBe('OK');
+    expect(await redis.aclDryrun(`${p}user`, 'GET', 'k')).toBe('OK');
+    expect(await redis.aclDryrun(`${p}user`, 'SET', 'k', 'v')).toMatch(/no permissions/);
+    const token = await redis.aclRestToken(`${p}user`, 'secret-pass');
+    expect(typeof token).toBe('string');
+    expect(await redis.aclDeluser(`${p}user`)).toBe(1);
+    expect(await redis.aclGenpass(64)).toMatch(/^[0-9a-f]{16}$/);
+    expect((await redis.role())[0]).toBe('master');
+    expect(await redis.lolwut({ version: 5 })).toMatch(/Redis ver\./);
+    expect(await redis.memoryStats()).toHaveProperty('peak.allocated');
+    expect(typeof (await redis.memoryDoctor())).toBe('string');
+    expect(await redis.latencyLatest()).toEqual(expect.any(Array));
+    expect(await redis.latencyReset()).toBeGreaterThanOrEqual(0);
+  });
+
+  it('moves keys between databases, publishes to shard channels and knows when no script runs', async () => {
+    await redis.set(`${p}mv`, 1);
+    expect(await redis.move(`${p}mv`, 1)).toBe(1);
+    expect(await redis.exists(`${p}mv`)).toBe(0);
+    expect(await redis.swapdb(0, 1)).toBe('OK');
+    expect(await redis.get(`${p}mv`)).toBe(1);
+    expect(await redis.swapdb(0, 1)).toBe('OK');
+    expect(await redis.spublish(`${p}shard`, 'x')).toBe(0);
+    expect(await redis.pubsubShardnumsub(`${p}shard`)).toEqual({ [`${p}shard`]: 0 });
+    expect(await redis.pubsubShardchannels()).toEqual([]);
+    await expect(redis.scriptKill()).rejects.toThrow(/^NOTBUSY/);
+    await expect(redis.functionKill()).rejects.toThrow(/^NOTBUSY/);
+  });
+});
+
+/** Commands a REST client cannot or should not have a method for, and why. */
+const NOT_OFFERED: Record<string, string> = {
+  ...Object.fromEntries(
+    'blpop brpop brpoplpush blmove blmpop bzpopmin bzpopmax bzmpop wait waitaof'
+      .split(' ')
+      .map((name) => [name, 'blocks a connection; HTTP is request/response']),
+  ),
+  ...Object.fromEntries(
+    'auth hello select client reset quit readonly readwrite asking multi exec discard watch unwatch sync psync replconf'
+      .split(' ')
+      .map((name) => [name, 'connection or session state; the server refuses it']),
+  ),
+  ...Object.fromEntries(
+    'subscribe unsubscribe psubscribe punsubscribe ssubscribe sunsubscribe monitor'
+      .split(' ')
+      .map((name) => [name, 'a streaming endpoint (redis.subscribe / redis.psubscribe)']),
+  ),
+  ...Object.fromEntries(
+    'georadius georadius_ro georadiusbymember georadiusbymember_ro zrangebyscore zrangebylex zrevrange zrevrangebyscore zrevrangebylex substr'
+      .split(' ')
+      .map((name) => [name, 'deprecated: geosearch, zrange and getrange do it']),
+  ),
+  ...Object.fromEntries(
+    'shutdown failover replicaof slaveof cluster module debug migrate restore-asking pfdebug pfselftest script|debug'
+      .split(' ')
+      .map((name) => [name, 'stops the server, changes replication or is internal']),
+  ),
+};
+
+describe('command coverage', () => {
+  it('has a method for every Redis 7 command the running Redis documents, except the ones a REST client cannot use', async () => {
+    const method = (name: string) =>
+      name.toLowerCase().replace(/[|_-]([a-z])/g, (_, c: string) => c.toUpperCase());
+    const docs = await redis.commandDocs();
+    const missing: string[] = [];
+    const check = (name: string, doc: unknown) => {
+      const fields = Object.fromEntries(
+        Array.from({ length: (doc as unknown[]).length / 2 }, (_, i) => [
+          String((doc as unknown[])[2 * i]),
+          (doc as unknown[])[2 * i + 1],
+        ]),
+      );
+      if (Number(String(fields.since).split('.')[0]) >= 8) return;
+      if (name in NOT_OFFERED || name.endsWith('|help') || method(name) in commandTable) return;
+      const subcommands = fields.subcommands as unknown[] | undefined;
+      if (subcommands?.length) {
+        for (let i = 0; i < subcommands.length; i += 2) check(String(subcommands[i]), subcommands[i + 1]);
+        return;
+      }
+      missing.push(name);
+    };
+    for (const [name, doc] of Object.entries(docs)) check(name, doc);
+    expect(Object.keys(docs).length).toBeGreaterThan(200);
+    expect(missing).toEqual([]);
   });
 });

@@ -37,6 +37,12 @@ describe('streams', () => {
     expect(
       ((await redis.xinfo(`${p}t`, { type: 'STREAM' })) as Record<string, unknown>)['last-generated-id'],
     ).toBe('99999999999999-0');
+    const full = (await redis.xinfo(`${p}t`, { type: 'STREAM', full: { count: 1 } })) as Record<
+      string,
+      unknown
+    >;
+    expect(full.length).toBe(1);
+    expect(full.entries as unknown[]).toHaveLength(1);
   });
 
   it('reads as a consumer group, acknowledges, claims and reports pending entries', async () => {

@@ -51,6 +51,11 @@ describe('strings', () => {
     expect(await redis.set(`${p}b`, 'mynewtext')).toBe('OK');
     expect(await redis.lcs(`${p}a`, `${p}b`)).toBe('mytext');
     expect(await redis.lcs(`${p}a`, `${p}b`, { len: true })).toBe(6);
+    // The example of the Redis documentation: 'ohmytext' and 'mynewtext'.
+    expect(await redis.lcs(`${p}a`, `${p}b`, { idx: true, minMatchLen: 4, withMatchLen: true })).toEqual({
+      matches: [{ a: [4, 7], b: [5, 8], len: 4 }],
+      len: 6,
+    });
   });
 
   it('sets with expiries, many keys at once, and GETEX', async () => {

@@ -88,6 +88,51 @@ describe('subscribe over server-sent events', () => {
     await one.unsubscribe();
   });
 
+  it('delivers payloads with line breaks exactly, deserialized or raw', async () => {
+    const payloads = ['a\nb', 'x\r\ny', '{\n  "pretty": true\n}', '"quoted"', 'one, two'];
+    for (const automaticDeserialization of [true, false]) {
+      const client = stack.client({ automaticDeserialization });
+      const channel = `${p}lines:${automaticDeserialization}`;
+      const sub = client.subscribe(channel);
+      const patterns = client.psubscribe(`${p}lines:${automaticDeserialization}*`);
+      await Promise.all([sub.ready, patterns.ready]);
+      const messages: unknown[] = [];
+      const pmessages: unknown[] = [];
+      const all = new Promise<void>((resolve) =>
+        patterns.on('pmessage', ({ message }) => {
+          pmessages.push(message);
+          if (pmessages.length === payloads.length) resolve();
+        }),
+      );
+      sub.on('message', ({ message }) => messages.push(message));
+      for (const payload of payloads) await client.publish(channel, payload);
+      await all;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const expected = automaticDeserialization
+        ? ['a\nb', 'x\r\ny', { pretty: true }, 'quoted', 'one, two']
+        : payloads;
+      expect(messages).toEqual(expected);
+      expect(pmessages).toEqual(expected);
+      await Promise.all([sub.unsubscribe(), patterns.unsubscribe()]);
+    }
+  });
+
+  it('closes the HTTP stream on unsubscribe, also when the client has a timeout', async () => {
+    const client = stack.client({ timeout: 5_000 });
+    const channel = `${p}closing`;
+    const sub = client.subscribe(channel);
+    await sub.ready;
+    expect(await client.pubsubNumsub(channel)).toEqual({ [channel]: 1 });
+    await sub.unsubscribe();
+    let subscribers = -1;
+    for (let i = 0; i < 100; i++) {
+      subscribers = (await client.pubsubNumsub(channel))[channel] ?? -1;
+      if (subscribers === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(subscribers).toBe(0);
+  });
+
   it('rejects ready and reports an error when the token is wrong', async () => {
     const wrong = new (redis.constructor as typeof Redis)({ url: stack.server.url, token: 'wrong' });
     const sub = wrong.subscribe(`${p}x`);

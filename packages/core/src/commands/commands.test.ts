@@ -101,6 +101,7 @@ describe('hash commands', () => {
     expect(parse('hgetall', ['h'], [])).toBeNull();
     expect(parse('hmget', ['h', 'a', 'b'], ['1', null])).toEqual({ a: 1, b: null });
     expect(parse('hmget', ['h', 'a'], [null])).toBeNull();
+    expect(parse('hmget', ['h', new TextEncoder().encode('fé')], ['1'])).toEqual({ fé: 1 });
     expect(parse('hscan', ['h', 0], ['7', ['f', '{"x":1}']])).toEqual(['7', ['f', { x: 1 }]]);
   });
 
@@ -349,25 +350,99 @@ describe('scripting, key and server commands', () => {
     expect(args('expire', 'k', 10, 'GT')).toEqual(['EXPIRE', 'k', 10, 'GT']);
   });
 
-  it('have a method for every Redis 7 command a REST client can use', () => {
-    const redis7 =
-      `append decr decrby get getdel getex getrange getset incr incrby incrbyfloat lcs mget mset msetnx psetex set setex setnx setrange strlen
-      bitcount bitfield bitfieldRo bitop bitpos getbit setbit
-      hdel hexists hget hgetall hincrby hincrbyfloat hkeys hlen hmget hmset hrandfield hscan hset hsetnx hstrlen hvals
-      lindex linsert llen lmove lmpop lpop lpos lpush lpushx lrange lrem lset ltrim rpop rpoplpush rpush rpushx
-      sadd scard sdiff sdiffstore sinter sintercard sinterstore sismember smembers smismember smove spop srandmember srem sscan sunion sunionstore
-      zadd zcard zcount zdiff zdiffstore zincrby zinter zintercard zinterstore zlexcount zmpop zmscore zpopmax zpopmin zrandmember zrange
-      zrangestore zrank zrem zremrangebylex zremrangebyrank zremrangebyscore zrevrank zscan zscore zunion zunionstore
-      geoadd geodist geohash geopos geosearch geosearchstore pfadd pfcount pfmerge
-      xack xadd xautoclaim xclaim xdel xgroup xinfo xlen xpending xrange xread xreadgroup xrevrange xsetid xtrim
-      eval evalRo evalsha evalshaRo fcall fcallRo functionDelete functionDump functionFlush functionList functionLoad functionRestore functionStats
-      scriptExists scriptFlush scriptLoad
-      copy del dump exists expire expireat expiretime keys objectEncoding objectFreq objectIdletime objectRefcount persist pexpire pexpireat
-      pexpiretime pttl randomkey rename renamenx restore scan sort sortRo touch ttl type unlink
-      dbsize echo flushall flushdb info lastsave memoryUsage ping publish pubsubChannels pubsubNumpat pubsubNumsub time`.split(
-        /\s+/,
-      );
-    const missing = redis7.filter((name) => !(name in commandTable));
-    expect(missing).toEqual([]);
+  it('build the server commands and shape their replies', () => {
+    expect(args('configSet', { maxmemory: '10mb', hz: 20 })).toEqual([
+      'CONFIG',
+      'SET',
+      'maxmemory',
+      '10mb',
+      'hz',
+      20,
+    ]);
+    expect(parse('configGet', ['maxmemory', 'hz'], ['maxmemory', '0', 'hz', '10'])).toEqual({
+      maxmemory: '0',
+      hz: '10',
+    });
+    expect(args('commandList', { pattern: 'x*' })).toEqual(['COMMAND', 'LIST', 'FILTERBY', 'PATTERN', 'x*']);
+    expect(args('commandList', { aclCategory: 'string' })).toEqual([
+      'COMMAND',
+      'LIST',
+      'FILTERBY',
+      'ACLCAT',
+      'string',
+    ]);
+    expect(fails('commandList', { nope: 1 })).toMatch(/filter: pass/);
+    expect(args('commandGetkeys', ['SET', 'k', 'v'])).toEqual(['COMMAND', 'GETKEYS', 'SET', 'k', 'v']);
+    expect(
+      parse('slowlogGet', [2], [[7, '1700000000', 1500, ['SET', 'k', 'v'], '127.0.0.1:5000', '']]),
+    ).toEqual([
+      {
+        id: 7,
+        timestamp: 1700000000,
+        durationMicros: 1500,
+        args: ['SET', 'k', 'v'],
+        client: '127.0.0.1:5000',
+        clientName: '',
+      },
+    ]);
+    expect(args('slowlogGet', 2)).toEqual(['SLOWLOG', 'GET', 2]);
+    expect(args('aclLog', { reset: true })).toEqual(['ACL', 'LOG', 'RESET']);
+    expect(args('aclLog', { count: 3 })).toEqual(['ACL', 'LOG', 3]);
+    expect(parse('aclGetuser', ['nobody'], null)).toBeNull();
+    expect(parse('aclGetuser', ['u'], ['flags', ['on'], 'passwords', []])).toEqual({
+      flags: ['on'],
+      passwords: [],
+    });
+    expect(args('aclRestToken', 'u', 'p')).toEqual(['ACL', 'RESTTOKEN', 'u', 'p']);
+    expect(args('lolwut', { version: 5 })).toEqual(['LOLWUT', 'VERSION', 5]);
+    expect(args('bgsave', { schedule: true })).toEqual(['BGSAVE', 'SCHEDULE']);
+    expect(args('spublish', 's', { a: 1 })).toEqual(['SPUBLISH', 's', '{"a":1}']);
+    expect(parse('pubsubShardnumsub', ['a'], ['a', 2])).toEqual({ a: 2 });
+    expect(args('move', 'k', 1)).toEqual(['MOVE', 'k', 1]);
+    expect(args('swapdb', 0, 1)).toEqual(['SWAPDB', 0, 1]);
+    expect(args('scriptKill')).toEqual(['SCRIPT', 'KILL']);
+    expect(args('functionKill')).toEqual(['FUNCTION', 'KILL']);
+    expect(args('xinfo', 's', { type: 'STREAM', full: { count: 5 } })).toEqual([
+      'XINFO',
+      'STREAM',
+      's',
+      'FULL',
+      'COUNT',
+      5,
+    ]);
+  });
+
+  it('build LCS with IDX and read the matches', () => {
+    expect(args('lcs', 'a', 'b', { idx: true, minMatchLen: 2, withMatchLen: true })).toEqual([
+      'LCS',
+      'a',
+      'b',
+      'IDX',
+      'MINMATCHLEN',
+      2,
+      'WITHMATCHLEN',
+    ]);
+    expect(
+      parse(
+        'lcs',
+        ['a', 'b', { idx: true, withMatchLen: true }],
+        [
+          'matches',
+          [
+            [[4, 7], [5, 8], 4],
+            [[2, 3], [0, 1], 2],
+          ],
+          'len',
+          6,
+        ],
+      ),
+    ).toEqual({
+      matches: [
+        { a: [4, 7], b: [5, 8], len: 4 },
+        { a: [2, 3], b: [0, 1], len: 2 },
+      ],
+      len: 6,
+    });
+    expect(fails('lcs', 'a', 'b', { idx: true, len: true })).toMatch(/only one of len, idx/);
   });
 });

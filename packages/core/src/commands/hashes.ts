@@ -161,9 +161,11 @@ function fieldQuery(command: string) {
   return (key: Key, fields: Key | Key[]) => cmd([command, k(key), ...fieldsArgs(fields, command)]);
 }
 
-/** Values of named fields as an object; `null` when every one is missing. */
+const utf8 = /* @__PURE__ */ new TextDecoder();
+
+/** Values of named fields as an object, keyed by field text; `null` when every one is missing. */
 function byField(fields: readonly Key[]) {
-  const names = fields.map(String);
+  const names = fields.map((field) => (typeof field === 'string' ? field : utf8.decode(field)));
   return (reply: unknown[], value: Decoder) => {
     if (reply.every((item) => item === null)) return null;
     const out: Record<string, unknown> = {};

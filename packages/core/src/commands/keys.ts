@@ -56,6 +56,8 @@ export interface KeyCommands<K extends Kind, V> {
   expiretime(key: Key): Apply<K, number>;
   /** Every key matching `pattern` (prefer `scanIterator` on big databases). @see https://redis.io/commands/keys */
   keys(pattern: string): Apply<K, string[]>;
+  /** Moves a key to database `db` of the same Redis; 1 if moved. @see https://redis.io/commands/move */
+  move(key: Key, db: number): Apply<K, 0 | 1>;
   /** The internal encoding of a value. @see https://redis.io/commands/object-encoding */
   objectEncoding(key: Key): Apply<K, string | null>;
   /** The LFU access counter (LFU eviction policies only). @see https://redis.io/commands/object-freq */
@@ -132,6 +134,7 @@ export const keys: CommandTable<KeyCommands<Kind, unknown>> = {
   expireat: expireArgs('EXPIREAT', 'timestamp'),
   expiretime: (key) => cmd(['EXPIRETIME', k(key)]),
   keys: (pattern) => cmd(['KEYS', pattern]),
+  move: (key, db) => cmd(['MOVE', k(key), int('db', db, 'MOVE')]),
   objectEncoding: object('ENCODING'),
   objectFreq: object('FREQ'),
   objectIdletime: object('IDLETIME'),

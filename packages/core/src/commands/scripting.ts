@@ -30,6 +30,8 @@ export interface ScriptingCommands<K extends Kind> {
   functionDump(): Apply<K, Uint8Array>;
   /** Deletes every library. @see https://redis.io/commands/function-flush */
   functionFlush(mode?: 'ASYNC' | 'SYNC'): Apply<K, 'OK'>;
+  /** Stops the read-only function that is running now. @see https://redis.io/commands/function-kill */
+  functionKill(): Apply<K, 'OK'>;
   /** Lists libraries and their functions. @see https://redis.io/commands/function-list */
   functionList(options?: { libraryName?: string; withCode?: boolean }): Apply<K, FunctionLibrary[]>;
   /** Loads a library (`#!lua name=…`); returns its name. @see https://redis.io/commands/function-load */
@@ -42,6 +44,8 @@ export interface ScriptingCommands<K extends Kind> {
   scriptExists(...sha1s: string[]): Apply<K, (0 | 1)[]>;
   /** Empties the script cache. @see https://redis.io/commands/script-flush */
   scriptFlush(mode?: 'ASYNC' | 'SYNC'): Apply<K, 'OK'>;
+  /** Stops the read-only script that is running now. @see https://redis.io/commands/script-kill */
+  scriptKill(): Apply<K, 'OK'>;
   /** Caches a script; returns its SHA1. @see https://redis.io/commands/script-load */
   scriptLoad(script: string): Apply<K, string>;
 }
@@ -92,6 +96,7 @@ export const scripting: CommandTable<ScriptingCommands<Kind>> = {
   functionDelete: (name) => cmd(['FUNCTION', 'DELETE', name]),
   functionDump: () => ({ args: ['FUNCTION', 'DUMP'], bytes: true }),
   functionFlush: (mode) => cmd(['FUNCTION', 'FLUSH', ...(mode ? [mode] : [])]),
+  functionKill: () => cmd(['FUNCTION', 'KILL']),
   functionList: (options) => {
     const args: WireArg[] = ['FUNCTION', 'LIST'];
     if (options?.libraryName !== undefined) args.push('LIBRARYNAME', options.libraryName);
@@ -115,5 +120,6 @@ export const scripting: CommandTable<ScriptingCommands<Kind>> = {
     }),
   scriptExists: (...sha1s) => cmd(['SCRIPT', 'EXISTS', ...nonEmpty(sha1s, 'SCRIPT', 'sha1s')]),
   scriptFlush: (mode) => cmd(['SCRIPT', 'FLUSH', ...(mode ? [mode] : [])]),
+  scriptKill: () => cmd(['SCRIPT', 'KILL']),
   scriptLoad: (script) => cmd(['SCRIPT', 'LOAD', script]),
 };

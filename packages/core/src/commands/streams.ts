@@ -100,10 +100,17 @@ export interface StreamCommands<K extends Kind, V> {
   xdel(key: Key, ...ids: string[]): Apply<K, number>;
   /** Manages consumer groups. @see https://redis.io/commands/xgroup */
   xgroup(key: Key, options: XGroupOptions): Apply<K, 'OK' | number>;
-  /** Information about a stream, its groups, or a group's consumers, as objects. @see https://redis.io/commands/xinfo */
+  /**
+   * Information about a stream (`full` for every entry, group and pending entry,
+   * up to `count`), its groups, or a group's consumers, as objects.
+   * @see https://redis.io/commands/xinfo
+   */
   xinfo(
     key: Key,
-    options: { type: 'STREAM' } | { type: 'GROUPS' } | { type: 'CONSUMERS'; group: string },
+    options:
+      | { type: 'STREAM'; full?: boolean | { count: number } }
+      | { type: 'GROUPS' }
+      | { type: 'CONSUMERS'; group: string },
   ): Apply<K, Record<string, unknown> | Record<string, unknown>[]>;
   /** The number of entries. @see https://redis.io/commands/xlen */
   xlen(key: Key): Apply<K, number>;
@@ -256,7 +263,13 @@ export const streams: CommandTable<StreamCommands<Kind, unknown>> = {
     }
   },
   xinfo: (key, options) => {
-    if (options.type === 'STREAM') return cmd(['XINFO', 'STREAM', k(key)], asRecord);
+    if (options.type === 'STREAM') {
+      const args: WireArg[] = ['XINFO', 'STREAM', k(key)];
+      const { full } = options;
+      if (full) args.push('FULL');
+      if (typeof full === 'object') args.push('COUNT', int('count', full.count, 'XINFO'));
+      return cmd(args, asRecord);
+    }
     const args: WireArg[] =
       options.type === 'GROUPS' ? ['XINFO', 'GROUPS', k(key)] : ['XINFO', 'CONSUMERS', k(key), options.group];
     return cmd(args, (reply: unknown[]) => reply.map(asRecord));

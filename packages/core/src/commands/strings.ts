@@ -1,6 +1,7 @@
 import {
   type Apply,
   asFloat,
+  asRecord,
   asValue,
   asValues,
   type CommandTable,
@@ -46,6 +47,13 @@ export interface GetExOptions {
   persist?: boolean;
 }
 
+/** Where the common subsequence found by `lcs(…, { idx: true })` is. */
+export interface LcsIndex {
+  matches: { a: [start: number, end: number]; b: [start: number, end: number]; len?: number }[];
+  /** The length of the whole common subsequence. */
+  len: number;
+}
+
 /** String commands. */
 export interface StringCommands<K extends Kind, V> {
   /** Appends `value` to the string at `key`; returns the new length. @see https://redis.io/commands/append */
@@ -72,8 +80,19 @@ export interface StringCommands<K extends Kind, V> {
   incrby(key: Key, increment: number): Apply<K, number>;
   /** Increments the float at `key` by `increment`. @see https://redis.io/commands/incrbyfloat */
   incrbyfloat(key: Key, increment: number): Apply<K, number>;
-  /** The longest common subsequence of two strings, or its length with `{ len: true }`. @see https://redis.io/commands/lcs */
+  /**
+   * The longest common subsequence of two strings; its length with `{ len: true }`;
+   * or with `{ idx: true }` where it is: `{ matches, len }`, each match the
+   * inclusive `[start, end]` ranges in both strings (and its length with `withMatchLen`),
+   * longest first, shorter than `minMatchLen` left out.
+   * @see https://redis.io/commands/lcs
+   */
   lcs(key1: Key, key2: Key, options?: { len?: boolean }): Apply<K, string | number>;
+  lcs(
+    key1: Key,
+    key2: Key,
+    options: { idx: true; minMatchLen?: number; withMatchLen?: boolean },
+  ): Apply<K, LcsIndex>;
   /** Returns the values of many keys (`null` for missing ones). @see https://redis.io/commands/mget */
   mget<T = V>(...keys: (Key | Key[])[]): Apply<K, (T | null)[]>;
   /** Sets many keys. @see https://redis.io/commands/mset */
@@ -125,7 +144,34 @@ export const strings: CommandTable<StringCommands<Kind, unknown>> = {
   incrby: (key, increment) => cmd(['INCRBY', k(key), int('increment', increment, 'INCRBY')]),
   incrbyfloat: (key, increment) =>
     cmd(['INCRBYFLOAT', k(key), num('increment', increment, 'INCRBYFLOAT')], asFloat),
-  lcs: (key1, key2, options) => cmd(['LCS', k(key1), k(key2), ...(options?.len ? ['LEN'] : [])]),
+  lcs: (
+    key1,
+    key2,
+    options?: { len?: boolean; idx?: boolean; minMatchLen?: number; withMatchLen?: boolean },
+  ) => {
+    const args: WireArg[] = ['LCS', k(key1), k(key2)];
+    if (!options?.idx) return cmd(options?.len ? [...args, 'LEN'] : args);
+    if (options.len) throw invalidArgument('pass only one of len, idx', 'LCS');
+    args.push('IDX');
+    if (options.minMatchLen !== undefined)
+      args.push('MINMATCHLEN', int('minMatchLen', options.minMatchLen, 'LCS'));
+    if (options.withMatchLen) args.push('WITHMATCHLEN');
+    return cmd(args, (reply: unknown[]) => {
+      const record = asRecord(reply);
+      const range = (pair: unknown): [number, number] => [
+        Number((pair as unknown[])[0]),
+        Number((pair as unknown[])[1]),
+      ];
+      return {
+        matches: ((record.matches as unknown[][]) ?? []).map((match) => {
+          const out: LcsIndex['matches'][number] = { a: range(match[0]), b: range(match[1]) };
+          if (match.length > 2) out.len = Number(match[2]);
+          return out;
+        }),
+        len: Number(record.len),
+      };
+    });
+  },
   mget: (...keys) => {
     const flat = keys.flat().map((key) => k(key, 'MGET'));
     if (flat.length === 0) throw invalidArgument('keys: pass at least one', 'MGET');

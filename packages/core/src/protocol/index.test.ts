@@ -59,4 +59,19 @@ describe('pub/sub events', () => {
     const event = { type: 'pmessage', pattern: 'p*', channel: 'pq', payload: 'x,y' } as const;
     expect(parsePubSubEvent(formatPubSubEvent(event), 'p*')).toEqual(event);
   });
+
+  it('read a payload with a line break from its JSON string literal, and leave every other payload raw', async () => {
+    const { parsePubSubEvent, formatPubSubEvent } = await import('./index.js');
+    // What @restash/server writes for "a<LF>b" and "x<CR><LF>y": the payload as a JSON string literal.
+    expect(parsePubSubEvent('message,ch,"a\\nb"')).toMatchObject({ payload: 'a\nb' });
+    expect(parsePubSubEvent('pmessage,c*,ch,"x\\r\\ny"')).toMatchObject({ channel: 'ch', payload: 'x\r\ny' });
+    for (const raw of ['"quoted"', '"tab\\tonly"', '"unterminated', '"', '{"a":"b\\nc"}', 'a\\nb']) {
+      expect(parsePubSubEvent(`message,ch,${raw}`)).toMatchObject({ payload: raw });
+    }
+    for (const payload of ['a\nb', 'x\r\ny', '{\n "pretty": true\n}', '"quoted"', 'plain, with comma']) {
+      const line = formatPubSubEvent({ type: 'message', channel: 'ch', payload });
+      expect(line).not.toMatch(/[\r\n]/);
+      expect(parsePubSubEvent(line, 'ch')).toEqual({ type: 'message', channel: 'ch', payload });
+    }
+  });
 });

@@ -57,7 +57,9 @@ export const SSE_DATA_PREFIX = 'data: ';
  * One event of a pub/sub stream, parsed from the text after `data: `:
  * `subscribe,<channel>,<count>`, `message,<channel>,<payload>`,
  * `psubscribe,<pattern>,<count>`, `pmessage,<pattern>,<channel>,<payload>`
- * (and `unsubscribe`/`punsubscribe` like `subscribe`). Payloads are raw text.
+ * (and `unsubscribe`/`punsubscribe` like `subscribe`). Payloads are raw text,
+ * except that a payload holding a line break (CR or LF) travels as a JSON
+ * string literal, so that the event stays on one `data:` line.
  */
 export type PubSubEvent =
   | { type: 'subscribe' | 'unsubscribe' | 'psubscribe' | 'punsubscribe'; name: string; count: number }
@@ -85,11 +87,16 @@ export function parsePubSubEvent(data: string, name?: string): PubSubEvent | und
   const rest = data.slice(end + 1);
   switch (type) {
     case 'message':
-      return { type, channel: first, payload: rest };
+      return { type, channel: first, payload: unescapePayload(rest) };
     case 'pmessage': {
       const split = rest.indexOf(',');
       if (split === -1) return undefined;
-      return { type, pattern: first, channel: rest.slice(0, split), payload: rest.slice(split + 1) };
+      return {
+        type,
+        pattern: first,
+        channel: rest.slice(0, split),
+        payload: unescapePayload(rest.slice(split + 1)),
+      };
     }
     case 'subscribe':
     case 'unsubscribe':
@@ -107,11 +114,35 @@ export function parsePubSubEvent(data: string, name?: string): PubSubEvent | und
 export function formatPubSubEvent(event: PubSubEvent): string {
   switch (event.type) {
     case 'message':
-      return `message,${event.channel},${event.payload}`;
+      return `message,${event.channel},${escapePayload(event.payload)}`;
     case 'pmessage':
-      return `pmessage,${event.pattern},${event.channel},${event.payload}`;
+      return `pmessage,${event.pattern},${event.channel},${escapePayload(event.payload)}`;
     default:
       return `${event.type},${event.name},${event.count}`;
+  }
+}
+
+const LINE_BREAK = /[\r\n]/;
+
+/** A payload as it goes on a `data:` line: raw, or a JSON string literal if it holds a line break. */
+function escapePayload(payload: string): string {
+  return LINE_BREAK.test(payload) ? JSON.stringify(payload) : payload;
+}
+
+/**
+ * Undoes {@link escapePayload}. Only a JSON string literal whose text holds a
+ * line break can be an escaped payload; any other text, including a literal
+ * without one (`"quoted"`), is the raw payload. (A raw payload that is itself
+ * such a literal, e.g. `"a\nb"` with a backslash, reads as escaped: the wire
+ * cannot tell them apart.)
+ */
+function unescapePayload(payload: string): string {
+  if (payload.length < 2 || payload.charCodeAt(0) !== 34 /* " */ || !payload.includes('\\')) return payload;
+  try {
+    const text: unknown = JSON.parse(payload);
+    return typeof text === 'string' && LINE_BREAK.test(text) ? text : payload;
+  } catch {
+    return payload;
   }
 }
 

@@ -1,0 +1,378 @@
+#!/usr/bin/env bash
+# Throughput/latency benchmark of @restash/server against webdis (another
+# HTTP front for Redis) and against redis-benchmark (Redis's own ceiling).
+#
+#   pnpm build && bash bench/run.sh
+#
+# Method, knobs and the latest figures: bench/README.md.
+# Raw outputs land in bench/results/ (gitignored); the summary is printed and
+# written to bench/results/latest.json.
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$BENCH_DIR/.." && pwd)
+CLI="$ROOT/packages/server/dist/cli.js"
+RESULTS="$BENCH_DIR/results"
+RAW="$RESULTS/raw"
+
+# ---- knobs (environment) -----------------------------------------------------
+DURATION=${DURATION:-10s}          # measured wrk run, per target per round
+WARMUP=${WARMUP:-2s}               # discarded wrk run just before each measured one
+ROUNDS=${ROUNDS:-3}                # interleaved rounds; medians are over these
+THREADS=${THREADS:-2}              # wrk -t
+CONNECTIONS=${CONNECTIONS:-50}     # wrk -c and redis-benchmark -c
+export PIPELINE_SIZE=${PIPELINE_SIZE:-100}     # commands per POST /pipeline (read by lua/pipeline-ours.lua)
+RB_PIPELINE=${RB_PIPELINE:-16}                 # redis-benchmark -P
+RB_REQUESTS_PIPELINED=${RB_REQUESTS_PIPELINED:-5000000}  # -n with -P (~3 s here)
+RB_REQUESTS=${RB_REQUESTS:-500000}                       # -n without -P (~3 s here)
+SCENARIOS=${SCENARIOS:-get set pipeline}
+LOAD_CPU=${LOAD_CPU:-0}            # wrk + redis-server
+SERVER_CPU=${SERVER_CPU:-1}        # the HTTP server under test (ours or webdis)
+RB_CPU=${RB_CPU:-$SERVER_CPU}      # redis-benchmark (see README: it stands in for the server)
+WEBDIS_THREADS=${WEBDIS_THREADS:-1}
+OURS_LOG_LEVEL=${OURS_LOG_LEVEL:-warn}   # warn: nothing per request, but errors still reach stderr
+QUIET_WAIT=${QUIET_WAIT:-30}       # max seconds to wait for the CPUs to go idle before each run (0 = don't)
+NOISE_LIMIT=${NOISE_LIMIT:-15}     # a run where other processes took more than this % of a core…
+NOISE_RETRIES=${NOISE_RETRIES:-2}  # …is run again, at most this many times (then kept, and flagged)
+TOKEN=bench-token
+
+log() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[31m[bench] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# wrk wants "10s"; accept a bare number of seconds too.
+[[ $DURATION =~ ^[0-9]+$ ]] && DURATION="${DURATION}s"
+[[ $WARMUP =~ ^[0-9]+$ ]] && WARMUP="${WARMUP}s"
+
+# ---- prerequisites -----------------------------------------------------------
+# command -> Debian package that provides it
+declare -A PKG=([wrk]=wrk [webdis]=webdis [redis-server]=redis-server
+  [redis-benchmark]=redis-tools [redis-cli]=redis-tools [taskset]=util-linux [curl]=curl)
+missing=()
+for cmd in "${!PKG[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${PKG[$cmd]}")
+done
+if ((${#missing[@]})); then
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    log "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    die "missing ${missing[*]}; install them (e.g. sudo apt-get install -y ${missing[*]}) and rerun"
+  fi
+fi
+command -v node >/dev/null || die "node is needed (>= 20)"
+[[ -f $CLI ]] || die "$CLI not found: run 'pnpm install && pnpm build' at the repo root first"
+(($(nproc) >= 2)) || die "needs at least 2 CPUs (load generator and server are pinned to different ones)"
+
+# ---- teardown ----------------------------------------------------------------
+# Every process we start is recorded here and stopped on any exit, Ctrl-C included.
+PIDS=()
+FG_PID=   # the wrk / redis-benchmark running right now, if any
+WORK=$(mktemp -d /tmp/restash-bench.XXXXXX)
+cleanup() {
+  trap - EXIT INT TERM
+  local pid
+  [[ -n $FG_PID ]] && { kill -TERM "$FG_PID" 2>/dev/null || true; }
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  # Give them a moment to exit cleanly, then make sure.
+  for _ in $(seq 30); do
+    local alive=0
+    for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    ((alive)) || break
+    sleep 0.1
+  done
+  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT TERM
+
+# ---- helpers -----------------------------------------------------------------
+# Runs a load generator in the background and waits for it: bash runs a trap
+# only once the foreground command is over, but interrupts `wait` at once, so
+# Ctrl-C / SIGTERM tear down without waiting out a 10 s wrk run.
+run_fg() {
+  local rc=0
+  "$@" &
+  FG_PID=$!
+  wait "$FG_PID" || rc=$?
+  FG_PID=
+  return "$rc"
+}
+
+free_port() {
+  node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+# utime+stime of a process (all its threads), in clock ticks. The comm field
+# may contain spaces, so cut everything up to ") " first; utime/stime are then
+# the 12th and 13th fields.
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+
+# CPU counters taken just before and just after a measured run, into SNAP as
+# "server redis load busy steal total" (clock ticks):
+#   server, redis  utime+stime of those processes (/proc/<pid>/stat)
+#   load           CPU of this shell's finished children, i.e. wrk or
+#                  redis-benchmark (bash `times`)
+#   busy, steal, total  /proc/stat summed over the CPUs in use; busy minus the
+#                  three above is whatever else ran there (other work on the box)
+# Not a $(…) function: `times` in a subshell would start from zero.
+SNAP=
+snapshot() { # server pid, or - for none
+  times >"$WORK/times"
+  local server=0 load
+  [[ $1 != - ]] && server=$(cpu_ticks "$1")
+  load=$(tail -n1 "$WORK/times" | awk -v hz="$CLK_TCK" '
+    function sec(x) { sub(/s$/, "", x); split(x, p, "m"); return p[1] * 60 + p[2] }
+    { printf "%d", (sec($1) + sec($2)) * hz + 0.5 }')
+  SNAP="$server $(cpu_ticks "$REDIS_PID") $load $(awk -v a="cpu$LOAD_CPU" -v b="cpu$SERVER_CPU" '
+    # user nice system idle iowait irq softirq steal
+    $1 == a || $1 == b { busy += $2 + $3 + $4 + $7 + $8; steal += $9; for (i = 2; i <= 9; i++) total += $i }
+    END { print busy, steal, total }' /proc/stat)"
+}
+
+# True (0) when other processes took more than NOISE_LIMIT % of a core between
+# two snapshots; prints that share.
+noisy() { # before after
+  local -a a=($1) b=($2)
+  local other=$(((b[3] - a[3]) - (b[0] - a[0]) - (b[1] - a[1]) - (b[2] - a[2])))
+  local per_cpu=$(((b[5] - a[5]) / CPUS_USED))
+  ((per_cpu > 0)) || return 1
+  echo $((100 * other / per_cpu))
+  ((100 * other > NOISE_LIMIT * per_cpu))
+}
+
+# The difference of two snapshots, as a JSON object.
+ticks_json() { # before after
+  local -a a=($1) b=($2)
+  printf '{"server":%d,"redis":%d,"load":%d,"busy":%d,"steal":%d,"total":%d}' \
+    $((b[0] - a[0])) $((b[1] - a[1])) $((b[2] - a[2])) $((b[3] - a[3])) $((b[4] - a[4])) $((b[5] - a[5]))
+}
+
+# On a shared machine (a dev box, CI) other work comes and goes. Before each
+# measured run, wait (up to QUIET_WAIT s) until the two CPUs are nearly idle
+# — our servers are idle then, so anything busy is someone else. Whatever
+# still shows up during a run is reported as "other%" by the summary.
+wait_quiet() {
+  ((QUIET_WAIT > 0)) || return 0
+  local deadline=$((SECONDS + QUIET_WAIT)) a b
+  while ((SECONDS < deadline)); do
+    a=$(awk -v x="cpu$LOAD_CPU" -v y="cpu$SERVER_CPU" '$1 == x || $1 == y { b += $2 + $3 + $4 + $7 + $8 } END { print b }' /proc/stat)
+    sleep 0.5
+    b=$(awk -v x="cpu$LOAD_CPU" -v y="cpu$SERVER_CPU" '$1 == x || $1 == y { b += $2 + $3 + $4 + $7 + $8 } END { print b }' /proc/stat)
+    # busy ticks in 0.5 s; CLK_TCK/20 = 10% of one core
+    (((b - a) * 20 <= CLK_TCK)) && return 0
+  done
+  log "CPUs still busy with other work after ${QUIET_WAIT}s; measuring anyway (see other% in the summary)"
+}
+
+wait_for() { # description pid stderr-file command...
+  local what=$1 pid=$2 errfile=$3
+  shift 3
+  for _ in $(seq 100); do
+    "$@" >/dev/null 2>&1 && return 0
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 20 "$errfile" >&2
+      die "$what exited at startup (above: the end of $errfile)"
+    fi
+    sleep 0.1
+  done
+  die "$what did not come up within 10 s (logs in $RAW)"
+}
+
+alive_or_die() { # name pid stderr-file
+  if ! kill -0 "$2" 2>/dev/null; then
+    log "$1 (pid $2) is gone; last lines of its stderr:"
+    tail -n 40 "$3" >&2 || true
+    die "$1 died during the benchmark"
+  fi
+}
+
+CLK_TCK=$(getconf CLK_TCK)
+# How many distinct CPUs the /proc/stat figures above add up.
+CPUS_USED=2
+[[ $LOAD_CPU == "$SERVER_CPU" ]] && CPUS_USED=1
+
+rm -rf "$RAW" && mkdir -p "$RAW"
+RUNS="$RAW/runs.jsonl"
+: >"$RUNS"
+
+# ---- start the stack ---------------------------------------------------------
+REDIS_PORT=$(free_port)
+WEBDIS_PORT=$(free_port)
+OURS_PORT=$(free_port)
+# The kernel may hand out a just-freed port again; three distinct ones are needed.
+while [[ $WEBDIS_PORT == "$REDIS_PORT" ]]; do WEBDIS_PORT=$(free_port); done
+while [[ $OURS_PORT == "$REDIS_PORT" || $OURS_PORT == "$WEBDIS_PORT" ]]; do OURS_PORT=$(free_port); done
+# Never the shared Redis on 6379: our own, no persistence, so disk I/O is not measured.
+log "redis-server on 127.0.0.1:$REDIS_PORT (CPU $LOAD_CPU)"
+taskset -c "$LOAD_CPU" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' \
+  --appendonly no --dir "$WORK" --daemonize no >"$RAW/redis.log" 2>&1 &
+REDIS_PID=$!; PIDS+=("$REDIS_PID")
+wait_for redis-server "$REDIS_PID" "$RAW/redis.log" redis-cli -p "$REDIS_PORT" ping
+
+# webdis.json format: /etc/webdis/webdis.json and /usr/share/doc/webdis/README.
+# daemonize=false keeps it our child (so $! is its pid); DEBUG is disabled as in
+# the packaged config; verbosity 1 = errors and warnings only.
+cat >"$WORK/webdis.json" <<EOF
+{
+  "redis_host": "127.0.0.1",
+  "redis_port": $REDIS_PORT,
+  "redis_auth": null,
+  "http_host": "127.0.0.1",
+  "http_port": $WEBDIS_PORT,
+  "threads": $WEBDIS_THREADS,
+  "daemonize": false,
+  "database": 0,
+  "acl": [{ "disabled": ["DEBUG"] }],
+  "verbosity": 1,
+  "logfile": "$RAW/webdis.log"
+}
+EOF
+log "webdis on 127.0.0.1:$WEBDIS_PORT (CPU $SERVER_CPU, $WEBDIS_THREADS thread(s))"
+taskset -c "$SERVER_CPU" webdis "$WORK/webdis.json" >"$RAW/webdis.stdout" 2>"$RAW/webdis.stderr" &
+WEBDIS_PID=$!; PIDS+=("$WEBDIS_PID")
+wait_for webdis "$WEBDIS_PID" "$RAW/webdis.stderr" curl -sf "http://127.0.0.1:$WEBDIS_PORT/PING"
+
+log "restash server on 127.0.0.1:$OURS_PORT (CPU $SERVER_CPU)"
+taskset -c "$SERVER_CPU" node "$CLI" --port "$OURS_PORT" --redis "redis://127.0.0.1:$REDIS_PORT" \
+  --token "$TOKEN" --log-level "$OURS_LOG_LEVEL" >"$RAW/ours.stdout" 2>"$RAW/ours.stderr" &
+OURS_PID=$!; PIDS+=("$OURS_PID")
+wait_for "restash server" "$OURS_PID" "$RAW/ours.stderr" curl -sf "http://127.0.0.1:$OURS_PORT/-/health"
+
+OURS="http://127.0.0.1:$OURS_PORT"
+WEBDIS="http://127.0.0.1:$WEBDIS_PORT"
+AUTH="Authorization: Bearer $TOKEN"
+
+# ---- preflight: each request answers what we expect --------------------------
+# wrk only checks status codes, so make sure the bodies are right once.
+expect() { # description expected actual
+  [[ $3 == "$2" ]] || die "preflight $1: expected $2, got: $3"
+}
+expect "ours SET" '{"result":"OK"}' "$(curl -s -H "$AUTH" -d '["SET","foo","bar"]' "$OURS/")"
+expect "ours GET" '{"result":"bar"}' "$(curl -s -H "$AUTH" "$OURS/get/foo")"
+expect "webdis SET" '{"SET":[true,"OK"]}' "$(curl -s -d 'SET/foo/bar' "$WEBDIS/")"
+expect "webdis GET" '{"GET":"bar"}' "$(curl -s "$WEBDIS/GET/foo")"
+# The same body as lua/pipeline-ours.lua sends: [["SET","k0","v"],…]
+pipeline_body=$(seq 0 $((PIPELINE_SIZE - 1)) | awk '{ printf "%s[\"SET\",\"k%d\",\"v\"]", (NR > 1 ? "," : ""), $1 }')
+oks=$(curl -s -H "$AUTH" -d "[$pipeline_body]" "$OURS/pipeline" | grep -o '{"result":"OK"}' | wc -l)
+expect "ours pipeline" "$PIPELINE_SIZE OKs" "$oks OKs"
+
+# ---- measuring ---------------------------------------------------------------
+# One wrk run: warm-up (discarded, lets V8 and the connection pools settle),
+# then the measured run with CPU counters read just around it.
+run_wrk() { # round scenario target pid stderr-file url lua [extra wrk args...]
+  local round=$1 scenario=$2 target=$3 pid=$4 errfile=$5 url=$6 lua=$7
+  shift 7
+  local out="$RAW/r$round-$scenario-$target.txt"
+  local wrk=(taskset -c "$LOAD_CPU" wrk -t"$THREADS" -c"$CONNECTIONS" --latency -s "$BENCH_DIR/lua/$lua" "$@" "$url")
+  log "round $round · $scenario · $target"
+  run_fg "${wrk[@]}" -d"$WARMUP" >/dev/null
+  alive_or_die "$target" "$pid" "$errfile"
+  local before attempt share
+  for ((attempt = 1; ; attempt++)); do
+    wait_quiet
+    snapshot "$pid"; before=$SNAP
+    run_fg "${wrk[@]}" -d"$DURATION" >"$out" 2>&1
+    alive_or_die "$target" "$pid" "$errfile"
+    snapshot "$pid"
+    share=$(noisy "$before" "$SNAP") || break
+    ((attempt <= NOISE_RETRIES)) || { log "  other processes took ${share}% of a core again; keeping this run"; break; }
+    log "  other processes took ${share}% of a core during the run; running it again"
+  done
+  local json cmds=1
+  json=$(sed -n 's/^BENCH_JSON //p' "$out")
+  [[ -n $json ]] || die "no result line in $out"
+  if [[ $scenario == pipeline ]]; then cmds=$PIPELINE_SIZE; fi
+  printf '{"round":%d,"scenario":"%s","target":"%s","tool":"wrk","attempts":%d,"commands_per_request":%d,"wrk":%s,"ticks":%s}\n' \
+    "$round" "$scenario" "$target" "$attempt" "$cmds" "$json" "$(ticks_json "$before" "$SNAP")" >>"$RUNS"
+}
+
+# redis-benchmark SET, with and without pipelining; --csv rather than -q: the
+# same ops/s, plus p50/p99 for the table.
+run_rb() { # round target pipeline requests
+  local round=$1 target=$2 pipeline=$3 requests=$4
+  local out="$RAW/r$round-pipeline-$target.csv"
+  log "round $round · pipeline · $target"
+  local before t0 t1 attempt share
+  for ((attempt = 1; ; attempt++)); do
+    wait_quiet
+    snapshot -; before=$SNAP; t0=$(date +%s%N)
+    run_fg taskset -c "$RB_CPU" redis-benchmark -h 127.0.0.1 -p "$REDIS_PORT" -t set -P "$pipeline" \
+      -c "$CONNECTIONS" -n "$requests" --csv >"$out" 2>&1
+    t1=$(date +%s%N); snapshot -
+    share=$(noisy "$before" "$SNAP") || break
+    ((attempt <= NOISE_RETRIES)) || { log "  other processes took ${share}% of a core again; keeping this run"; break; }
+    log "  other processes took ${share}% of a core during the run; running it again"
+  done
+  local test rps avg min p50 p95 p99 max
+  IFS=, read -r test rps avg min p50 p95 p99 max < <(grep '^"SET"' "$out" | tr -d '"')
+  [[ -n ${rps:-} ]] || die "no result line in $out"
+  printf '{"round":%d,"scenario":"pipeline","target":"%s","tool":"redis-benchmark","attempts":%d,"commands_per_request":1,"rb":{"requests":%d,"pipeline":%d,"rps":%s,"p50_ms":%s,"p99_ms":%s,"wall_ns":%d},"ticks":%s}\n' \
+    "$round" "$target" "$attempt" "$requests" "$pipeline" "$rps" "$p50" "$p99" $((t1 - t0)) \
+    "$(ticks_json "$before" "$SNAP")" >>"$RUNS"
+}
+
+log "rounds=$ROUNDS duration=$DURATION warmup=$WARMUP wrk -t$THREADS -c$CONNECTIONS scenarios: $SCENARIOS"
+STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+# What was measured: the tree may move on during a run, so note it now.
+GIT_HEAD=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+GIT_DIRTY=$(git -C "$ROOT" status --porcelain -- packages 2>/dev/null | wc -l)
+# Interleaved: within each round every target runs once, ours first then the
+# other, so slow drift of the machine (steal, thermal, noisy neighbours) hits
+# every target alike instead of one target's whole block.
+for ((round = 1; round <= ROUNDS; round++)); do
+  for scenario in $SCENARIOS; do
+    case $scenario in
+      get)
+        run_wrk "$round" get ours "$OURS_PID" "$RAW/ours.stderr" "$OURS/get/foo" get.lua -H "$AUTH"
+        run_wrk "$round" get webdis "$WEBDIS_PID" "$RAW/webdis.stderr" "$WEBDIS/GET/foo" get.lua
+        ;;
+      set)
+        run_wrk "$round" set ours "$OURS_PID" "$RAW/ours.stderr" "$OURS/" set-ours.lua -H "$AUTH"
+        run_wrk "$round" set webdis "$WEBDIS_PID" "$RAW/webdis.stderr" "$WEBDIS/" set-webdis.lua
+        ;;
+      pipeline)
+        run_wrk "$round" pipeline ours "$OURS_PID" "$RAW/ours.stderr" "$OURS/pipeline" pipeline-ours.lua -H "$AUTH"
+        run_rb "$round" "redis-benchmark-P$RB_PIPELINE" "$RB_PIPELINE" "$RB_REQUESTS_PIPELINED"
+        run_rb "$round" redis-benchmark-P1 1 "$RB_REQUESTS"
+        ;;
+      *) die "unknown scenario '$scenario' (get, set, pipeline)" ;;
+    esac
+  done
+done
+
+# ---- summary -----------------------------------------------------------------
+cat >"$RAW/meta.json" <<EOF
+{
+  "started": "$STARTED",
+  "finished": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
+  "clk_tck": $CLK_TCK,
+  "cpus_used": $CPUS_USED,
+  "config": {
+    "duration": "$DURATION", "warmup": "$WARMUP", "rounds": $ROUNDS,
+    "wrk_threads": $THREADS, "connections": $CONNECTIONS,
+    "pipeline_size": $PIPELINE_SIZE, "rb_pipeline": $RB_PIPELINE,
+    "rb_requests_pipelined": $RB_REQUESTS_PIPELINED, "rb_requests": $RB_REQUESTS,
+    "load_cpu": $LOAD_CPU, "server_cpu": $SERVER_CPU, "rb_cpu": $RB_CPU,
+    "webdis_threads": $WEBDIS_THREADS, "ours_log_level": "$OURS_LOG_LEVEL",
+    "quiet_wait": $QUIET_WAIT, "noise_limit": $NOISE_LIMIT, "noise_retries": $NOISE_RETRIES
+  },
+  "git": {
+    "head": "$GIT_HEAD",
+    "uncommitted_files_in_packages": $GIT_DIRTY
+  },
+  "versions": {
+    "node": "$(node --version)",
+    "wrk": "$(wrk --version 2>&1 | head -n1 | awk '{print $2}')",
+    "webdis": "$(dpkg-query -W -f='${Version}' webdis 2>/dev/null || echo unknown)",
+    "redis": "$(redis-server --version | sed 's/.* v=\([^ ]*\).*/\1/')"
+  }
+}
+EOF
+# Server stderr: anything there (beyond the startup banner on stdout) is worth a look.
+for f in ours.stderr webdis.stderr webdis.log; do
+  [[ -s $RAW/$f ]] && log "note: $RAW/$f is not empty (see the summary's warnings)"
+done
+node "$BENCH_DIR/summarize.mjs" "$RAW" "$RESULTS/latest.json"

@@ -1,0 +1,305 @@
+// Turns the per-run records written by run.sh (raw/runs.jsonl + raw/meta.json)
+// into medians, ratios and warnings: prints a table, writes latest.json.
+//
+//   node bench/summarize.mjs bench/results/raw bench/results/latest.json
+//
+// No dependencies: node's standard library only.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+
+const [rawDir, outFile] = process.argv.slice(2);
+if (!rawDir || !outFile) {
+  console.error('usage: node summarize.mjs <raw dir> <out.json>');
+  process.exit(2);
+}
+const meta = JSON.parse(readFileSync(join(rawDir, 'meta.json'), 'utf8'));
+const tick_us = 1e6 / meta.clk_tck;
+const records = readFileSync(join(rawDir, 'runs.jsonl'), 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((line) => JSON.parse(line));
+
+// One flat row per measured run, every figure in the same units whatever the tool.
+const runs = records.map((r) => {
+  const t = r.ticks;
+  const wall_s = r.tool === 'wrk' ? r.wrk.duration_us / 1e6 : r.rb.wall_ns / 1e9;
+  // % of one core over the run, from clock ticks.
+  const core = (ticks) => (100 * ticks * tick_us) / (wall_s * 1e6);
+  // Anything that ran on the two CPUs besides the server, Redis and the load
+  // generator: other work on the machine, which the figures then share CPUs with.
+  const other = t.busy - t.server - t.redis - t.load;
+  const common = {
+    round: r.round,
+    scenario: r.scenario,
+    target: r.target,
+    wall_s,
+    // >1 when earlier attempts were thrown away because other processes were busy.
+    attempts: r.attempts ?? 1,
+    load_cpu_pct: core(t.load),
+    redis_cpu_pct: core(t.redis),
+    other_cpu_pct: Math.max(0, core(other)),
+    steal_pct: t.total > 0 ? (100 * t.steal) / t.total : 0,
+  };
+  if (r.tool === 'wrk') {
+    const w = r.wrk;
+    const cmds = w.requests * r.commands_per_request;
+    return {
+      ...common,
+      requests: w.requests,
+      rps: w.requests / wall_s,
+      cmds_per_s: cmds / wall_s,
+      p50_us: w.p50_us,
+      p99_us: w.p99_us,
+      p999_us: w.p999_us,
+      max_us: w.max_us,
+      // CPU time of the server process (all threads) per HTTP request, and how
+      // busy its pinned core was: well under 100% means it was not the bottleneck.
+      server_cpu_us_per_req: w.requests > 0 ? (t.server * tick_us) / w.requests : null,
+      server_cpu_pct: core(t.server),
+      redis_cpu_us_per_cmd: cmds > 0 ? (t.redis * tick_us) / cmds : null,
+      // wrk counts status > 399 as errors.status; the rest are socket-level.
+      non_2xx: w.errors.status,
+      socket_errors: w.errors.connect + w.errors.read + w.errors.write + w.errors.timeout,
+      errors_detail: w.errors,
+    };
+  }
+  const b = r.rb;
+  return {
+    ...common,
+    requests: b.requests,
+    rps: b.rps,
+    cmds_per_s: b.rps,
+    p50_us: b.p50_ms * 1000,
+    p99_us: b.p99_ms * 1000,
+    p999_us: null,
+    max_us: null,
+    server_cpu_us_per_req: null,
+    server_cpu_pct: null,
+    redis_cpu_us_per_cmd: (t.redis * tick_us) / b.requests,
+    non_2xx: 0,
+    socket_errors: 0,
+  };
+});
+
+const median = (values) => {
+  const v = values.filter((x) => x !== null && x !== undefined && !Number.isNaN(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+};
+
+// Medians per scenario × target, each metric on its own (the median req/s and
+// the median p99 may come from different rounds).
+const groups = new Map();
+for (const run of runs) {
+  const key = `${run.scenario}|${run.target}`;
+  if (!groups.has(key)) groups.set(key, []);
+  groups.get(key).push(run);
+}
+const medians = {};
+for (const [key, list] of groups) {
+  const [scenario, target] = key.split('|');
+  const rps = list.map((r) => r.rps);
+  medians[scenario] ??= {};
+  medians[scenario][target] = {
+    rounds: list.length,
+    rps: median(rps),
+    cmds_per_s: median(list.map((r) => r.cmds_per_s)),
+    p50_us: median(list.map((r) => r.p50_us)),
+    p99_us: median(list.map((r) => r.p99_us)),
+    server_cpu_us_per_req: median(list.map((r) => r.server_cpu_us_per_req)),
+    server_cpu_pct: median(list.map((r) => r.server_cpu_pct)),
+    redis_cpu_us_per_cmd: median(list.map((r) => r.redis_cpu_us_per_cmd)),
+    rps_min: Math.min(...rps),
+    rps_max: Math.max(...rps),
+    // Spread between rounds: (max − min) / median, the noise to keep in mind.
+    rps_spread_pct: (100 * (Math.max(...rps) - Math.min(...rps))) / median(rps),
+    non_2xx: list.reduce((n, r) => n + r.non_2xx, 0),
+    socket_errors: list.reduce((n, r) => n + r.socket_errors, 0),
+    redis_cpu_pct: median(list.map((r) => r.redis_cpu_pct)),
+    load_cpu_pct: median(list.map((r) => r.load_cpu_pct)),
+    other_cpu_pct: median(list.map((r) => r.other_cpu_pct)),
+    steal_pct: median(list.map((r) => r.steal_pct)),
+    retried_runs: list.filter((r) => r.attempts > 1).length,
+  };
+}
+
+const ratio = (a, b) => (a != null && b != null && b !== 0 ? a / b : null);
+const m = (scenario, target) => medians[scenario]?.[target];
+const rbP = `redis-benchmark-P${meta.config.rb_pipeline}`;
+const ratios = {};
+for (const scenario of ['get', 'set']) {
+  const ours = m(scenario, 'ours');
+  const webdis = m(scenario, 'webdis');
+  if (!ours || !webdis) continue;
+  ratios[scenario] = {
+    ours_over_webdis_rps: ratio(ours.rps, webdis.rps),
+    ours_p99_us: ours.p99_us,
+    webdis_p99_us: webdis.p99_us,
+    ours_over_webdis_p99: ratio(ours.p99_us, webdis.p99_us),
+    ours_over_webdis_cpu_per_req: ratio(ours.server_cpu_us_per_req, webdis.server_cpu_us_per_req),
+  };
+}
+if (m('pipeline', 'ours')) {
+  ratios.pipeline = {
+    ours_cmds_per_s: m('pipeline', 'ours').cmds_per_s,
+    [`ours_cmds_over_${rbP.replaceAll('-', '_')}`]: ratio(
+      m('pipeline', 'ours').cmds_per_s,
+      m('pipeline', rbP)?.cmds_per_s,
+    ),
+    ours_cmds_over_redis_benchmark_P1: ratio(
+      m('pipeline', 'ours').cmds_per_s,
+      m('pipeline', 'redis-benchmark-P1')?.cmds_per_s,
+    ),
+  };
+}
+
+// Anything that makes the figures suspect goes here and is printed last.
+const warnings = [];
+for (const run of runs) {
+  if (run.non_2xx > 0 || run.socket_errors > 0) {
+    warnings.push(
+      `round ${run.round} ${run.scenario}/${run.target}: ${run.non_2xx} non-2xx responses, ` +
+        `socket errors ${JSON.stringify(run.errors_detail)} out of ${run.requests} requests`,
+    );
+  }
+}
+for (const [scenario, targets] of Object.entries(medians)) {
+  for (const [target, s] of Object.entries(targets)) {
+    if (s.rounds > 1 && s.rps_spread_pct > 10) {
+      warnings.push(`${scenario}/${target}: req/s spread ${s.rps_spread_pct.toFixed(0)}% between rounds`);
+    }
+    if (s.steal_pct > 2) warnings.push(`${scenario}/${target}: ${s.steal_pct.toFixed(1)}% CPU steal`);
+    if (s.other_cpu_pct > 10) {
+      warnings.push(
+        `${scenario}/${target}: other processes used ${s.other_cpu_pct.toFixed(0)}% of a core on the benchmark CPUs`,
+      );
+    }
+    if (s.server_cpu_pct !== null && s.server_cpu_pct < 90) {
+      warnings.push(
+        `${scenario}/${target}: server core only ${s.server_cpu_pct.toFixed(0)}% busy, so the server was not ` +
+          'the only limit (the load generator, Redis on its core, or other processes were too)',
+      );
+    }
+  }
+}
+const retried = runs.filter((r) => r.attempts > 1);
+if (retried.length) {
+  warnings.push(
+    `${retried.length} run(s) were repeated because other processes were busy during them: ` +
+      retried.map((r) => `r${r.round} ${r.scenario}/${r.target} ×${r.attempts}`).join(', '),
+  );
+}
+for (const file of ['ours.stderr', 'webdis.stderr', 'webdis.log']) {
+  const path = join(rawDir, file);
+  if (existsSync(path)) {
+    const lines = readFileSync(path, 'utf8').trim().split('\n').filter(Boolean);
+    if (lines.length) {
+      warnings.push(
+        `${file}: ${lines.length} line(s), the last ones:\n    ${lines.slice(-5).join('\n    ')}`,
+      );
+    }
+  }
+}
+
+const summary = {
+  date: meta.finished,
+  machine: {
+    cpus: os.cpus().length,
+    cpu_model: os.cpus()[0]?.model,
+    kernel: os.release(),
+    memory_gib: Math.round(os.totalmem() / 2 ** 30),
+  },
+  ...meta,
+  medians,
+  ratios,
+  warnings,
+  runs,
+};
+writeFileSync(outFile, `${JSON.stringify(summary, null, 2)}\n`);
+
+// ---- readable output ---------------------------------------------------------
+const fmt = (v, digits = 0) => (v === null || v === undefined ? '—' : v.toFixed(digits));
+const k = (v) => (v === null ? '—' : v >= 1e6 ? `${(v / 1e6).toFixed(2)}M` : `${(v / 1e3).toFixed(1)}k`);
+const rows = [
+  [
+    'scenario',
+    'target',
+    'req/s',
+    'cmds/s',
+    'p50 µs',
+    'p99 µs',
+    'srv µs/req',
+    'srv%',
+    'redis µs/cmd',
+    'redis%',
+    'load%',
+    'other%',
+    'steal%',
+    'spread',
+    'non-2xx',
+    'sock err',
+  ],
+];
+for (const [scenario, targets] of Object.entries(medians)) {
+  for (const [target, s] of Object.entries(targets)) {
+    rows.push([
+      scenario,
+      target,
+      k(s.rps),
+      k(s.cmds_per_s),
+      fmt(s.p50_us),
+      fmt(s.p99_us),
+      fmt(s.server_cpu_us_per_req, 1),
+      fmt(s.server_cpu_pct),
+      fmt(s.redis_cpu_us_per_cmd, 2),
+      fmt(s.redis_cpu_pct),
+      fmt(s.load_cpu_pct),
+      fmt(s.other_cpu_pct),
+      fmt(s.steal_pct, 1),
+      s.rounds > 1 ? `${fmt(s.rps_spread_pct)}%` : '—',
+      String(s.non_2xx),
+      String(s.socket_errors),
+    ]);
+  }
+}
+const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+const line = (r) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+console.log(
+  `\nMedians of ${meta.config.rounds} interleaved round(s), ${meta.config.duration} each ` +
+    `(wrk -t${meta.config.wrk_threads} -c${meta.config.connections}), ${summary.machine.cpus} CPUs, ${meta.finished}`,
+);
+console.log(line(rows[0]));
+console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+for (const r of rows.slice(1)) console.log(line(r));
+console.log(
+  'srv/redis/load/other% = % of one core used by the server under test / redis-server / the load generator\n' +
+    '(wrk or redis-benchmark) / anything else on the two CPUs; spread = (max−min)/median req/s over rounds.',
+);
+
+console.log('\nRatios (from the medians)');
+for (const scenario of ['get', 'set']) {
+  const r = ratios[scenario];
+  if (!r) continue;
+  console.log(
+    `  ${scenario}: ours/webdis req/s = ${fmt(r.ours_over_webdis_rps, 2)}   ` +
+      `p99 ours ${fmt(r.ours_p99_us)} µs vs webdis ${fmt(r.webdis_p99_us)} µs (×${fmt(r.ours_over_webdis_p99, 2)})   ` +
+      `CPU/req ours/webdis = ${fmt(r.ours_over_webdis_cpu_per_req, 2)}`,
+  );
+}
+if (ratios.pipeline) {
+  const r = ratios.pipeline;
+  const keyP = Object.keys(r).find(
+    (x) => x.startsWith('ours_cmds_over_redis_benchmark_P') && !x.endsWith('_P1'),
+  );
+  console.log(
+    `  pipeline: ours ${k(r.ours_cmds_per_s)} cmds/s = ${fmt(r[keyP], 2)} × redis-benchmark -P${meta.config.rb_pipeline}` +
+      `, ${fmt(r.ours_cmds_over_redis_benchmark_P1, 2)} × redis-benchmark without -P`,
+  );
+}
+if (warnings.length) {
+  console.log('\nWarnings');
+  for (const w of warnings) console.log(`  - ${w}`);
+}
+console.log(`\nWritten: ${outFile} (raw wrk/redis-benchmark outputs in ${rawDir})`);

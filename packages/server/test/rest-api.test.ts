@@ -678,6 +678,14 @@ describe('CORS', () => {
     expect(res.headers.get('access-control-allow-headers')).toMatch(/Authorization.*Upstash-Encoding/);
   });
 
+  it('sends CORS headers only to requests with an Origin, and says so with Vary', async () => {
+    const plain = await call(base, '/ping');
+    expect(plain.headers.get('access-control-allow-origin')).toBeNull();
+    const browser = await call(base, '/ping', { headers: { origin: 'https://app.example' } });
+    expect(browser.headers.get('access-control-allow-origin')).toBe('*');
+    expect(browser.headers.get('vary')).toBe('Origin');
+  });
+
   it('exposes the sync token header to browsers on every response', async () => {
     const res = await call(base, '/ping', {
       token: READ_ONLY_TOKEN,

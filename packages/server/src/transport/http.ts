@@ -169,7 +169,7 @@ export class HttpHandler {
         return send(errorAnswer('method-not-allowed', errors.methodNotAllowed(method)));
       }
       // An open stream is not a request in flight: shutdown closes streams instead of waiting for them.
-      this.options.streams.serve(stream, path, identity, res, this.head(), send, release);
+      this.options.streams.serve(stream, path, identity, res, this.head(req), send, release);
       return;
     }
 
@@ -262,14 +262,19 @@ export class HttpHandler {
   }
 
   /** Headers every response carries: a new sync token and CORS. */
-  private head(): string[] {
+  private head(req: IncomingMessage): string[] {
+    const sync = this.syncPrefix + ++this.syncCounter;
+    // CORS headers only matter to browsers, which always send Origin; skipping them elsewhere saves work per response.
+    if (req.headers.origin === undefined) return [headers.syncToken, sync];
     return [
       headers.syncToken,
-      this.syncPrefix + ++this.syncCounter,
+      sync,
       'access-control-allow-origin',
       this.options.corsOrigin,
       'access-control-expose-headers',
       'Upstash-Sync-Token',
+      'vary',
+      'Origin',
     ];
   }
 
@@ -291,7 +296,7 @@ export class HttpHandler {
       body = tooLarge.body as string;
       length = Buffer.byteLength(body);
     }
-    const head = ['content-type', contentType, 'content-length', String(length), ...this.head()];
+    const head = ['content-type', contentType, 'content-length', String(length), ...this.head(res.req)];
     if (status === 204) {
       head.splice(0, 4);
       head.push(

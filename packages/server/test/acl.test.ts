@@ -145,6 +145,13 @@ describe('ACL RESTTOKEN', () => {
     const denied = await call(baseUrl, '/subscribe/secrets', { method: 'POST', token });
     expect(denied.status).toBe(400);
     expect((denied.body as { error: string }).error).toMatch(/^NOPERM/);
+    const partly = await fetch(`${baseUrl}/subscribe/news/secrets`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    // Redis checks every channel of one SUBSCRIBE before running it: nothing is subscribed.
+    expect(partly.status).toBe(400);
+    expect(await partly.json()).toEqual({ error: expect.stringMatching(/^NOPERM/) });
     const controller = new AbortController();
     const res = await fetch(`${baseUrl}/subscribe/news`, {
       method: 'POST',

@@ -130,6 +130,34 @@ describe('SSE /subscribe and /psubscribe', () => {
     await until(async () => (await clientCount()) === before);
   });
 
+  it('releases the Redis connection when the client leaves before Redis confirmed the subscription', async () => {
+    const own = await startRedis(['--enable-debug-command', 'yes']);
+    const local = await startServer({ redisUrl: own.url });
+    try {
+      const count = async () => (await own.cli('CLIENT', 'LIST')).split('\n').filter((l) => l.trim()).length;
+      const before = await count();
+      const sleeping = own.cli('DEBUG', 'SLEEP', '0.6');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const controller = new AbortController();
+      const opening = fetch(`${local.baseUrl}/subscribe/early`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+        signal: controller.signal,
+      }).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      controller.abort();
+      await opening;
+      await sleeping;
+      // redis-cli's own connection is gone too, so the count goes back to where it was.
+      await until(async () => (await count()) === before);
+      expect((await post(local.baseUrl, '/', ['PUBSUB', 'NUMSUB', 'early'])).body).toEqual({
+        result: ['early', 0],
+      });
+    } finally {
+      await local.close();
+      await own.stop();
+    }
+  });
+
   it('sends comment heartbeats', async () => {
     const stream = await openStream(`/subscribe/${prefix()}beat`);
     await until(() => (stream.text().match(/^: keep-alive$/gm) ?? []).length >= 2);

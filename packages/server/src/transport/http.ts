@@ -65,7 +65,6 @@ export class HttpHandler {
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     this.inFlight++;
     const started = this.options.log.enabled('debug') ? performance.now() : 0;
-    let label = '-';
     let released = false;
     const release = () => {
       if (released) return;
@@ -77,7 +76,7 @@ export class HttpHandler {
       if (started !== 0) {
         this.options.log.debug('request', {
           method: req.method,
-          command: label,
+          command: requestLabel(req.url ?? '/'),
           status: answer.status,
           ms: Math.round((performance.now() - started) * 100) / 100,
         });
@@ -85,15 +84,14 @@ export class HttpHandler {
       release();
     };
     try {
-      label = this.route(req, res, send, release);
+      this.route(req, res, send, release);
     } catch (error) {
       this.options.log.error('unexpected error while handling a request', { error: String(error) });
       send(errorAnswer('internal', 'ERR internal server error'));
     }
   };
 
-  /** Routes a request; returns a label for the log line (never arguments). */
-  private route(req: IncomingMessage, res: ServerResponse, send: Send, release: () => void): string {
+  private route(req: IncomingMessage, res: ServerResponse, send: Send, release: () => void): void {
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -101,13 +99,9 @@ export class HttpHandler {
     const query = q === -1 ? '' : url.slice(q + 1);
 
     if (method === 'OPTIONS') {
-      send({ status: 204, body: '', contentType: 'application/json' });
-      return 'preflight';
+      return send({ status: 204, body: '', contentType: 'application/json' });
     }
-    if (this.draining) {
-      send(errorAnswer('unavailable', errors.shuttingDown));
-      return 'draining';
-    }
+    if (this.draining) return send(errorAnswer('unavailable', errors.shuttingDown));
     if (path === paths.health) {
       this.options.health().then(
         (problem) =>
@@ -118,11 +112,10 @@ export class HttpHandler {
           ),
         (error: unknown) => send(errorAnswer('unavailable', errors.unavailable(String(error)))),
       );
-      return 'health';
+      return;
     }
     if (method !== 'POST' && method !== 'GET' && method !== 'PUT' && method !== 'HEAD') {
-      send(errorAnswer('method-not-allowed', errors.methodNotAllowed(method)));
-      return 'method';
+      return send(errorAnswer('method-not-allowed', errors.methodNotAllowed(method)));
     }
     const token = tokenFromHeader(req.headers.authorization) ?? tokenFromQuery(query);
     this.options.identities.resolve(token, (identity) => {
@@ -143,11 +136,6 @@ export class HttpHandler {
         send(errorAnswer('internal', 'ERR internal server error'));
       }
     });
-    if (path === '/' || path === '') return 'command';
-    if (path === paths.pipeline) return 'pipeline';
-    if (path === paths.multiExec) return 'multi-exec';
-    const slash = path.indexOf('/', 1);
-    return path.slice(1, slash === -1 ? path.length : slash).toUpperCase();
   }
 
   private dispatch(
@@ -332,4 +320,13 @@ function replyFormat(req: IncomingMessage): ReplyFormat | string {
   if (value !== 'resp2') return errors.badResponseFormat(value);
   if (base64) return errors.resp2WithBase64;
   return RESP2_FORMAT;
+}
+
+/** What a request is, for the debug log: the route or the command name, never arguments. */
+function requestLabel(url: string): string {
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  if (path === '/' || path === '') return 'command';
+  const slash = path.indexOf('/', 1);
+  return path.slice(1, slash === -1 ? path.length : slash).toUpperCase();
 }

@@ -105,7 +105,6 @@ export class SseStreams {
       res.flushHeaders();
       heartbeat = setInterval(() => write(': keep-alive\n\n'), this.options.heartbeatMs);
       heartbeat.unref();
-      res.on('close', () => finish());
       onStart();
     };
     try {
@@ -115,17 +114,21 @@ export class SseStreams {
           onReply: (reply) => {
             if (!started) {
               if (reply instanceof ReplyError) {
-                stream.close();
-                return fail(errorAnswer('command', reply.message));
+                fail(errorAnswer('command', reply.message));
+                return stream.close();
               }
               start();
+            } else if (reply instanceof ReplyError) {
+              // e.g. NOPERM for the second channel of /subscribe/a/b: the stream cannot be what was asked.
+              return finish(`event: error\ndata: ${reply.message.replaceAll(/[\r\n]/g, ' ')}\n\n`);
             }
             const event = formatEvent(kind, reply);
             if (event !== undefined) write(event);
           },
           onEnd: (reason) => {
             if (!started) {
-              if (reason) fail(errorAnswer('unavailable', errors.unavailable(reason)));
+              // Also when the client left first: the answer goes nowhere, but the request is over.
+              fail(errorAnswer('unavailable', errors.unavailable(reason || 'the client went away')));
               return;
             }
             finish(reason ? `event: error\ndata: ERR ${reason.replaceAll(/[\r\n]/g, ' ')}\n\n` : undefined);
@@ -137,6 +140,11 @@ export class SseStreams {
       if (error instanceof TooManyConnections) return fail(errorAnswer('unavailable', error.message));
       throw error;
     }
+    // The client may leave at any time, also before Redis confirmed the subscription.
+    res.once('close', () => {
+      if (started) finish();
+      else stream.close();
+    });
   }
 
   /** Ends every stream, e.g. at shutdown. */

@@ -139,7 +139,12 @@ export function createServer(options: ServerOptions): RestashServer {
   });
   let url = '';
   let closing: Promise<void> | undefined;
+  /** Config changes, one at a time: listen() and every reload() wait for the one before. */
   let applying = Promise.resolve();
+  /** Databases connecting for the first time, so that close() can cut that short. */
+  const starting = new Set<Database>();
+  /** Databases removed by a reload, closing once their requests in flight are answered. */
+  const retired = new Set<Running>();
 
   const health = async (): Promise<string | undefined> => {
     const problems = await Promise.all(
@@ -170,11 +175,16 @@ export function createServer(options: ServerOptions): RestashServer {
     health,
   });
   const server = http.createServer({ keepAliveTimeout: 65_000 }, handler.handle);
+  server.on('clientError', handler.clientError);
   server.headersTimeout = 30_000;
   server.requestTimeout = 120_000;
 
   const configs = (): DatabaseConfig[] => {
-    if (options.configFile) return options.readConfigFile!(options.configFile);
+    if (options.configFile) {
+      const read = options.readConfigFile!(options.configFile);
+      checkDatabases(read, `config file ${options.configFile}`);
+      return read;
+    }
     if (options.databases) return options.databases;
     return [
       {
@@ -213,6 +223,7 @@ export function createServer(options: ServerOptions): RestashServer {
       aclRecheckMs: options.aclRecheck ?? 1000,
       aclIdleMs: options.aclIdle ?? 60_000,
     });
+    starting.add(database);
     try {
       await database.connect();
     } catch (error) {
@@ -227,6 +238,8 @@ export function createServer(options: ServerOptions): RestashServer {
         redis: database.label,
         reason: (error as Error).message,
       });
+    } finally {
+      starting.delete(database);
     }
     return { database, config, embedded };
   };
@@ -236,17 +249,25 @@ export function createServer(options: ServerOptions): RestashServer {
     await embedded?.stop();
   };
 
-  /** Applies a set of databases: everything new starts before anything is swapped in. */
+  /**
+   * Applies a set of databases: everything new starts before anything is swapped
+   * in, and nothing changes if anything fails (or the server closes meanwhile).
+   */
   const apply = async (next: DatabaseConfig[]): Promise<void> => {
     const kept = new Map<string, Running>();
     const started: Running[] = [];
+    const limits: (() => void)[] = [];
     try {
       for (const config of next) {
+        if (closing)
+          throw new Error('[restash/server] the server was closed while its databases were starting');
         const current = running.get(config.id);
         if (current && current.config.redisUrl === config.redisUrl) {
-          current.database.options.maxRequestSize =
-            config.maxRequestSize ?? options.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE;
-          current.database.options.maxConnections = config.maxConnections ?? options.maxConnections ?? 100;
+          limits.push(() => {
+            current.database.options.maxRequestSize =
+              config.maxRequestSize ?? options.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE;
+            current.database.options.maxConnections = config.maxConnections ?? options.maxConnections ?? 100;
+          });
           kept.set(config.id, { ...current, config });
         } else {
           const fresh = await start(config);
@@ -254,20 +275,33 @@ export function createServer(options: ServerOptions): RestashServer {
           kept.set(config.id, fresh);
         }
       }
+      if (closing)
+        throw new Error('[restash/server] the server was closed while its databases were starting');
     } catch (error) {
       for (const fresh of started) await stop(fresh);
       throw error;
     }
-    const retired = [...running.values()].filter((old) => kept.get(old.config.id)?.database !== old.database);
+    for (const set of limits) set();
+    const removed = [...running.values()].filter((old) => kept.get(old.config.id)?.database !== old.database);
     running = kept;
     identities.replace(tokenTable(kept));
-    for (const old of retired) {
+    for (const old of removed) {
       log.info('database removed; closing it once its requests in flight are answered', {
         database: old.config.id,
       });
+      retired.add(old);
       // Every request in flight is answered within the command timeout.
-      setTimeout(() => void stop(old), commandTimeout + 1000).unref();
+      setTimeout(() => {
+        if (retired.delete(old)) void stop(old);
+      }, commandTimeout + 1000).unref();
     }
+  };
+
+  /** Queues a config change behind the one under way; a failed one does not block the next. */
+  const enqueue = (change: () => Promise<void>): Promise<void> => {
+    const done = applying.then(change, change);
+    applying = done.catch(() => {});
+    return done;
   };
 
   return {
@@ -279,7 +313,8 @@ export function createServer(options: ServerOptions): RestashServer {
     },
     http: server,
     async listen() {
-      await apply(configs());
+      await enqueue(() => apply(configs()));
+      if (closing) throw new Error('[restash/server] the server was closed before it listened');
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(options.port ?? 8079, options.host ?? '127.0.0.1', () => {
@@ -287,6 +322,8 @@ export function createServer(options: ServerOptions): RestashServer {
           resolve();
         });
       });
+      // e.g. EMFILE on accept: an 'error' event without a listener would crash the process.
+      server.on('error', (error) => log.error('http server error', { error: error.message }));
       const address = server.address() as AddressInfo;
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       url = `http://${host}:${address.port}`;
@@ -300,14 +337,14 @@ export function createServer(options: ServerOptions): RestashServer {
     },
     reload() {
       if (!options.configFile) return Promise.resolve();
-      applying = applying.then(
-        () => apply(configs()),
-        () => apply(configs()),
+      return enqueue(() => apply(configs())).then(() =>
+        log.info('config reloaded', { databases: running.size }),
       );
-      return applying.then(() => log.info('config reloaded', { databases: running.size }));
     },
     close() {
       closing ??= (async () => {
+        // A start or reload under way gives up (its first connection attempt is cut short) and stops what it started.
+        for (const database of starting) database.close();
         server.close();
         server.closeIdleConnections();
         const timeout = options.shutdownTimeout ?? 10_000;
@@ -325,7 +362,10 @@ export function createServer(options: ServerOptions): RestashServer {
         ]);
         clearTimeout(timer);
         server.closeAllConnections();
-        await Promise.all([...running.values()].map(stop));
+        await applying;
+        const last = [...running.values(), ...retired];
+        retired.clear();
+        await Promise.all(last.map(stop));
         log.info('stopped');
       })();
       return closing;
@@ -360,10 +400,7 @@ function validate(options: ServerOptions): void {
     if (options.configFile !== undefined && !options.readConfigFile) {
       throw new ConfigError('config file: readConfigFile is required to read it');
     }
-    for (const config of options.databases ?? []) {
-      if (!config.token) throw new ConfigError(`database "${config.id}": missing token`);
-      if (config.redisUrl !== undefined) checkUrl(config.redisUrl, `database "${config.id}": redis URL`);
-    }
+    if (options.databases) checkDatabases(options.databases, 'databases');
   } else {
     if (!options.token) throw new ConfigError('missing token: pass --token or set RESTASH_TOKEN');
     if (options.readOnlyToken !== undefined && options.readOnlyToken === options.token) {
@@ -385,11 +422,47 @@ function validate(options: ServerOptions): void {
   positive('SSE max buffer', options.sseMaxBuffer, 1024);
   positive('ACL recheck', options.aclRecheck, 0);
   positive('ACL idle', options.aclIdle, 100);
+  if (options.corsOrigin !== undefined) {
+    try {
+      http.validateHeaderValue('access-control-allow-origin', options.corsOrigin);
+    } catch {
+      throw new ConfigError(`CORS origin: not a valid header value: ${JSON.stringify(options.corsOrigin)}`);
+    }
+  }
   if (
     options.port !== undefined &&
     (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)
   ) {
     throw new ConfigError(`port: must be 0–65535, got ${options.port}`);
+  }
+}
+
+/**
+ * Every database needs an id fit for a directory name (its embedded Redis lives in
+ * `<dataDir>/<id>`) used once, and tokens used once: a token given twice would
+ * silently open the first database only.
+ */
+function checkDatabases(databases: DatabaseConfig[], where: string): void {
+  const ids = new Set<string>();
+  const tokens = new Set<string>();
+  for (const config of databases) {
+    if (typeof config.id !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(config.id) || /^\.+$/.test(config.id)) {
+      throw new ConfigError(
+        `${where}: database id ${JSON.stringify(config.id)} may only use letters, digits, "_", "." and "-"`,
+      );
+    }
+    if (ids.has(config.id)) throw new ConfigError(`${where}: database id "${config.id}" is used twice`);
+    ids.add(config.id);
+    if (!config.token) throw new ConfigError(`${where}: database "${config.id}": missing token`);
+    for (const token of [config.token, config.readOnlyToken]) {
+      if (token === undefined) continue;
+      if (tokens.has(token)) {
+        throw new ConfigError(`${where}: database "${config.id}": a token is already used by another token`);
+      }
+      tokens.add(token);
+    }
+    if (config.redisUrl !== undefined)
+      checkUrl(config.redisUrl, `${where}: database "${config.id}": redis URL`);
   }
 }
 

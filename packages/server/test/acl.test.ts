@@ -1,4 +1,7 @@
+import type { ServerResponse } from 'node:http';
+import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/index.js';
 import {
   call,
   post,
@@ -162,6 +165,88 @@ describe('ACL RESTTOKEN', () => {
     const { value } = await reader.read();
     expect(new TextDecoder().decode(value)).toContain('data: subscribe,news,1');
     controller.abort();
+  });
+
+  it('refuses /multi-exec for a user who may not run MULTI, and runs none of its commands', async () => {
+    const { baseUrl } = await server();
+    const name = `u${prefix().slice(1, -1)}`;
+    // +@write does not include MULTI: Redis would refuse it and run the rest one by one, outside any transaction.
+    await user(name, 'pw', '~*', '+@read', '+@write', '+client|setname');
+    const token = await restToken(baseUrl, name, 'pw');
+    const res = await post(
+      baseUrl,
+      '/multi-exec',
+      [
+        ['SET', `${name}:a`, '1'],
+        ['INCR', `${name}:a`],
+      ],
+      { token },
+    );
+    expect(res).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^NOPERM .*'multi'/) } });
+    expect(await redis.cli('EXISTS', `${name}:a`)).toBe('0');
+    // Pipelines need no MULTI; a user who may run it gets its transactions.
+    expect((await post(baseUrl, '/pipeline', [['SET', `${name}:a`, '1']], { token })).body).toEqual([
+      { result: 'OK' },
+    ]);
+    await redis.cli('ACL', 'SETUSER', name, '+multi', '+exec');
+    expect(
+      (
+        await post(
+          baseUrl,
+          '/multi-exec',
+          [
+            ['INCR', `${name}:a`],
+            ['INCR', `${name}:a`],
+          ],
+          { token },
+        )
+      ).body,
+    ).toEqual([{ result: 2 }, { result: 3 }]);
+  });
+
+  it('answers, and releases the stream of, a client that leaves while its token is being checked', async () => {
+    const lines: string[] = [];
+    const { baseUrl, http } = await server({ logger: createLogger('debug', (line) => lines.push(line)) });
+    const name = `u${prefix().slice(1, -1)}`;
+    const channel = `${name}-ch`;
+    await user(name, 'pw', '~*', '&*', '+@all');
+    const token = await restToken(baseUrl, name, 'pw');
+    const responses: ServerResponse[] = [];
+    http.on('request', (_req, res: ServerResponse) => responses.push(res));
+    const answered = () => lines.filter((line) => line.includes('"msg":"request"')).length;
+    const before = answered();
+    // The ACL GETUSER check waits in Redis while the clients come and go.
+    await redis.cli('CLIENT', 'PAUSE', '2500', 'ALL');
+    const port = Number(new URL(baseUrl).port);
+    const sockets = [
+      `GET /subscribe/${channel} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`,
+      `POST / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Length: 100\r\n\r\n["PI`,
+    ].map((request) => {
+      const socket = net.connect({ host: '127.0.0.1', port });
+      socket.on('error', () => {});
+      socket.write(request);
+      return socket;
+    });
+    await until(() => responses.length === 2);
+    for (const socket of sockets) socket.destroy();
+    await until(() => responses.every((res) => res.destroyed));
+    // Once Redis answers the check, both requests are over: answered (to no one), nothing left open.
+    await until(() => answered() === before + 2, 10_000);
+    expect((await post(baseUrl, '/', ['PUBSUB', 'NUMSUB', channel])).body).toEqual({ result: [channel, 0] });
+    expect(await redis.cli('CLIENT', 'LIST')).not.toContain('name=restash-stream');
+  });
+
+  it('answers a refused subscription once', async () => {
+    const lines: string[] = [];
+    const { baseUrl } = await server({ logger: createLogger('debug', (line) => lines.push(line)) });
+    const name = `u${prefix().slice(1, -1)}`;
+    await user(name, 'pw', '~*', '+@all', 'resetchannels');
+    const token = await restToken(baseUrl, name, 'pw');
+    const denied = await call(baseUrl, '/subscribe/secrets', { method: 'POST', token });
+    expect(denied.status).toBe(400);
+    await until(async () => !(await redis.cli('CLIENT', 'LIST')).includes('name=restash-stream'));
+    const logged = lines.filter((line) => line.includes('"command":"SUBSCRIBE"'));
+    expect(logged.map((line) => JSON.parse(line).status)).toEqual([400]);
   });
 
   it('closes idle user connections and keeps them within the connection budget', async () => {

@@ -3,7 +3,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { alive, call, freePort, post, startRedis, tempDir, until } from './helpers.js';
+import {
+  alive,
+  call,
+  freePort,
+  heldClients,
+  holdWrites,
+  post,
+  startRedis,
+  tempDir,
+  until,
+} from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
@@ -110,15 +120,19 @@ describe('restash-server CLI', () => {
   });
 
   it('finishes a request in flight on SIGTERM, then exits 0', async () => {
-    const redis = await startRedis(['--enable-debug-command', 'yes']);
+    const redis = await startRedis();
     cleanups.push(() => redis.stop());
     const port = await freePort();
     const cli = run(['--port', String(port), '--redis', redis.url, '--token', 't', '--log-level', 'silent']);
     const base = `http://127.0.0.1:${port}`;
     await until(() => cli.output().includes('Restash is listening'));
-    const slow = post(base, '/', ['DEBUG', 'SLEEP', '0.5'], { token: 't' });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The write waits in Redis until released, so it is surely in flight when SIGTERM comes.
+    const release = await holdWrites(redis);
+    const slow = post(base, '/', ['SET', 'k', 'v'], { token: 't' });
+    await until(async () => (await heldClients(redis)) === 1);
     cli.child.kill('SIGTERM');
+    await until(() => cli.output().includes('SIGTERM received'));
+    await release();
     expect((await slow).body).toEqual({ result: 'OK' });
     expect(await cli.exited).toBe(0);
   });

@@ -4,8 +4,20 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readDatabasesFile } from '../src/cli/config-file.js';
-import { ConfigError } from '../src/index.js';
-import { call, freePort, post, startRedis, startServer, tempDir, until } from './helpers.js';
+import { ConfigError, createLogger, createServer } from '../src/index.js';
+import type { DatabaseConfig } from '../src/server.js';
+import {
+  call,
+  freePort,
+  heldClients,
+  holdWrites,
+  post,
+  startRedis,
+  startServer,
+  type TestRedis,
+  tempDir,
+  until,
+} from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -135,6 +147,40 @@ describe('many databases behind one server', () => {
     expect(() => readDatabasesFile(join(dir, 'missing.json'))).toThrow(/cannot read it/);
   });
 
+  it('refuses a list of databases with a token or an id used twice, or an id that is no plain name', async () => {
+    const cases: [DatabaseConfig[], RegExp][] = [
+      [
+        [
+          { id: 'a', redisUrl: 'redis://127.0.0.1:1', token: 't' },
+          { id: 'b', redisUrl: 'redis://127.0.0.1:2', token: 'u', readOnlyToken: 't' },
+        ],
+        /database "b": a token is already used/,
+      ],
+      [
+        [
+          { id: 'a', redisUrl: 'redis://127.0.0.1:1', token: 't' },
+          { id: 'a', redisUrl: 'redis://127.0.0.1:2', token: 'u' },
+        ],
+        /id "a" is used twice/,
+      ],
+      [[{ id: '../elsewhere', token: 't' }], /database id "\.\.\/elsewhere" may only use/],
+      [[{ id: '..', token: 't' }], /database id "\.\." may only use/],
+    ];
+    for (const [databases, message] of cases) {
+      expect(() => createServer({ databases })).toThrow(ConfigError);
+      expect(() => createServer({ databases })).toThrow(message);
+    }
+    // The same rules hold for what a config file reader returns.
+    const server = createServer({
+      configFile: 'databases.json',
+      readConfigFile: () => [{ id: '..', token: 't' }],
+      port: 0,
+      logger: createLogger('silent'),
+    });
+    cleanups.push(() => server.close());
+    await expect(server.listen()).rejects.toThrow(ConfigError);
+  });
+
   it('reloads the file on SIGHUP without dropping requests in flight, and keeps the old config when the new one is bad', async () => {
     const { a, b } = await twoRedis();
     const { dir, remove } = tempDir();
@@ -175,14 +221,17 @@ describe('many databases behind one server', () => {
     });
     expect((await post(base, '/', ['PING'], { token: 'token-gone' })).status).toBe(200);
 
-    const inFlight = post(base, '/', ['DEBUG', 'SLEEP', '0.5'], { token: 'token-a' });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The write waits in Redis until released, so it is surely in flight during the reload.
+    const release = await holdWrites(a);
+    const inFlight = post(base, '/', ['SET', 'in-flight', 'v'], { token: 'token-a' });
+    await until(async () => (await heldClients(a)) === 1);
     write([
       { id: 'a', redis: a.url, token: 'token-a2' },
       { id: 'local', redis: 'embedded', token: 'token-local' },
     ]);
     child.kill('SIGHUP');
     await until(() => output.includes('reloaded'));
+    await release();
     expect((await inFlight).body).toEqual({ result: 'OK' });
     expect((await post(base, '/', ['PING'], { token: 'token-a' })).status).toBe(401);
     expect((await post(base, '/', ['PING'], { token: 'token-a2' })).status).toBe(200);
@@ -199,5 +248,74 @@ describe('many databases behind one server', () => {
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+});
+
+describe('reloads racing with listen() and close()', () => {
+  /** A server whose config file is `files`' current value. */
+  async function reloadable(
+    files: { current: DatabaseConfig[] },
+    options: Parameters<typeof startServer>[0] = {},
+  ) {
+    const server = await startServer({
+      token: undefined,
+      readOnlyToken: undefined,
+      configFile: 'databases.json',
+      readConfigFile: () => files.current,
+      ...options,
+    });
+    cleanups.push(() => server.close());
+    return server;
+  }
+  const ours = async (redis: TestRedis) =>
+    (await redis.cli('CLIENT', 'LIST')).split('\n').filter((line) => line.includes('name=restash ')).length;
+
+  it('closes databases a reload removed when the server closes, without waiting for their requests to drain', async () => {
+    const { a, b } = await twoRedis();
+    const files = {
+      current: [
+        { id: 'a', redisUrl: a.url, token: 'token-a' },
+        { id: 'b', redisUrl: b.url, token: 'token-b' },
+      ],
+    };
+    const server = await reloadable(files);
+    expect(await ours(b)).toBe(1);
+    files.current = [{ id: 'a', redisUrl: a.url, token: 'token-a' }];
+    await server.reload();
+    expect((await post(server.baseUrl, '/', ['PING'], { token: 'token-b' })).status).toBe(401);
+    await server.close();
+    await until(async () => (await ours(a)) + (await ours(b)) === 0, 3000);
+  });
+
+  it('applies the config once when a reload comes while listen() is starting the databases', async () => {
+    const { a } = await twoRedis();
+    const files = { current: [{ id: 'a', redisUrl: a.url, token: 'token-a' }] };
+    const server = createServer({
+      configFile: 'databases.json',
+      readConfigFile: () => files.current,
+      port: 0,
+      logger: createLogger('silent'),
+    });
+    cleanups.push(() => server.close());
+    const [base] = await Promise.all([server.listen(), server.reload()]);
+    expect((await post(base, '/', ['PING'], { token: 'token-a' })).status).toBe(200);
+    expect(await ours(a)).toBe(1);
+  });
+
+  it('keeps the running limits when a reload fails halfway', async () => {
+    const { a } = await twoRedis();
+    const files: { current: DatabaseConfig[] } = {
+      current: [{ id: 'a', redisUrl: a.url, token: 'token-a' }],
+    };
+    const server = await reloadable(files, { redisServerBin: '/nonexistent/redis-server' });
+    files.current = [
+      { id: 'a', redisUrl: a.url, token: 'token-a', maxRequestSize: 2048 },
+      // An embedded Redis that cannot start: the whole reload is refused.
+      { id: 'broken', token: 'token-broken' },
+    ];
+    await expect(server.reload()).rejects.toThrow(/redis-server was not found/);
+    const big = 'x'.repeat(4096);
+    expect((await post(server.baseUrl, '/', ['SET', 'k', big], { token: 'token-a' })).status).toBe(200);
+    expect((await post(server.baseUrl, '/', ['PING'], { token: 'token-broken' })).status).toBe(401);
   });
 });

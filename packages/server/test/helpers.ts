@@ -168,6 +168,24 @@ export async function until(check: () => boolean | Promise<boolean>, ms = 15_000
   throw new Error(`condition not met within ${ms} ms`);
 }
 
+/**
+ * Holds every write command on `redis` (`CLIENT PAUSE … WRITE`, reads still
+ * run) until the returned function is called, so that a test can know for sure
+ * that a request is in flight: it is once `heldClients(redis)` counts it.
+ */
+export async function holdWrites(redis: TestRedis): Promise<() => Promise<void>> {
+  await redis.cli('CLIENT', 'PAUSE', '60000', 'WRITE');
+  return async () => {
+    await redis.cli('CLIENT', 'UNPAUSE');
+  };
+}
+
+/** Clients whose command Redis is holding (`blocked_clients` of `INFO clients`). */
+export async function heldClients(redis: TestRedis): Promise<number> {
+  const info = await redis.cli('INFO', 'clients');
+  return Number(/blocked_clients:(\d+)/.exec(info)?.[1] ?? 0);
+}
+
 /** True while a process with this pid exists. */
 export function alive(pid: number): boolean {
   try {

@@ -1,5 +1,8 @@
+import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, createServer } from '../src/index.js';
+import { type BackendFailure, RedisConnection } from '../src/backend/connection.js';
+import type { Reply } from '../src/backend/resp.js';
+import { createLogger, createServer, parseRedisUrl } from '../src/index.js';
 import {
   call,
   freePort,
@@ -94,9 +97,62 @@ describe('when Redis goes away', () => {
     const res = await post(base, '/', ['DEBUG', 'SLEEP', '1']);
     expect(res.status).toBe(504);
     expect((res.body as { error: string }).error).toContain('did not answer within 300 ms');
-    // The late reply is dropped, and later commands get their own replies.
-    await new Promise((resolve) => setTimeout(resolve, 900));
+    // The late reply is dropped, and later commands get their own replies (not the late OK).
+    await until(async () => (await post(base, '/', ['PING'])).status === 200);
     expect((await post(base, '/', ['ECHO', 'after'])).body).toEqual({ result: 'after' });
+  });
+
+  it('starts over when Redis takes the connection but does not answer the handshake, and serves once it does', async () => {
+    const redis = await startRedis();
+    cleanups.push(() => redis.stop());
+    // Every command, the handshake's too, waits 1.5 s; the connection attempt itself succeeds.
+    await redis.cli('CLIENT', 'PAUSE', '1500', 'ALL');
+    const server = createServer({
+      token: TOKEN,
+      redisUrl: redis.url,
+      port: 0,
+      connectTimeout: 200,
+      commandTimeout: 200,
+      logger: createLogger('silent'),
+    });
+    cleanups.push(() => server.close());
+    const listened = await Promise.race([
+      server.listen(),
+      new Promise<string>((resolve) => setTimeout(() => resolve('listen() never settled'), 10_000)),
+    ]);
+    expect(listened).toMatch(/^http:/);
+    await until(async () => (await post(listened, '/', ['PING'])).status === 200);
+    expect((await post(listened, '/', ['ECHO', 'up'])).body).toEqual({ result: 'up' });
+  });
+
+  it('answers a stream with an error when Redis does not confirm the subscription, instead of hanging', async () => {
+    const { redis, base } = await setup({ commandTimeout: 300 });
+    await redis.cli('CLIENT', 'PAUSE', '3000', 'ALL');
+    const res = await call(base, '/subscribe/held');
+    expect(res.status).toBe(503);
+    expect((res.body as { error: string }).error).toContain('did not answer the subscription within 300 ms');
+  });
+
+  it('keeps the shared connection when a reply callback throws, and answers the other commands', async () => {
+    const redis = await startRedis();
+    cleanups.push(() => redis.stop());
+    const connection = new RedisConnection({
+      endpoint: parseRedisUrl(redis.url),
+      log: createLogger('silent'),
+      name: 'restash-test',
+      connectTimeout: 2000,
+      commandTimeout: 5000,
+    });
+    cleanups.push(async () => connection.close());
+    await connection.connect();
+    const after = new Promise<Reply[] | BackendFailure>((resolve) => {
+      connection.send([['PING']], () => {
+        throw new RangeError('Invalid string length');
+      });
+      connection.send([['ECHO', 'after']], resolve);
+    });
+    expect(await after).toEqual([Buffer.from('after')]);
+    expect(connection.ready).toBe(true);
   });
 });
 
@@ -173,10 +229,33 @@ describe('logs', () => {
 describe('shutdown', () => {
   it('answers requests in flight before close() resolves', async () => {
     const { base, server } = await setup({}, ['--enable-debug-command', 'yes']);
+    const arrived = once(server.http, 'request');
     const slow = post(base, '/', ['DEBUG', 'SLEEP', '0.3']);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await arrived;
     await server.close();
     expect((await slow).body).toEqual({ result: 'OK' });
+  });
+
+  it('settles listen() and stops what it started when close() comes while Redis is still connecting', async () => {
+    const redis = await startRedis();
+    cleanups.push(() => redis.stop());
+    await redis.cli('CLIENT', 'PAUSE', '3000', 'ALL');
+    const server = createServer({
+      token: TOKEN,
+      redisUrl: redis.url,
+      port: 0,
+      connectTimeout: 10_000,
+      commandTimeout: 10_000,
+      logger: createLogger('silent'),
+    });
+    const listening = server.listen();
+    listening.catch(() => {});
+    await new Promise((resolve) => setImmediate(resolve));
+    await server.close();
+    await expect(listening).rejects.toThrow(/closed/);
+    expect(server.http.listening).toBe(false);
+    // Once Redis answers again, nothing of the server is left connected to it.
+    await until(async () => !(await redis.cli('CLIENT', 'LIST')).includes('name=restash'));
   });
 });
 

@@ -1,4 +1,6 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, createServer } from '../src/index.js';
 import {
   call,
   post,
@@ -586,6 +588,21 @@ describe('refused commands', () => {
     expect(withBlockAfterNames.status).toBe(400);
   });
 
+  it('refuses XREAD BLOCK also when the option comes percent-encoded in a path, for every token', async () => {
+    const k = prefix();
+    // Redis reads %42LOCK as BLOCK: run, it would hold the connection every request shares.
+    for (const token of [TOKEN, READ_ONLY_TOKEN]) {
+      const res = await call(base, `/xread/COUNT/1/%42LOCK/100/STREAMS/${k}s/$`, { token });
+      expect(res).toMatchObject({
+        status: 400,
+        body: { error: "ERR Command is not available: 'XREAD BLOCK'" },
+      });
+    }
+    const group = await call(base, `/xreadgroup/GROUP/g/c/%62lock/100/STREAMS/${k}s/%3E`);
+    expect(group.status).toBe(400);
+    expect((group.body as { error: string }).error).toBe("ERR Command is not available: 'XREADGROUP BLOCK'");
+  });
+
   it.each([
     'AUTH',
     'HELLO',
@@ -656,6 +673,67 @@ describe('HTTP errors', () => {
     expect((await post(base, '/', ['STRLEN', `${k}big`])).body).toEqual({ result: 75 * 1024 });
   });
 
+  it('answers 400, not 500, for a malformed percent-escape in _token', async () => {
+    const res = await call(base, '/ping?_token=%zz', { token: null });
+    expect(res.status).toBe(400);
+    expect((res.body as { error: string }).error).toContain('percent-encoding');
+  });
+
+  it("answers what Node's HTTP parser refuses with a JSON error too: huge headers, malformed requests", async () => {
+    const raw = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = net.connect({ host: '127.0.0.1', port: Number(new URL(base).port) });
+        let received = '';
+        socket.on('data', (chunk: Buffer) => {
+          received += chunk.toString('latin1');
+        });
+        socket.on('error', reject);
+        socket.on('close', () => resolve(received));
+        socket.write(request);
+      });
+    const huge = await raw(
+      `GET /ping HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    );
+    expect(huge).toMatch(/^HTTP\/1\.1 431 /);
+    expect(huge).toMatch(/\r\nupstash-sync-token: \S+\r\n/);
+    expect(JSON.parse(huge.slice(huge.indexOf('\r\n\r\n') + 4))).toEqual({
+      error: 'ERR request headers too large',
+    });
+    const malformed = await raw('GET /ping HTTP/1.1\r\nHost: x\r\nNot a header\r\n\r\n');
+    expect(malformed).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(malformed.slice(malformed.indexOf('\r\n\r\n') + 4))).toEqual({
+      error: 'ERR malformed HTTP request',
+    });
+  });
+
+  it('answers HEAD and OPTIONS on every route without a body and without crashing', async () => {
+    const routes: [string, number][] = [
+      ['/', 400],
+      ['/get/k', 200],
+      ['/pipeline', 405],
+      ['/multi-exec', 405],
+      ['/subscribe/c', 405],
+      ['/psubscribe/c*', 405],
+      ['/monitor', 405],
+      ['/-/health', 200],
+    ];
+    for (const [path, status] of routes) {
+      const head = await fetch(base + path, {
+        method: 'HEAD',
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      expect(head.status, `HEAD ${path}`).toBe(status);
+      expect(await head.text(), `HEAD ${path}`).toBe('');
+      expect(head.headers.get('upstash-sync-token'), `HEAD ${path}`).toBeTruthy();
+      const options = await fetch(base + path, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://app.example' },
+      });
+      expect(options.status, `OPTIONS ${path}`).toBe(204);
+      expect(options.headers.get('access-control-allow-origin'), `OPTIONS ${path}`).toBe('*');
+    }
+  });
+
   it('answers GET / without a command with a JSON 400', async () => {
     const res = await call(base, '/');
     expect(res).toMatchObject({ status: 400, body: { error: "ERR Command is not available: ''" } });
@@ -693,6 +771,20 @@ describe('CORS', () => {
     });
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     expect(res.headers.get('access-control-expose-headers')).toBe('Upstash-Sync-Token');
+  });
+});
+
+describe('server options and errors', () => {
+  it('refuses a CORS origin that is not a valid header value, naming the option', () => {
+    expect(() => createServer({ token: 't', corsOrigin: 'https://a.example\r\nx-injected: 1' })).toThrow(
+      ConfigError,
+    );
+    expect(() => createServer({ token: 't', corsOrigin: 'https://a.example\nx: 1' })).toThrow(/CORS origin/);
+  });
+
+  it('survives an error event of the HTTP server (e.g. EMFILE on accept) and keeps serving', async () => {
+    expect(() => server.http.emit('error', new Error('accept EMFILE'))).not.toThrow();
+    expect((await call(base, '/ping')).body).toEqual({ result: 'PONG' });
   });
 });
 

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import net from 'node:net';
 import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,22 +132,22 @@ describe('SSE /subscribe and /psubscribe', () => {
   });
 
   it('releases the Redis connection when the client leaves before Redis confirmed the subscription', async () => {
-    const own = await startRedis(['--enable-debug-command', 'yes']);
+    const own = await startRedis();
     const local = await startServer({ redisUrl: own.url });
     try {
       const count = async () => (await own.cli('CLIENT', 'LIST')).split('\n').filter((l) => l.trim()).length;
       const before = await count();
-      const sleeping = own.cli('DEBUG', 'SLEEP', '0.6');
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Redis holds every command, the stream's SUBSCRIBE too, for a while: the confirmation cannot come first.
+      await own.cli('CLIENT', 'PAUSE', '1500', 'ALL');
       const controller = new AbortController();
+      const arrived = once(local.http, 'request');
       const opening = fetch(`${local.baseUrl}/subscribe/early`, {
         headers: { authorization: `Bearer ${TOKEN}` },
         signal: controller.signal,
       }).catch(() => undefined);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await arrived;
       controller.abort();
       await opening;
-      await sleeping;
       // redis-cli's own connection is gone too, so the count goes back to where it was.
       await until(async () => (await count()) === before);
       expect((await post(local.baseUrl, '/', ['PUBSUB', 'NUMSUB', 'early'])).body).toEqual({

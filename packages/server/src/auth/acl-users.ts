@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import { errors } from '@restash/core/protocol';
 import { BackendFailure, type RedisConnection } from '../backend/connection.js';
 import type { RedisEndpoint } from '../backend/redis-url.js';
+import type { Reply } from '../backend/resp.js';
 import type { Logger } from '../log.js';
 import type { CommandTable } from '../protocol/commands.js';
 import { Executor } from '../protocol/execute.js';
@@ -16,9 +18,18 @@ interface UserEntry {
   executor: Executor;
   /** When Redis last confirmed the credentials. */
   checkedAt: number;
+  /** Whether the user may run MULTI, as of the last check. */
+  multi: boolean;
   lastUsed: number;
   /** Callers waiting for a check under way. */
-  waiting: ((ok: boolean | BackendFailure) => void)[] | null;
+  waiting: ((outcome: Check | BackendFailure) => void)[] | null;
+}
+
+/** What Redis says about a user's credentials. */
+interface Check {
+  valid: boolean;
+  /** False when the user may not run MULTI. */
+  multi: boolean;
 }
 
 export interface AclUsersOptions {
@@ -73,7 +84,7 @@ export class AclUsers {
         done({ ok: false, kind: 'unavailable', message: outcome.message });
         return;
       }
-      if (!outcome) {
+      if (!outcome.valid) {
         this.drop(key);
         done({ ok: false, kind: 'unauthorized', message: '' });
         return;
@@ -89,35 +100,52 @@ export class AclUsers {
           return;
         }
         const connection = this.options.connect({ ...this.options.endpoint, username, password });
-        entry = {
+        const created: UserEntry = {
           connection,
-          executor: new Executor(connection, this.options.table),
+          // A MULTI that Redis refuses would leave the rest of the batch to run one by one, outside any
+          // transaction: refuse the whole /multi-exec before anything is sent.
+          executor: new Executor(connection, this.options.table, undefined, () =>
+            created.multi ? undefined : errors.noPermission('multi'),
+          ),
           checkedAt: 0,
+          multi: true,
           lastUsed: 0,
           waiting: null,
         };
+        entry = created;
         this.users.set(key, entry);
       }
+      entry.multi = outcome.multi;
       entry.checkedAt = Date.now();
       entry.lastUsed = entry.checkedAt;
       done({ ok: true, executor: entry.executor });
     });
   }
 
-  /** Runs one `ACL GETUSER` per user at a time; concurrent callers share its answer. */
+  /**
+   * Runs one `ACL GETUSER` (and `ACL DRYRUN … MULTI`) per user at a time;
+   * concurrent callers share its answer.
+   */
   private check(
     username: string,
     password: string,
     entry: UserEntry | undefined,
-    done: (ok: boolean | BackendFailure) => void,
+    done: (outcome: Check | BackendFailure) => void,
   ): void {
     if (entry?.waiting) {
       entry.waiting.push(done);
       return;
     }
     if (entry) entry.waiting = [done];
-    this.options.admin.send([['ACL', 'GETUSER', username]], (result) => {
-      const outcome = result instanceof BackendFailure ? result : passwordMatches(result[0], password);
+    const commands = [
+      ['ACL', 'GETUSER', username],
+      ['ACL', 'DRYRUN', username, 'MULTI'],
+    ];
+    this.options.admin.send(commands, (result) => {
+      const outcome =
+        result instanceof BackendFailure
+          ? result
+          : { valid: passwordMatches(result[0], password), multi: multiAllowed(result[1]!) };
       if (entry) {
         const waiting = entry.waiting ?? [];
         entry.waiting = null;
@@ -158,4 +186,12 @@ export class AclUsers {
     clearInterval(this.sweeper);
     for (const key of [...this.users.keys()]) this.drop(key);
   }
+}
+
+/**
+ * Reads an `ACL DRYRUN <user> MULTI` reply: `OK` when allowed, a text saying why
+ * not otherwise. An error (Redis before 7.0 has no DRYRUN) tells nothing: allowed.
+ */
+function multiAllowed(reply: Reply): boolean {
+  return !(reply instanceof Uint8Array);
 }

@@ -165,6 +165,8 @@ export class RedisConnection {
     this.failAll('the server is shutting down');
     this.socket?.destroy();
     this.socket = null;
+    // Whoever waits for the first connection (listen()) must not wait forever.
+    for (const waiter of this.readyWaiters.splice(0)) waiter(new Error('the connection was closed'));
   }
 
   private open(): void {
@@ -206,7 +208,12 @@ export class RedisConnection {
       settled: false,
       done: (result) => {
         if (this.socket !== socket) return;
-        if (result instanceof BackendFailure) return;
+        if (result instanceof BackendFailure) {
+          // Redis took the connection but does not answer (busy, paused, or not Redis at all):
+          // start over, or the connection would stay "connecting" even after Redis recovers.
+          socket.destroy(new Error(`no answer to the connection handshake: ${result.message}`));
+          return;
+        }
         const failed = result.slice(0, setup.length).find((reply) => reply instanceof ReplyError);
         if (failed) {
           socket.destroy(new Error((failed as ReplyError).message));
@@ -270,10 +277,10 @@ export class RedisConnection {
     this.queue = [];
     this.head = 0;
     this.writer.take();
-    for (let i = head; i < queue.length; i++) settle(queue[i]!, failure);
+    for (let i = head; i < queue.length; i++) settle(queue[i]!, failure, this.options.log);
     const parked = this.offline;
     this.offline = [];
-    for (const { pending } of parked) settle(pending, failure);
+    for (const { pending } of parked) settle(pending, failure, this.options.log);
   }
 
   private enqueue(commands: readonly Arg[][], pending: Pending): void {
@@ -318,7 +325,7 @@ export class RedisConnection {
     }
     if (!pending.settled) {
       pending.settled = true;
-      pending.done(pending.replies);
+      deliver(pending, pending.replies, this.options.log);
     }
   }
 
@@ -338,10 +345,10 @@ export class RedisConnection {
     for (let i = this.head; i < this.queue.length; i++) {
       const pending = this.queue[i]!;
       if (pending.deadline > now) break;
-      settle(pending, failure);
+      settle(pending, failure, this.options.log);
     }
     for (const { pending } of this.offline) {
-      if (pending.deadline <= now) settle(pending, failure);
+      if (pending.deadline <= now) settle(pending, failure, this.options.log);
     }
     if (this.head === this.queue.length && this.offline.length === 0 && this.sweepTimer) {
       clearInterval(this.sweepTimer);
@@ -350,8 +357,21 @@ export class RedisConnection {
   }
 }
 
-function settle(pending: Pending, failure: BackendFailure): void {
+function settle(pending: Pending, failure: BackendFailure, log: Logger): void {
   if (pending.settled) return;
   pending.settled = true;
-  pending.done(failure);
+  deliver(pending, failure, log);
+}
+
+/**
+ * Calls a batch's callback. A callback that throws must not take the connection
+ * down with it: the exception would otherwise unwind through the parser and
+ * destroy the socket that every other request shares.
+ */
+function deliver(pending: Pending, result: Reply[] | BackendFailure, log: Logger): void {
+  try {
+    pending.done(result);
+  } catch (error) {
+    log.error('a reply callback failed', { error: String(error) });
+  }
 }

@@ -108,6 +108,7 @@ export class Database {
       endpoint,
       tlsCa: this.options.tlsCa,
       connectTimeout: this.options.connectTimeout,
+      commandTimeout: this.options.commandTimeout,
       name: 'restash-stream',
       commands: options.commands,
       onReply: options.onReply,

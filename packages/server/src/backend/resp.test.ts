@@ -54,6 +54,25 @@ describe('ReplyParser', () => {
     expect(replies[1]).toBe(1);
   });
 
+  it('gives the same replies at every split point of nested arrays with CR-filled bulk strings', () => {
+    const bulk = Buffer.alloc(3000, 13);
+    const wire = Buffer.from(
+      `+OK\r\n*3\r\n*4\r\n$4\r\na\r\nb\r\n$-1\r\n*0\r\n:931322574615478515625\r\n$3000\r\n${bulk.toString('latin1')}\r\n:-12\r\n$-1\r\n$0\r\n\r\n`,
+      'latin1',
+    );
+    const reencode = (replies: Reply[]) => {
+      const out: (string | Uint8Array)[] = [];
+      for (const reply of replies) encodeResp(reply, out);
+      return Buffer.concat(out.map((c) => (typeof c === 'string' ? Buffer.from(c, 'latin1') : c)));
+    };
+    const failures: number[] = [];
+    for (let i = 0; i <= wire.length; i++) {
+      const replies = parseAll([wire.subarray(0, i), wire.subarray(i, i + 5), wire.subarray(i + 5)]);
+      if (replies.length !== 4 || !reencode(replies).equals(wire)) failures.push(i);
+    }
+    expect(failures).toEqual([]);
+  });
+
   it('keeps binary bytes exact', () => {
     const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
     const replies = parseAll([Buffer.concat([Buffer.from('$256\r\n'), bytes, Buffer.from('\r\n')])]);

@@ -6,6 +6,8 @@ export interface StreamOptions {
   endpoint: RedisEndpoint;
   tlsCa?: string;
   connectTimeout: number;
+  /** How long Redis may take, once connected, to confirm the subscription (or MONITOR), in ms. */
+  commandTimeout: number;
   /** Name shown by `CLIENT LIST`. */
   name: string;
   /** What to run once connected: SUBSCRIBE …, PSUBSCRIBE …, or MONITOR. */
@@ -27,9 +29,10 @@ export interface RedisStream {
  * can never be shared. Closing it releases the Redis client at once.
  */
 export function openStream(options: StreamOptions): RedisStream {
-  const { endpoint, connectTimeout } = options;
+  const { endpoint, connectTimeout, commandTimeout } = options;
   const setup = handshakeCommands(endpoint, options.name);
   let handshakeLeft = setup.length;
+  let confirmed = false;
   let ended = false;
   const end = (reason: string) => {
     if (ended) return;
@@ -45,12 +48,21 @@ export function openStream(options: StreamOptions): RedisStream {
       if (reply instanceof ReplyError) end(reply.message);
       return;
     }
+    if (!confirmed) {
+      confirmed = true;
+      clearTimeout(timer);
+    }
     options.onReply(reply);
   });
   const socket = openSocket(endpoint, options.tlsCa);
-  const timer = setTimeout(() => end(`connect timeout after ${connectTimeout} ms`), connectTimeout);
+  let timer = setTimeout(() => end(`connect timeout after ${connectTimeout} ms`), connectTimeout);
   socket.once(readyEvent(endpoint), () => {
     clearTimeout(timer);
+    // A Redis that takes the connection but never answers must not hold the request open forever.
+    timer = setTimeout(
+      () => end(`Redis did not answer the subscription within ${commandTimeout} ms`),
+      commandTimeout,
+    );
     const writer = new CommandWriter();
     for (const args of [...setup, ...options.commands]) writer.write(args);
     socket.cork();

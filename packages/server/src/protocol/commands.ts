@@ -72,8 +72,10 @@ export function refusal(name: string, args: readonly Arg[]): string | undefined 
 function hasBlockOption(args: readonly Arg[]): boolean {
   for (let i = 1; i < args.length; i++) {
     const arg = args[i]!;
-    if (typeof arg !== 'string' || arg.length > 7) continue;
-    switch (arg.toUpperCase()) {
+    if (arg.length > 7) continue;
+    // Path segments with a percent-escape arrive as bytes (`/xread/%42LOCK/0/…`): Redis reads them as the option all the same.
+    const word = typeof arg === 'string' ? arg : Buffer.from(arg).toString('latin1');
+    switch (word.toUpperCase()) {
       case 'STREAMS':
         return false;
       case 'BLOCK':

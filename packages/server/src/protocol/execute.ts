@@ -36,6 +36,25 @@ function failureAnswer(failure: BackendFailure): Answer {
     : errorAnswer('unavailable', errors.unavailable(failure.message));
 }
 
+/**
+ * Calls `done` with what `build` makes, or with an error answer if `build`
+ * throws: every request is answered once, also when its reply cannot be
+ * encoded (a reply over V8's string limit throws, whatever the size limit).
+ */
+function answerWith(done: AnswerCallback, build: () => Answer): void {
+  let answer: Answer;
+  try {
+    answer = build();
+  } catch (error) {
+    const tooLong =
+      error instanceof RangeError || (error as NodeJS.ErrnoException).code === 'ERR_STRING_TOO_LONG';
+    answer = tooLong
+      ? errorAnswer('too-large', 'ERR max request size exceeded. The response is too large to encode')
+      : errorAnswer('internal', 'ERR internal server error: the reply could not be encoded');
+  }
+  done(answer);
+}
+
 /** Why a command may not run. */
 export interface Denial {
   kind: ErrorKind;
@@ -82,6 +101,8 @@ export class Executor {
     private readonly backend: RedisConnection,
     private readonly table: CommandTable,
     private readonly issuer?: AclTokenIssuer,
+    /** Says why this identity may not run transactions at all, if it may not. */
+    private readonly transactionDenial?: () => string | undefined,
   ) {}
 
   /**
@@ -130,17 +151,19 @@ export class Executor {
     }
     this.backend.send([prepared], (result) => {
       if (result instanceof BackendFailure) return done(failureAnswer(result));
-      const reply = transform ? transform(result[0]!) : result[0]!;
-      if (reply instanceof ReplyError) return done(errorAnswer('command', reply.message));
-      if (format.resp2) {
-        const out: (string | Uint8Array)[] = [];
-        encodeResp(reply, out);
-        return done({ status: 200, body: out, contentType: 'application/octet-stream' });
-      }
-      done({
-        status: 200,
-        body: `{"result":${encodeResult(reply, format.base64, true)}}`,
-        contentType: 'application/json',
+      answerWith(done, () => {
+        const reply = transform ? transform(result[0]!) : result[0]!;
+        if (reply instanceof ReplyError) return errorAnswer('command', reply.message);
+        if (format.resp2) {
+          const out: (string | Uint8Array)[] = [];
+          encodeResp(reply, out);
+          return { status: 200, body: out, contentType: 'application/octet-stream' };
+        }
+        return {
+          status: 200,
+          body: `{"result":${encodeResult(reply, format.base64, true)}}`,
+          contentType: 'application/json',
+        };
       });
     });
   }
@@ -168,16 +191,17 @@ export class Executor {
         refused[i] = prepared.message;
       }
     }
-    const answer = (replies: Reply[]) => {
-      transformReplies(replies, transforms);
-      const entries: Reply[] = refused ? mergeRefused(replies, refused) : replies;
-      if (format.resp2) {
-        const out: (string | Uint8Array)[] = [];
-        for (const reply of entries) encodeResp(reply, out);
-        return done({ status: 200, body: out, contentType: 'application/octet-stream' });
-      }
-      done({ status: 200, body: encodeEntries(entries, format.base64), contentType: 'application/json' });
-    };
+    const answer = (replies: Reply[]) =>
+      answerWith(done, () => {
+        transformReplies(replies, transforms);
+        const entries: Reply[] = refused ? mergeRefused(replies, refused) : replies;
+        if (format.resp2) {
+          const out: (string | Uint8Array)[] = [];
+          for (const reply of entries) encodeResp(reply, out);
+          return { status: 200, body: out, contentType: 'application/octet-stream' };
+        }
+        return { status: 200, body: encodeEntries(entries, format.base64), contentType: 'application/json' };
+      });
     if (allowed.length === 0) return answer([]);
     this.backend.send(allowed, (result) => {
       if (result instanceof BackendFailure) return done(failureAnswer(result));
@@ -193,6 +217,8 @@ export class Executor {
    */
   transaction(commands: Arg[][], access: Access, format: ReplyFormat, done: AnswerCallback): void {
     if (commands.length === 0) return done(errorAnswer('command', errors.emptyTransaction));
+    const denied = this.transactionDenial?.();
+    if (denied !== undefined) return done(errorAnswer('forbidden', denied));
     const batch: Arg[][] = [MULTI];
     let transforms: ((reply: Reply) => Reply)[] | undefined;
     for (const args of commands) {
@@ -219,8 +245,10 @@ export class Executor {
       }
       if (exec instanceof ReplyError) return done(errorAnswer('command', exec.message));
       if (!Array.isArray(exec)) return done(errorAnswer('internal', 'ERR unexpected EXEC reply'));
-      transformReplies(exec, transforms);
-      done({ status: 200, body: encodeEntries(exec, format.base64), contentType: 'application/json' });
+      answerWith(done, () => {
+        transformReplies(exec, transforms);
+        return { status: 200, body: encodeEntries(exec, format.base64), contentType: 'application/json' };
+      });
     });
   }
 }

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { errors, headers, paths } from '@restash/core/protocol';
 import type { Identities, Identity } from '../auth/identity.js';
 import { tokenFromHeader } from '../auth/tokens.js';
 import type { Logger } from '../log.js';
 import { type Answer, errorAnswer, type ReplyFormat } from '../protocol/execute.js';
+import { encodeError } from '../protocol/reply.js';
 import {
   BadRequest,
   parseCommandBody,
@@ -86,9 +88,34 @@ export class HttpHandler {
     try {
       this.route(req, res, send, release);
     } catch (error) {
+      // e.g. `?_token=%zz`: the request is malformed, the server is fine.
+      if (error instanceof BadRequest) return send(errorAnswer('command', error.message));
       this.options.log.error('unexpected error while handling a request', { error: String(error) });
       send(errorAnswer('internal', 'ERR internal server error'));
     }
+  };
+
+  /**
+   * Answers what Node's HTTP parser refuses before there is a request (headers
+   * over 16 KiB, malformed requests, timeouts) with a JSON error, as every other
+   * error: Node's own answers have no body, which clients cannot parse.
+   */
+  readonly clientError = (error: NodeJS.ErrnoException, socket: Duplex): void => {
+    const current = (socket as { _httpMessage?: ServerResponse })._httpMessage;
+    if (error.code === 'ECONNRESET' || !socket.writable || current?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const [status, message] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'ERR request headers too large']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'ERR request timeout']
+          : [400, 'ERR malformed HTTP request'];
+    const body = encodeError(message);
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${headers.syncToken}: ${this.syncPrefix}${++this.syncCounter}\r\nconnection: close\r\n\r\n${body}`,
+    );
   };
 
   private route(req: IncomingMessage, res: ServerResponse, send: Send, release: () => void): void {
@@ -119,6 +146,12 @@ export class HttpHandler {
     }
     const token = tokenFromHeader(req.headers.authorization) ?? tokenFromQuery(query);
     this.options.identities.resolve(token, (identity) => {
+      // ACL tokens resolve after a round trip to Redis. A client that left meanwhile fired its
+      // 'close' before anyone listened: a stream would never be closed, a body never finish.
+      if (res.destroyed) {
+        send(errorAnswer('command', 'ERR the client went away before the request was answered'));
+        return;
+      }
       if (!('executor' in identity)) {
         req.resume();
         send(

@@ -53,9 +53,16 @@ export class SseStreams {
     identity: Identity,
     res: ServerResponse,
     head: string[],
-    fail: (answer: Answer) => void,
+    answer: (answer: Answer) => void,
     onStart: () => void,
   ): void {
+    // A refused subscription is answered, then its connection closed, which reports the end too: answer once.
+    let answered = false;
+    const fail = (error: Answer) => {
+      if (answered) return;
+      answered = true;
+      answer(error);
+    };
     let command: Arg[];
     try {
       command = streamCommand(kind, path);

@@ -62,6 +62,15 @@ describe('restash-server CLI', () => {
     expect(cli.output()).toContain('RESTASH_REDIS_URL');
   });
 
+  it('runs through the restash-server bin that pnpm links at the workspace root', async () => {
+    const { execFile } = await import('node:child_process');
+    const bin = fileURLToPath(new URL('../../../node_modules/.bin/restash-server', import.meta.url));
+    const output = await new Promise<string>((resolve, reject) =>
+      execFile(bin, ['--help'], (error, stdout) => (error ? reject(error) : resolve(stdout))),
+    );
+    expect(output).toContain('Usage: restash-server [options]');
+  });
+
   it.each([
     [['--port', 'eighty'], '--port (RESTASH_PORT)'],
     [['--port', '70000'], '--port (RESTASH_PORT)'],

@@ -671,6 +671,26 @@ describe('HTTP errors', () => {
     expect(res.status).toBe(413);
     expect((res.body as { error: string }).error).toMatch(/^ERR max request size exceeded/);
     expect((await post(base, '/', ['STRLEN', `${k}big`])).body).toEqual({ result: 75 * 1024 });
+    // The same value inside an array, in a pipeline, and as RESP2: one 413, and the connection stays in step.
+    await post(base, '/', ['SET', `${k}small`, 'ok']);
+    for (const [path, body, headers] of [
+      ['/', ['MGET', `${k}small`, `${k}big`], {}],
+      [
+        '/pipeline',
+        [
+          ['GET', `${k}small`],
+          ['GET', `${k}big`],
+        ],
+        {},
+      ],
+      ['/', ['GET', `${k}big`], { 'upstash-response-format': 'resp2' }],
+      ['/multi-exec', [['GET', `${k}big`]], { 'upstash-encoding': 'base64' }],
+    ] as const) {
+      const over = await post(base, path, body, { headers });
+      expect(over.status, path).toBe(413);
+      expect((over.body as { error: string }).error).toMatch(/^ERR max request size exceeded/);
+      expect((await post(base, '/', ['GET', `${k}small`])).body).toEqual({ result: 'ok' });
+    }
   });
 
   it('answers 400, not 500, for a malformed percent-escape in _token', async () => {

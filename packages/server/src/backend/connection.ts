@@ -34,6 +34,8 @@ export interface ConnectionOptions {
   commandTimeout: number;
   /** PEM certificates to trust for `rediss://`, besides Node's default CAs. */
   tlsCa?: string;
+  /** The largest bulk string a reply may hold; longer ones are dropped as they arrive (`ReplyTooLarge`). */
+  maxBulk?: () => number;
   /** Extra commands to run after AUTH/SELECT on every (re)connect, e.g. `COMMAND`. */
   onConnect?: { commands: Arg[][]; handle: (replies: Reply[]) => void };
 }
@@ -71,7 +73,7 @@ export class RedisConnection {
   private readonly label: string;
 
   constructor(private readonly options: ConnectionOptions) {
-    this.parser = new ReplyParser((reply) => this.onReply(reply));
+    this.parser = new ReplyParser((reply) => this.onReply(reply), options.maxBulk);
     this.label = describeEndpoint(options.endpoint);
   }
 

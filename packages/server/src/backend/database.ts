@@ -72,6 +72,8 @@ export class Database {
       connectTimeout: this.options.connectTimeout,
       commandTimeout: this.options.commandTimeout,
       tlsCa: this.options.tlsCa,
+      // A value larger than the response limit could never be sent: do not hold it in memory either.
+      maxBulk: () => this.options.maxRequestSize,
       onConnect: main ? { commands: [['COMMAND']], handle: ([reply]) => this.table.load(reply!) } : undefined,
     });
   }

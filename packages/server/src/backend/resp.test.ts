@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CommandWriter, encodeResp, type Reply, ReplyError, ReplyParser } from './resp.js';
+import { CommandWriter, encodeResp, type Reply, ReplyError, ReplyParser, ReplyTooLarge } from './resp.js';
 
 function parseAll(chunks: (string | Buffer)[]): Reply[] {
   const replies: Reply[] = [];
@@ -77,6 +77,31 @@ describe('ReplyParser', () => {
     const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
     const replies = parseAll([Buffer.concat([Buffer.from('$256\r\n'), bytes, Buffer.from('\r\n')])]);
     expect(Buffer.from(replies[0] as Uint8Array).equals(bytes)).toBe(true);
+  });
+
+  it('drops a bulk string over the limit as it arrives and goes on with the next reply, however it is split', () => {
+    const big = Buffer.alloc(300_000, 120);
+    const wire = Buffer.concat([
+      Buffer.from('*2\r\n$3\r\nabc\r\n'),
+      Buffer.from(`$${big.length}\r\n`),
+      big,
+      Buffer.from('\r\n$5\r\nsmall\r\n:7\r\n'),
+    ]);
+    for (const size of [1, 7, 1000, 65536, wire.length]) {
+      const replies: Reply[] = [];
+      const parser = new ReplyParser(
+        (reply) => replies.push(reply),
+        () => 1024,
+      );
+      for (let i = 0; i < wire.length; i += size) parser.feed(wire.subarray(i, i + size));
+      expect(replies).toHaveLength(3);
+      const [first, second, third] = replies as [Reply[], Reply, Reply];
+      expect(Buffer.from(first[0] as Uint8Array).toString()).toBe('abc');
+      expect(first[1]).toBeInstanceOf(ReplyTooLarge);
+      expect((first[1] as ReplyTooLarge).length).toBe(300_000);
+      expect(Buffer.from(second as Uint8Array).toString()).toBe('small');
+      expect(third).toBe(7);
+    }
   });
 
   it('throws on a byte that starts no RESP2 type', () => {

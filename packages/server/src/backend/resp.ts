@@ -10,6 +10,22 @@ export class ReplyError {
 }
 
 /**
+ * Stands in for a bulk string longer than the response limit: its bytes are
+ * read from the socket and dropped, never held in memory. Encoding it throws,
+ * so the request is answered 413.
+ */
+export class ReplyTooLarge extends ReplyError {
+  constructor(
+    readonly length: number,
+    readonly limit: number,
+  ) {
+    super(
+      `ERR max request size exceeded. Limit: ${limit} bytes, a value in the response has ${length} bytes`,
+    );
+  }
+}
+
+/**
  * A parsed RESP2 reply: `string` is a status reply (`+OK`), `Uint8Array` a bulk
  * string, `number`/`bigint` an integer (bigint beyond 2^53), `null` a nil bulk or array.
  */
@@ -89,8 +105,17 @@ export class ReplyParser {
   private waitingBytes = 0;
   private needed = 0;
   private stack: Frame[] = [];
+  /** Bytes of an oversized bulk string still to drop. */
+  private skip = 0;
 
-  constructor(private readonly onReply: (reply: Reply) => void) {}
+  /**
+   * @param maxBulk the largest bulk string kept; longer ones become `ReplyTooLarge`
+   *   and their bytes are dropped as they arrive.
+   */
+  constructor(
+    private readonly onReply: (reply: Reply) => void,
+    private readonly maxBulk: () => number = () => Number.POSITIVE_INFINITY,
+  ) {}
 
   /** Drops all partial state, e.g. after the connection was lost. */
   reset(): void {
@@ -99,9 +124,18 @@ export class ReplyParser {
     this.waitingBytes = 0;
     this.needed = 0;
     this.stack = [];
+    this.skip = 0;
   }
 
   feed(chunk: Uint8Array): void {
+    if (this.skip > 0) {
+      if (chunk.length <= this.skip) {
+        this.skip -= chunk.length;
+        return;
+      }
+      chunk = chunk.subarray(this.skip);
+      this.skip = 0;
+    }
     let buf: Uint8Array;
     if (this.rest === null) {
       buf = chunk;
@@ -149,6 +183,18 @@ export class ReplyParser {
           const length = Number(parseInteger(buf, start + 1, lineEnd));
           if (length < 0) {
             value = null;
+            break;
+          }
+          const limit = this.maxBulk();
+          if (length > limit) {
+            const available = end - pos;
+            if (available >= length + 2) {
+              pos += length + 2;
+            } else {
+              this.skip = length + 2 - available;
+              pos = end;
+            }
+            value = new ReplyTooLarge(length, limit);
             break;
           }
           const stop = pos + length;
@@ -229,6 +275,7 @@ export function encodeResp(reply: Reply, out: (string | Uint8Array)[]): void {
   } else if (reply instanceof Uint8Array) {
     out.push(`$${reply.length}\r\n`, reply, CRLF);
   } else if (reply instanceof ReplyError) {
+    if (reply instanceof ReplyTooLarge) throw new RangeError(reply.message);
     out.push(`-${reply.message}\r\n`);
   } else {
     out.push(`*${reply.length}\r\n`);

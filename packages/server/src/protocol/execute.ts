@@ -2,7 +2,7 @@ import { type ErrorKind, errors, statusOf } from '@restash/core/protocol';
 import { passwordMatches, type TokenSealer } from '../auth/acl-tokens.js';
 import type { Access } from '../auth/tokens.js';
 import { BackendFailure, type RedisConnection } from '../backend/connection.js';
-import { type Arg, encodeResp, type Reply, ReplyError } from '../backend/resp.js';
+import { type Arg, encodeResp, type Reply, ReplyError, ReplyTooLarge } from '../backend/resp.js';
 import { type CommandTable, refusal } from './commands.js';
 import { encodeEntry, encodeError, encodeResult } from './reply.js';
 import { commandName } from './request.js';
@@ -49,7 +49,12 @@ function answerWith(done: AnswerCallback, build: () => Answer): void {
     const tooLong =
       error instanceof RangeError || (error as NodeJS.ErrnoException).code === 'ERR_STRING_TOO_LONG';
     answer = tooLong
-      ? errorAnswer('too-large', 'ERR max request size exceeded. The response is too large to encode')
+      ? errorAnswer(
+          'too-large',
+          error instanceof RangeError && error.message.startsWith('ERR max request size exceeded')
+            ? error.message
+            : 'ERR max request size exceeded. The response is too large to encode',
+        )
       : errorAnswer('internal', 'ERR internal server error: the reply could not be encoded');
   }
   done(answer);
@@ -153,6 +158,7 @@ export class Executor {
       if (result instanceof BackendFailure) return done(failureAnswer(result));
       answerWith(done, () => {
         const reply = transform ? transform(result[0]!) : result[0]!;
+        if (reply instanceof ReplyTooLarge) return errorAnswer('too-large', reply.message);
         if (reply instanceof ReplyError) return errorAnswer('command', reply.message);
         if (format.resp2) {
           const out: (string | Uint8Array)[] = [];

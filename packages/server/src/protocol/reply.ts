@@ -1,4 +1,4 @@
-import { type Reply, ReplyError } from '../backend/resp.js';
+import { type Reply, ReplyError, ReplyTooLarge } from '../backend/resp.js';
 
 /**
  * Encodes a reply as the JSON value of `result`, in RESP2 shapes: status and
@@ -24,6 +24,7 @@ export function encodeResult(reply: Reply, base64: boolean, topLevel: boolean): 
       return String(reply);
   }
   if (reply instanceof ReplyError) {
+    if (reply instanceof ReplyTooLarge) throw new RangeError(reply.message);
     return base64
       ? `"${Buffer.from(reply.message, 'utf8').toString('base64')}"`
       : JSON.stringify(reply.message);
@@ -38,6 +39,7 @@ export function encodeResult(reply: Reply, base64: boolean, topLevel: boolean): 
 
 /** `{"result":…}` for a reply, `{"error":…}` for an error reply. */
 export function encodeEntry(reply: Reply, base64: boolean): string {
+  if (reply instanceof ReplyTooLarge) throw new RangeError(reply.message);
   if (reply instanceof ReplyError) return `{"error":${JSON.stringify(reply.message)}}`;
   return `{"result":${encodeResult(reply, base64, true)}}`;
 }

@@ -196,6 +196,12 @@ export function createServer(options: ServerOptions): RestashServer {
     ];
   };
 
+  /** A database's limits: its own, else the server's, else the defaults. */
+  const limitsOf = (config: DatabaseConfig) => ({
+    maxRequestSize: config.maxRequestSize ?? options.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE,
+    maxConnections: config.maxConnections ?? options.maxConnections ?? 100,
+  });
+
   const start = async (config: DatabaseConfig): Promise<Running> => {
     let embedded: EmbeddedRedis | undefined;
     let redisUrl = config.redisUrl;
@@ -214,8 +220,7 @@ export function createServer(options: ServerOptions): RestashServer {
       endpoint,
       label: embedded ? `embedded (${describeEndpoint(endpoint)})` : undefined,
       tlsCa: options.redisTlsCa,
-      maxRequestSize: config.maxRequestSize ?? options.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE,
-      maxConnections: config.maxConnections ?? options.maxConnections ?? 100,
+      ...limitsOf(config),
       commandTimeout,
       connectTimeout: options.connectTimeout ?? 3000,
       log,
@@ -263,11 +268,7 @@ export function createServer(options: ServerOptions): RestashServer {
           throw new Error('[restash/server] the server was closed while its databases were starting');
         const current = running.get(config.id);
         if (current && current.config.redisUrl === config.redisUrl) {
-          limits.push(() => {
-            current.database.options.maxRequestSize =
-              config.maxRequestSize ?? options.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE;
-            current.database.options.maxConnections = config.maxConnections ?? options.maxConnections ?? 100;
-          });
+          limits.push(() => Object.assign(current.database.options, limitsOf(config)));
           kept.set(config.id, { ...current, config });
         } else {
           const fresh = await start(config);

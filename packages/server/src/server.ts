@@ -6,10 +6,8 @@ import { DEFAULT_MAX_REQUEST_SIZE } from '@restash/core/protocol';
 import { TokenSealer } from './auth/acl-tokens.js';
 import { Identities, type TokenTable } from './auth/identity.js';
 import type { Access } from './auth/tokens.js';
-import { BackendFailure } from './backend/connection.js';
 import { Database } from './backend/database.js';
 import { describeEndpoint, parseRedisUrl } from './backend/redis-url.js';
-import { ReplyError } from './backend/resp.js';
 import { EmbeddedRedis } from './embedded/redis-process.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
 import { HttpHandler } from './transport/http.js';
@@ -148,20 +146,10 @@ export function createServer(options: ServerOptions): RestashServer {
 
   const health = async (): Promise<string | undefined> => {
     const problems = await Promise.all(
-      [...running.values()].map(
-        ({ database, config }) =>
-          new Promise<string | undefined>((done) => {
-            database.connection.send([['PING']], (result) => {
-              const problem =
-                result instanceof BackendFailure
-                  ? result.message
-                  : result[0] instanceof ReplyError
-                    ? result[0].message
-                    : undefined;
-              done(problem && (multi ? `${config.id}: ${problem}` : problem));
-            });
-          }),
-      ),
+      [...running.values()].map(async ({ database, config }) => {
+        const problem = await database.health();
+        return problem && (multi ? `${config.id}: ${problem}` : problem);
+      }),
     );
     const failing = problems.filter((problem) => problem !== undefined);
     return failing.length > 0 ? failing.join('; ') : undefined;

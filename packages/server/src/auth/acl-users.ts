@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { errors } from '@restash/core/protocol';
-import { BackendFailure, type RedisConnection } from '../backend/connection.js';
-import type { RedisEndpoint } from '../backend/redis-url.js';
+import type { Backend } from '../backend/backend.js';
+import { BackendFailure } from '../backend/connection.js';
 import type { Reply } from '../backend/resp.js';
 import type { Logger } from '../log.js';
 import type { CommandTable } from '../protocol/commands.js';
@@ -14,7 +14,7 @@ export type UserResolution =
   | { ok: false; kind: 'unauthorized' | 'unavailable'; message: string };
 
 interface UserEntry {
-  connection: RedisConnection;
+  connection: Backend;
   executor: Executor;
   /** When Redis last confirmed the credentials. */
   checkedAt: number;
@@ -33,13 +33,12 @@ interface Check {
 }
 
 export interface AclUsersOptions {
-  endpoint: RedisEndpoint;
   /** The database's own connection, used for `ACL GETUSER` checks. */
-  admin: RedisConnection;
+  admin: Backend;
   table: CommandTable;
   log: Logger;
-  /** Makes a connection authenticated as the user. */
-  connect: (endpoint: RedisEndpoint) => RedisConnection;
+  /** Makes a connection (or, on a cluster, connections) authenticated as the user. */
+  connect: (credentials: { username: string; password: string }) => Backend;
   /** How long a successful check is trusted, in ms. */
   recheckMs: number;
   /** Connections unused this long are closed, in ms. */
@@ -99,7 +98,7 @@ export class AclUsers {
           });
           return;
         }
-        const connection = this.options.connect({ ...this.options.endpoint, username, password });
+        const connection = this.options.connect({ username, password });
         const created: UserEntry = {
           connection,
           // A MULTI that Redis refuses would leave the rest of the batch to run one by one, outside any

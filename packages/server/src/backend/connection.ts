@@ -1,5 +1,6 @@
 import type net from 'node:net';
 import type { Logger } from '../log.js';
+import type { Backend } from './backend.js';
 import { describeEndpoint, type RedisEndpoint } from './redis-url.js';
 import { type Arg, CommandWriter, type Reply, ReplyError, ReplyParser } from './resp.js';
 import { handshakeCommands, openSocket, readyEvent } from './socket.js';
@@ -55,7 +56,7 @@ const MAX_BACKOFF_MS = 1000;
  * indefinitely — and commands that were in flight when the connection dropped
  * fail with a message saying they may or may not have run.
  */
-export class RedisConnection {
+export class RedisConnection implements Backend {
   private socket: net.Socket | null = null;
   private state: State = 'idle';
   private readonly writer = new CommandWriter();
@@ -80,6 +81,11 @@ export class RedisConnection {
   /** True when commands are being sent to Redis right now. */
   get ready(): boolean {
     return this.state === 'ready';
+  }
+
+  /** True while Redis cannot be reached (between reconnection attempts). */
+  get failing(): boolean {
+    return this.state === 'backoff';
   }
 
   /** True while commands wait for replies. */
@@ -144,6 +150,11 @@ export class RedisConnection {
         done(new BackendFailure('unavailable', 'the server is shutting down'));
         return;
     }
+  }
+
+  /** A `MULTI … EXEC` batch: written contiguously like every batch, so nothing lands in between. */
+  atomic(batch: readonly Arg[][], done: BatchCallback): void {
+    this.send(batch, done);
   }
 
   /** Sends one command; resolves with its reply (which may be a `ReplyError`). */

@@ -3,15 +3,22 @@ import { AclUsers, type UserResolution } from '../auth/acl-users.js';
 import type { Logger } from '../log.js';
 import { CommandTable } from '../protocol/commands.js';
 import { Executor } from '../protocol/execute.js';
-import { RedisConnection } from './connection.js';
+import type { Backend } from './backend.js';
+import { ClusterBackend } from './cluster/backend.js';
+import { ClusterTopology, NodePool, splitAddress } from './cluster/topology.js';
+import { BackendFailure, RedisConnection } from './connection.js';
 import { describeEndpoint, type RedisEndpoint } from './redis-url.js';
+import { ReplyError } from './resp.js';
 import { openStream, type RedisStream, type StreamOptions } from './stream.js';
 
 /** Settings of one database behind the server. */
 export interface DatabaseOptions {
   /** Identifies the database in logs and in the tokens it issues. */
   id: string;
+  /** The Redis; with `cluster`, the first seed (its credentials and TLS apply to every node). */
   endpoint: RedisEndpoint;
+  /** A Redis Cluster: the nodes to learn the topology from, and whether read-only tokens read from replicas. */
+  cluster?: { seeds: RedisEndpoint[]; readFromReplicas: boolean };
   /** Shown in logs instead of the endpoint (e.g. "embedded (…)"). */
   label?: string;
   tlsCa?: string;
@@ -38,43 +45,120 @@ export class TooManyConnections extends Error {}
  * connections, within a connection budget.
  */
 export class Database {
-  readonly connection: RedisConnection;
+  /** Where the database's own commands go: one connection, or the cluster. */
+  readonly backend: Backend;
   readonly table = new CommandTable();
   readonly executor: Executor;
   readonly label: string;
   private readonly streams = new Set<RedisStream>();
   private readonly users: AclUsers;
+  private readonly connection?: RedisConnection;
+  private readonly topology?: ClusterTopology;
+  private readonly pool?: NodePool;
+  private readonly replicaBackend?: ClusterBackend;
 
   constructor(readonly options: DatabaseOptions) {
-    this.label = options.label ?? describeEndpoint(options.endpoint);
-    this.connection = this.newConnection(options.endpoint, true);
-    this.executor = new Executor(this.connection, this.table, {
-      database: options.id,
-      sealer: options.sealer,
-    });
+    const { cluster } = options;
+    if (cluster) {
+      this.label = `cluster (${cluster.seeds.map(describeEndpoint).join(' ')})`;
+      this.pool = this.nodePool(undefined);
+      this.topology = new ClusterTopology({
+        seeds: cluster.seeds,
+        pool: this.pool,
+        table: this.table,
+        log: options.log,
+      });
+      this.backend = new ClusterBackend({ topology: this.topology, pool: this.pool, table: this.table });
+      if (cluster.readFromReplicas) {
+        this.replicaBackend = new ClusterBackend({
+          topology: this.topology,
+          pool: this.pool,
+          table: this.table,
+          replicas: true,
+        });
+      }
+    } else {
+      this.label = options.label ?? describeEndpoint(options.endpoint);
+      this.connection = this.newConnection(options.endpoint, 'restash', true);
+      this.backend = this.connection;
+    }
+    this.executor = new Executor(
+      this.backend,
+      this.table,
+      { database: options.id, sealer: options.sealer },
+      undefined,
+      this.replicaBackend,
+    );
     this.users = new AclUsers({
-      endpoint: options.endpoint,
-      admin: this.connection,
+      admin: this.backend,
       table: this.table,
       log: options.log,
-      connect: (endpoint) => this.newConnection(endpoint, false),
+      connect: (credentials) => this.userBackend(credentials),
       recheckMs: options.aclRecheckMs,
       idleMs: options.aclIdleMs,
       hasRoom: () => this.connections < this.options.maxConnections,
     });
   }
 
-  private newConnection(endpoint: RedisEndpoint, main: boolean): RedisConnection {
+  private newConnection(
+    endpoint: RedisEndpoint,
+    name: string,
+    loadTable: boolean,
+    replica = false,
+  ): RedisConnection {
     return new RedisConnection({
       endpoint,
       log: this.options.log,
-      name: main ? 'restash' : 'restash-user',
+      name,
       connectTimeout: this.options.connectTimeout,
       commandTimeout: this.options.commandTimeout,
       tlsCa: this.options.tlsCa,
       // A value larger than the response limit could never be sent: do not hold it in memory either.
       maxBulk: () => this.options.maxRequestSize,
-      onConnect: main ? { commands: [['COMMAND']], handle: ([reply]) => this.table.load(reply!) } : undefined,
+      onConnect: loadTable
+        ? { commands: [['COMMAND']], handle: ([reply]) => this.table.load(reply!) }
+        : replica
+          ? { commands: [['READONLY']], handle: () => {} }
+          : undefined,
+    });
+  }
+
+  /** Connections to cluster nodes, with the database's credentials or a user's. */
+  private nodePool(credentials: { username: string; password: string } | undefined): NodePool {
+    const name = credentials ? 'restash-user' : 'restash';
+    return new NodePool(
+      (host, port, replica) =>
+        this.newConnection(this.nodeEndpoint(host, port, credentials), name, false, replica),
+      this.options.commandTimeout,
+    );
+  }
+
+  private nodeEndpoint(
+    host: string,
+    port: number,
+    credentials?: { username: string; password: string },
+  ): RedisEndpoint {
+    const seed = this.options.endpoint;
+    return {
+      host,
+      port,
+      tls: seed.tls,
+      username: credentials ? credentials.username : seed.username,
+      password: credentials ? credentials.password : seed.password,
+      db: 0,
+    };
+  }
+
+  /** Where an ACL user's commands go: a connection, or cluster connections, authenticated as the user. */
+  private userBackend(credentials: { username: string; password: string }): Backend {
+    if (!this.topology) {
+      return this.newConnection({ ...this.options.endpoint, ...credentials }, 'restash-user', false);
+    }
+    return new ClusterBackend({
+      topology: this.topology,
+      pool: this.nodePool(credentials),
+      table: this.table,
+      ownsPool: true,
     });
   }
 
@@ -87,14 +171,43 @@ export class Database {
     return this.options.maxRequestSize;
   }
 
-  /** Connections in use: the shared one, every open stream and every ACL user's. */
+  /** Connections in use: the shared one(s), every open stream and every ACL user's. */
   get connections(): number {
-    return 1 + this.streams.size + this.users.size;
+    return (this.pool?.size ?? 1) + this.streams.size + this.users.size;
+  }
+
+  /** What is wrong with the Redis behind, if anything: a PING to it, or to every master of a cluster. */
+  health(): Promise<string | undefined> {
+    const ping = (backend: Backend) =>
+      new Promise<string | undefined>((done) => {
+        backend.send([['PING']], (result) => {
+          done(
+            result instanceof BackendFailure
+              ? result.message
+              : result[0] instanceof ReplyError
+                ? result[0].message
+                : undefined,
+          );
+        });
+      });
+    if (!this.topology || !this.pool) return ping(this.backend);
+    if (!this.topology.ready) return Promise.resolve(this.topology.lastFailure);
+    const pool = this.pool;
+    return Promise.all(
+      this.topology.masters.map(async (address) => {
+        const problem = await ping(pool.get(address));
+        return problem && `${address}: ${problem}`;
+      }),
+    ).then((problems) => {
+      const failing = problems.filter((problem) => problem !== undefined);
+      return failing.length > 0 ? failing.join('; ') : undefined;
+    });
   }
 
   /**
    * Opens a dedicated connection for an SSE stream, as the given user if any.
-   * Throws `TooManyConnections` when the budget is spent.
+   * On a cluster, pub/sub goes to any master (messages reach every node) and
+   * MONITOR watches every master. Throws `TooManyConnections` when the budget is spent.
    */
   openStream(
     options: Pick<StreamOptions, 'commands' | 'onReply' | 'onEnd'>,
@@ -105,7 +218,30 @@ export class Database {
         `ERR max connections reached for this database (${this.options.maxConnections}); close a stream and retry`,
       );
     }
-    const endpoint = credentials ? { ...this.options.endpoint, ...credentials } : this.options.endpoint;
+    if (!this.topology) {
+      return this.stream({ ...this.options.endpoint, ...credentials }, options);
+    }
+    const monitor = options.commands[0]?.[0] === 'MONITOR';
+    const masters = monitor ? this.topology.masters : [this.topology.anyMaster()];
+    const endpoints = masters
+      .filter((address) => address !== undefined)
+      .map((address) => {
+        const { host, port } = splitAddress(address);
+        return this.nodeEndpoint(host, port, credentials);
+      });
+    if (endpoints.length === 0) {
+      const stream = { close: () => {} };
+      setImmediate(() => options.onEnd(this.topology!.lastFailure));
+      return stream;
+    }
+    if (endpoints.length === 1) return this.stream(endpoints[0]!, options);
+    return this.merged(endpoints, options);
+  }
+
+  private stream(
+    endpoint: RedisEndpoint,
+    options: Pick<StreamOptions, 'commands' | 'onReply' | 'onEnd'>,
+  ): RedisStream {
     const stream = openStream({
       endpoint,
       tlsCa: this.options.tlsCa,
@@ -123,14 +259,56 @@ export class Database {
     return stream;
   }
 
-  connect(): Promise<void> {
-    return this.connection.connect();
+  /**
+   * One stream made of one per node (MONITOR on every master): the first
+   * confirmation is passed on once every node confirmed, the others are
+   * dropped, and when one node's stream ends they all do.
+   */
+  private merged(
+    endpoints: RedisEndpoint[],
+    options: Pick<StreamOptions, 'commands' | 'onReply' | 'onEnd'>,
+  ): RedisStream {
+    let unconfirmed = endpoints.length;
+    let ended = false;
+    const parts: RedisStream[] = [];
+    const end = (reason: string) => {
+      if (ended) return;
+      ended = true;
+      for (const part of parts) part.close();
+      options.onEnd(reason);
+    };
+    for (const endpoint of endpoints) {
+      let confirmed = false;
+      parts.push(
+        this.stream(endpoint, {
+          commands: options.commands,
+          onReply: (reply) => {
+            if (ended) return;
+            if (confirmed) return options.onReply(reply);
+            confirmed = true;
+            if (reply instanceof ReplyError) {
+              options.onReply(reply);
+              return end('');
+            }
+            if (--unconfirmed === 0) options.onReply(reply);
+          },
+          onEnd: end,
+        }),
+      );
+    }
+    return { close: () => end('') };
   }
 
-  /** Closes every stream and the shared connection. */
+  connect(): Promise<void> {
+    return this.topology ? this.topology.connect() : this.connection!.connect();
+  }
+
+  /** Closes every stream and the shared connection(s). */
   close(): void {
     for (const stream of [...this.streams]) stream.close();
     this.users.close();
-    this.connection.close();
+    this.replicaBackend?.close();
+    this.backend.close();
+    this.topology?.close();
   }
 }

@@ -101,17 +101,39 @@ function hasBlockOption(args: readonly Arg[]): boolean {
 export class CommandTable {
   private readOnly = new Set<string>();
   private containers = new Set<string>();
+  private keySpecs = new Map<string, KeySpec>();
   private loaded = false;
 
   /** Replaces the table with what a `COMMAND` reply says. */
   load(reply: Reply): void {
     if (!Array.isArray(reply)) throw new Error('unexpected COMMAND reply');
-    const readOnly = new Set<string>();
-    const containers = new Set<string>();
-    for (const entry of reply) add(readOnly, containers, entry);
-    this.readOnly = readOnly;
-    this.containers = containers;
+    const table: Learned = { readOnly: new Set(), containers: new Set(), keySpecs: new Map() };
+    for (const entry of reply) add(table, entry);
+    this.readOnly = table.readOnly;
+    this.containers = table.containers;
+    this.keySpecs = table.keySpecs;
     this.loaded = true;
+  }
+
+  /**
+   * Where a command's keys are, as argument indexes: from the first/last/step
+   * positions Redis reports, and for commands whose keys move (EVAL, ZUNION,
+   * XREAD…) from their `numkeys` or `STREAMS` argument. Empty for keyless
+   * commands and for movable-key commands not known here (a cluster node then
+   * redirects them). `name` is upper-cased.
+   */
+  keyIndexes(name: string, args: readonly Arg[]): number[] {
+    const movable = movableKeys(name, args);
+    if (movable !== undefined) return movable;
+    let spec = this.keySpecs.get(name);
+    if (spec === undefined && this.containers.has(name) && args[1] !== undefined) {
+      spec = this.keySpecs.get(`${name}|${text(args[1]).toUpperCase()}`);
+    }
+    if (spec === undefined) return [];
+    const last = spec.last < 0 ? args.length + spec.last : Math.min(spec.last, args.length - 1);
+    const indexes: number[] = [];
+    for (let i = spec.first; i <= last; i += spec.step) indexes.push(i);
+    return indexes;
   }
 
   /** True once a `COMMAND` reply has been loaded. */
@@ -132,16 +154,88 @@ export class CommandTable {
   }
 }
 
-function add(readOnly: Set<string>, containers: Set<string>, entry: Reply): void {
+/** Key positions of a command, as `COMMAND` reports them (first key, last key — negative from the end —, step). */
+interface KeySpec {
+  first: number;
+  last: number;
+  step: number;
+}
+
+interface Learned {
+  readOnly: Set<string>;
+  containers: Set<string>;
+  keySpecs: Map<string, KeySpec>;
+}
+
+function add(table: Learned, entry: Reply): void {
   if (!Array.isArray(entry)) return;
-  const [name, , flags, , , , categories, , , subcommands] = entry;
+  const [name, , flags, first, last, step, categories, , , subcommands] = entry;
   if (!(name instanceof Uint8Array) && typeof name !== 'string') return;
-  const text = (typeof name === 'string' ? name : Buffer.from(name).toString('utf8')).toUpperCase();
+  const upper = text(name).toUpperCase();
   const flagged = Array.isArray(flags) && flags.includes('readonly');
   const dangerous = Array.isArray(categories) && categories.includes('@dangerous');
-  if (flagged && !dangerous) readOnly.add(text);
-  if (Array.isArray(subcommands) && subcommands.length > 0) {
-    containers.add(text);
-    for (const sub of subcommands) add(readOnly, containers, sub);
+  if (flagged && !dangerous) table.readOnly.add(upper);
+  if (
+    typeof first === 'number' &&
+    first > 0 &&
+    typeof last === 'number' &&
+    typeof step === 'number' &&
+    step > 0
+  ) {
+    table.keySpecs.set(upper, { first, last, step });
   }
+  if (Array.isArray(subcommands) && subcommands.length > 0) {
+    table.containers.add(upper);
+    for (const sub of subcommands) add(table, sub);
+  }
+}
+
+/** Key indexes of the movable-key commands a REST client sends; undefined for the others. */
+function movableKeys(name: string, args: readonly Arg[]): number[] | undefined {
+  switch (name) {
+    case 'EVAL':
+    case 'EVALSHA':
+    case 'EVAL_RO':
+    case 'EVALSHA_RO':
+    case 'FCALL':
+    case 'FCALL_RO':
+      return counted(args, 2);
+    case 'ZUNION':
+    case 'ZINTER':
+    case 'ZDIFF':
+    case 'ZINTERCARD':
+    case 'SINTERCARD':
+    case 'LMPOP':
+    case 'ZMPOP':
+      return counted(args, 1);
+    case 'ZUNIONSTORE':
+    case 'ZINTERSTORE':
+    case 'ZDIFFSTORE':
+      return args.length > 1 ? [1, ...counted(args, 2)] : [];
+    case 'XREAD':
+    case 'XREADGROUP': {
+      for (let i = 1; i < args.length; i++) {
+        if (text(args[i]!).toUpperCase() !== 'STREAMS') continue;
+        const count = Math.floor((args.length - i - 1) / 2);
+        return Array.from({ length: count }, (_, n) => i + 1 + n);
+      }
+      return [];
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** `numkeys key [key …]` at `at`: the indexes of the keys, none if numkeys is not a number. */
+function counted(args: readonly Arg[], at: number): number[] {
+  const count = args[at] === undefined ? Number.NaN : Number(text(args[at]!));
+  if (!Number.isInteger(count) || count <= 0) return [];
+  const last = Math.min(at + count, args.length - 1);
+  const indexes: number[] = [];
+  for (let i = at + 1; i <= last; i++) indexes.push(i);
+  return indexes;
+}
+
+function text(arg: Arg): string {
+  return typeof arg === 'string' ? arg : Buffer.from(arg).toString('utf8');
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { BatchCallback, RedisConnection } from '../backend/connection.js';
+import type { Backend } from '../backend/backend.js';
+import type { BatchCallback } from '../backend/connection.js';
 import type { Reply } from '../backend/resp.js';
 import { CommandTable } from './commands.js';
 import { type Answer, Executor } from './execute.js';
@@ -16,17 +17,16 @@ function unencodable(): Reply[] {
 }
 
 /** A backend that answers every batch with `reply` for each command (and QUEUED/EXEC shapes for transactions). */
-function backend(reply: () => Reply): RedisConnection {
+function backend(reply: () => Reply): Backend {
   return {
     send(commands: Reply[][], done: BatchCallback) {
-      if (commands[0]?.[0] === 'MULTI') {
-        const inner = commands.slice(1, -1).map(reply);
-        done(['OK', ...inner.map(() => 'QUEUED'), inner]);
-      } else {
-        done(commands.map(reply));
-      }
+      done(commands.map(reply));
     },
-  } as unknown as RedisConnection;
+    atomic(commands: Reply[][], done: BatchCallback) {
+      const inner = commands.slice(1, -1).map(reply);
+      done(['OK', ...inner.map(() => 'QUEUED'), inner]);
+    },
+  } as unknown as Backend;
 }
 
 function run(call: (executor: Executor, done: (answer: Answer) => void) => void): Answer[] {
@@ -61,7 +61,10 @@ describe('Executor', () => {
       send(commands: Reply[][]) {
         sent.push(commands);
       },
-    } as unknown as RedisConnection;
+      atomic(commands: Reply[][]) {
+        sent.push(commands);
+      },
+    } as unknown as Backend;
     const answers: Answer[] = [];
     new Executor(connection, new CommandTable(), undefined, () => 'NOPERM no multi').transaction(
       [['SET', 'k', 'v']],

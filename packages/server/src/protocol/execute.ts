@@ -1,7 +1,8 @@
 import { type ErrorKind, errors, statusOf } from '@restash/core/protocol';
 import { passwordMatches, type TokenSealer } from '../auth/acl-tokens.js';
 import type { Access } from '../auth/tokens.js';
-import { BackendFailure, type RedisConnection } from '../backend/connection.js';
+import type { Backend } from '../backend/backend.js';
+import { BackendFailure } from '../backend/connection.js';
 import { type Arg, encodeResp, type Reply, ReplyError, ReplyTooLarge } from '../backend/resp.js';
 import { type CommandTable, refusal } from './commands.js';
 import { encodeEntry, encodeError, encodeResult } from './reply.js';
@@ -103,12 +104,18 @@ export class Executor {
   private readonly scripts = new ScriptRewriter();
 
   constructor(
-    private readonly backend: RedisConnection,
+    private readonly backend: Backend,
     private readonly table: CommandTable,
     private readonly issuer?: AclTokenIssuer,
     /** Says why this identity may not run transactions at all, if it may not. */
     private readonly transactionDenial?: () => string | undefined,
+    /** Where read-only tokens' commands go, when not to `backend` (cluster replicas). */
+    private readonly readBackend?: Backend,
   ) {}
+
+  private backendFor(access: Access): Backend {
+    return access === 'read-only' && this.readBackend !== undefined ? this.readBackend : this.backend;
+  }
 
   /**
    * The arguments to send for a command, or why this token may not run it.
@@ -154,7 +161,7 @@ export class Executor {
       transform = prepared.transform;
       prepared = prepared.args;
     }
-    this.backend.send([prepared], (result) => {
+    this.backendFor(access).send([prepared], (result) => {
       if (result instanceof BackendFailure) return done(failureAnswer(result));
       answerWith(done, () => {
         const reply = transform ? transform(result[0]!) : result[0]!;
@@ -209,7 +216,7 @@ export class Executor {
         return { status: 200, body: encodeEntries(entries, format.base64), contentType: 'application/json' };
       });
     if (allowed.length === 0) return answer([]);
-    this.backend.send(allowed, (result) => {
+    this.backendFor(access).send(allowed, (result) => {
       if (result instanceof BackendFailure) return done(failureAnswer(result));
       answer(result);
     });
@@ -240,7 +247,7 @@ export class Executor {
       }
     }
     batch.push(EXEC);
-    this.backend.send(batch, (result) => {
+    this.backend.atomic(batch, (result) => {
       if (result instanceof BackendFailure) return done(failureAnswer(result));
       const exec = result[result.length - 1]!;
       for (let i = 1; i < result.length - 1; i++) {

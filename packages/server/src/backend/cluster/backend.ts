@@ -1,0 +1,501 @@
+import type { CommandTable } from '../../protocol/commands.js';
+import { commandName } from '../../protocol/request.js';
+import type { Backend } from '../backend.js';
+import { BackendFailure, type BatchCallback, type RedisConnection } from '../connection.js';
+import { type Arg, type Reply, ReplyError } from '../resp.js';
+import { hashSlot } from './slots.js';
+import type { ClusterTopology, NodePool } from './topology.js';
+
+/** What one sub-command (or whole command) ended with. */
+type Outcome = Reply | BackendFailure;
+
+/** One command sent to one node; a cluster command may need several. */
+interface Op {
+  args: Arg[];
+  /** The slot of its keys, or -1 for a keyless command. */
+  slot: number;
+  /** A node chosen up front: each master, for commands that run on all of them. */
+  fixed?: string;
+  /** Where the slot is being migrated to, after an `ASK` redirection: sent there once, after `ASKING`. */
+  ask?: string;
+  attempts: number;
+  settle: (outcome: Outcome) => void;
+}
+
+/** Most redirections or retries for one command before its last error is the answer. */
+const MAX_ATTEMPTS = 5;
+const ASKING: Arg[] = ['ASKING'];
+/** SCAN cursors hold the index of the master being walked in their low bits. */
+const SCAN_NODE_BITS = 10n;
+const SCAN_MAX_MASTERS = 1 << Number(SCAN_NODE_BITS);
+
+/** A redirection or transient refusal that means the command did not run and may be sent again. */
+type Redirection =
+  | { kind: 'moved'; slot: number; address: string }
+  | { kind: 'ask'; address: string }
+  | { kind: 'retry'; refresh: boolean };
+
+/** Reads MOVED / ASK / TRYAGAIN / CLUSTERDOWN and the errors of a node that is no master any more. */
+export function redirection(message: string): Redirection | undefined {
+  const space = message.indexOf(' ');
+  const code = space === -1 ? message : message.slice(0, space);
+  switch (code) {
+    case 'MOVED':
+    case 'ASK': {
+      const [, slot, address] = message.split(' ');
+      if (slot === undefined || address === undefined) return undefined;
+      return code === 'MOVED' ? { kind: 'moved', slot: Number(slot), address } : { kind: 'ask', address };
+    }
+    case 'TRYAGAIN':
+    case 'LOADING':
+      return { kind: 'retry', refresh: false };
+    // A master that became a replica in a failover refuses writes; a replica cut from its master may refuse reads.
+    case 'CLUSTERDOWN':
+    case 'READONLY':
+    case 'MASTERDOWN':
+      return { kind: 'retry', refresh: true };
+    default:
+      return undefined;
+  }
+}
+
+/** Commands that run on every master, with how their replies combine into one. */
+const EVERY_MASTER: Record<string, (replies: Reply[]) => Reply> = {
+  DBSIZE: (replies) => replies.reduce<number>((sum, reply) => sum + Number(reply), 0),
+  KEYS: (replies) => replies.flatMap((reply) => reply as Reply[]),
+  FLUSHALL: first,
+  FLUSHDB: first,
+  RANDOMKEY: (replies) => {
+    const found = replies.filter((reply) => reply !== null);
+    return found.length === 0 ? null : found[Math.floor(Math.random() * found.length)]!;
+  },
+};
+
+/** Subcommands that run on every master, so that EVALSHA and FCALL find the script on any node. */
+const EVERY_MASTER_SUBCOMMANDS: Record<string, Record<string, (replies: Reply[]) => Reply>> = {
+  SCRIPT: {
+    LOAD: first,
+    FLUSH: first,
+    // Known only where every master has it: EVALSHA may land on any of them.
+    EXISTS: (replies) =>
+      (replies[0] as Reply[]).map((_, i) => (replies.every((reply) => (reply as Reply[])[i] === 1) ? 1 : 0)),
+  },
+  FUNCTION: { LOAD: first, DELETE: first, FLUSH: first, RESTORE: first },
+};
+
+function first(replies: Reply[]): Reply {
+  return replies[0]!;
+}
+
+/** Multi-key commands split per slot when their keys are in several, and how the parts combine. */
+const SPLIT: Record<string, { pairs: boolean; merge: 'values' | 'sum' | 'ok' }> = {
+  MGET: { pairs: false, merge: 'values' },
+  DEL: { pairs: false, merge: 'sum' },
+  UNLINK: { pairs: false, merge: 'sum' },
+  EXISTS: { pairs: false, merge: 'sum' },
+  TOUCH: { pairs: false, merge: 'sum' },
+  MSET: { pairs: true, merge: 'ok' },
+};
+
+export interface ClusterBackendOptions {
+  topology: ClusterTopology;
+  /** The connections this backend sends on (its credentials). */
+  pool: NodePool;
+  table: CommandTable;
+  /** Send keyed commands to a replica of their slot when one is up (for read-only tokens). */
+  replicas?: boolean;
+  /** Close the pool with the backend (it is not shared). */
+  ownsPool?: boolean;
+}
+
+/**
+ * A Redis Cluster behind the executor. Each command goes to the master serving
+ * the slot of its first key (or a replica, for reads when asked); a pipeline
+ * is split per node, the parts run concurrently and the replies come back in
+ * the original order. `MOVED`, `ASK`, `TRYAGAIN` and `CLUSTERDOWN` are
+ * followed or retried a few times, as they mean the command did not run.
+ *
+ * Commands that concern the whole keyspace run on every master and their
+ * replies are combined (DBSIZE sums, KEYS merges, FLUSHALL flushes all, SCAN
+ * walks the masters in turn with a cursor that says which one); MGET, MSET,
+ * DEL, UNLINK, EXISTS and TOUCH over keys in several slots are split per slot
+ * and merged. Other multi-key commands need their keys in one slot (`{tag}`),
+ * as in Redis: the node's `CROSSSLOT` error is the answer.
+ */
+export class ClusterBackend implements Backend {
+  private readonly topology: ClusterTopology;
+  private readonly pool: NodePool;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private replicaTurn = 0;
+  private closed = false;
+
+  constructor(private readonly options: ClusterBackendOptions) {
+    this.topology = options.topology;
+    this.pool = options.pool;
+    if (options.ownsPool) this.topology.track(options.pool);
+  }
+
+  get busy(): boolean {
+    return this.pool.busy;
+  }
+
+  get lastFailure(): string {
+    return this.topology.lastFailure;
+  }
+
+  send(commands: readonly Arg[][], done: BatchCallback): void {
+    const outcomes: Outcome[] = new Array(commands.length);
+    let left = commands.length;
+    const ops: Op[] = [];
+    for (let i = 0; i < commands.length; i++) {
+      this.plan(commands[i]!, ops, (outcome) => {
+        outcomes[i] = outcome;
+        if (--left === 0) done(combine(outcomes));
+      });
+    }
+    this.dispatch(ops);
+  }
+
+  atomic(batch: readonly Arg[][], done: BatchCallback): void {
+    const inner = batch.slice(1, -1);
+    let slot = -1;
+    for (const args of inner) {
+      const name = commandName(args);
+      if (this.everyMaster(name, args) !== undefined || name === 'SCAN') {
+        return done(
+          refuseTransaction(
+            inner,
+            `ERR ${name} runs on every master of the cluster and cannot be part of a transaction`,
+          ),
+        );
+      }
+      for (const index of this.options.table.keyIndexes(name, args)) {
+        const keySlot = hashSlot(args[index]!);
+        if (slot === -1) slot = keySlot;
+        else if (keySlot !== slot) {
+          return done(refuseTransaction(inner, "CROSSSLOT Keys in request don't hash to the same slot"));
+        }
+      }
+    }
+    this.transact(batch, slot, 1, undefined, done);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    if (this.options.ownsPool) {
+      this.topology.untrack(this.pool);
+      this.pool.close();
+    }
+  }
+
+  /** Turns one command into the ops that run it; `deliver` gets their combined outcome. */
+  private plan(args: Arg[], ops: Op[], deliver: (outcome: Outcome) => void): void {
+    const name = commandName(args);
+    const combineAll = this.everyMaster(name, args);
+    if (combineAll !== undefined) {
+      const masters = this.topology.masters;
+      if (masters.length === 0) return deliver(this.noTopology());
+      const parts = gather(masters.length, combineAll, deliver);
+      masters.forEach((address, i) => {
+        ops.push(op(args, -1, parts(i), address));
+      });
+      return;
+    }
+    if (name === 'SCAN') return this.planScan(args, ops, deliver);
+    const split = SPLIT[name];
+    if (split !== undefined && this.planSplit(args, split, ops, deliver)) return;
+    const keys = this.options.table.keyIndexes(name, args);
+    ops.push(op(args, keys.length > 0 ? hashSlot(args[keys[0]!]!) : -1, deliver));
+  }
+
+  private everyMaster(name: string, args: readonly Arg[]): ((replies: Reply[]) => Reply) | undefined {
+    const direct = EVERY_MASTER[name];
+    if (direct !== undefined) return direct;
+    const subcommands = EVERY_MASTER_SUBCOMMANDS[name];
+    if (subcommands === undefined || args[1] === undefined) return undefined;
+    return subcommands[text(args[1]).toUpperCase()];
+  }
+
+  /**
+   * SCAN over every master in turn. The cursor we hand out is the node's cursor
+   * shifted left by 10 bits plus the index of the master it belongs to (masters
+   * ordered by their first slot), so a client resumes where it stopped; "0" again
+   * once the last master is done.
+   */
+  private planScan(args: Arg[], ops: Op[], deliver: (outcome: Outcome) => void): void {
+    const masters = this.topology.masters;
+    if (masters.length === 0) return deliver(this.noTopology());
+    const cursorText = args[1] === undefined ? '' : text(args[1]);
+    if (!/^\d{1,40}$/.test(cursorText)) return deliver(new ReplyError('ERR invalid cursor'));
+    const cursor = BigInt(cursorText);
+    const index = Number(cursor & (BigInt(SCAN_MAX_MASTERS) - 1n));
+    if (index >= masters.length) {
+      return deliver(
+        new ReplyError('ERR invalid cursor: the cluster has fewer masters than when this SCAN started'),
+      );
+    }
+    const nodeArgs = args.slice();
+    nodeArgs[1] = String(cursor >> SCAN_NODE_BITS);
+    ops.push(
+      op(
+        nodeArgs,
+        -1,
+        (outcome) => {
+          if (outcome instanceof BackendFailure || outcome instanceof ReplyError || !Array.isArray(outcome)) {
+            return deliver(outcome);
+          }
+          const next = BigInt(text(outcome[0] as Uint8Array));
+          const resumed =
+            next !== 0n
+              ? (next << SCAN_NODE_BITS) | BigInt(index)
+              : index + 1 < masters.length
+                ? BigInt(index + 1)
+                : 0n;
+          deliver([Buffer.from(String(resumed)), outcome[1]!]);
+        },
+        masters[index],
+      ),
+    );
+  }
+
+  /** Splits a multi-key command whose keys are in several slots; false when they are in one. */
+  private planSplit(
+    args: Arg[],
+    split: (typeof SPLIT)[string],
+    ops: Op[],
+    deliver: (outcome: Outcome) => void,
+  ): boolean {
+    const width = split.pairs ? 2 : 1;
+    if (args.length < 1 + width || (args.length - 1) % width !== 0) return false;
+    const bySlot = new Map<number, number[]>();
+    for (let i = 1; i < args.length; i += width) {
+      const slot = hashSlot(args[i]!);
+      const positions = bySlot.get(slot);
+      if (positions === undefined) bySlot.set(slot, [i]);
+      else positions.push(i);
+    }
+    if (bySlot.size === 1) return false;
+    const groups = [...bySlot];
+    const merge = (replies: Reply[]): Reply => {
+      if (split.merge === 'sum') return replies.reduce<number>((sum, reply) => sum + Number(reply), 0);
+      if (split.merge === 'ok') return 'OK';
+      const values: Reply[] = new Array((args.length - 1) / width);
+      groups.forEach(([, positions], g) => {
+        const part = replies[g] as Reply[];
+        positions.forEach((position, n) => {
+          values[position - 1] = part[n]!;
+        });
+      });
+      return values;
+    };
+    const parts = gather(groups.length, merge, deliver);
+    groups.forEach(([slot, positions], g) => {
+      const partArgs: Arg[] = [args[0]!];
+      for (const position of positions) {
+        for (let w = 0; w < width; w++) partArgs.push(args[position + w]!);
+      }
+      ops.push(op(partArgs, slot, parts(g)));
+    });
+    return true;
+  }
+
+  /** Sends ops, grouped per node: one batch per node, all nodes at once. */
+  private dispatch(ops: Op[]): void {
+    const groups = new Map<RedisConnection, Op[]>();
+    for (const item of ops) {
+      if (this.closed) {
+        item.settle(new BackendFailure('unavailable', 'the server is shutting down'));
+        continue;
+      }
+      const connection = this.connectionFor(item);
+      if (connection instanceof BackendFailure) {
+        item.settle(connection);
+        continue;
+      }
+      const group = groups.get(connection);
+      if (group === undefined) groups.set(connection, [item]);
+      else group.push(item);
+    }
+    for (const [connection, group] of groups) {
+      const batch: Arg[][] = [];
+      for (const item of group) {
+        if (item.ask !== undefined) batch.push(ASKING);
+        batch.push(item.args);
+      }
+      connection.send(batch, (result) => this.received(group, result));
+    }
+  }
+
+  private connectionFor(item: Op): RedisConnection | BackendFailure {
+    if (item.ask !== undefined) return this.pool.get(item.ask);
+    if (item.fixed !== undefined) return this.pool.get(item.fixed);
+    if (item.slot === -1) {
+      const address = this.topology.anyMaster();
+      return address === undefined ? this.noTopology() : this.pool.get(address);
+    }
+    const owner = this.topology.ownerOf(item.slot);
+    if (owner === undefined) {
+      this.topology.failed();
+      return new BackendFailure(
+        'unavailable',
+        this.topology.ready
+          ? `no cluster node serves slot ${item.slot} (CLUSTERDOWN)`
+          : this.topology.lastFailure,
+      );
+    }
+    if (this.options.replicas && owner.replicas.length > 0) {
+      for (let n = 0; n < owner.replicas.length; n++) {
+        const replica = owner.replicas[(this.replicaTurn + n) % owner.replicas.length]!;
+        const connection = this.pool.get(replica, true);
+        if (!connection.failing) {
+          this.replicaTurn++;
+          return connection;
+        }
+      }
+    }
+    return this.pool.get(owner.master);
+  }
+
+  private received(group: Op[], result: Reply[] | BackendFailure): void {
+    if (result instanceof BackendFailure) {
+      if (result.kind === 'unavailable') this.topology.failed();
+      for (const item of group) item.settle(result);
+      return;
+    }
+    let at = 0;
+    let delay = 0;
+    const again: Op[] = [];
+    for (const item of group) {
+      if (item.ask !== undefined) at++;
+      item.ask = undefined;
+      const reply = result[at++]!;
+      const redirect =
+        reply instanceof ReplyError && item.attempts < MAX_ATTEMPTS ? redirection(reply.message) : undefined;
+      if (redirect === undefined) {
+        item.settle(reply);
+        continue;
+      }
+      item.attempts++;
+      if (redirect.kind === 'moved') {
+        this.topology.moved(redirect.slot, redirect.address);
+      } else if (redirect.kind === 'ask') {
+        item.ask = redirect.address;
+      } else {
+        if (redirect.refresh) this.topology.failed();
+        delay = Math.max(delay, retryDelay(item.attempts));
+      }
+      again.push(item);
+    }
+    if (again.length === 0) return;
+    if (delay === 0) return this.dispatch(again);
+    this.later(delay, () => this.dispatch(again));
+  }
+
+  /** Sends a transaction to the master of its slot, following redirections as a whole. */
+  private transact(
+    batch: readonly Arg[][],
+    slot: number,
+    attempt: number,
+    ask: string | undefined,
+    done: BatchCallback,
+  ): void {
+    if (this.closed) return done(new BackendFailure('unavailable', 'the server is shutting down'));
+    const address = ask ?? (slot === -1 ? this.topology.anyMaster() : this.topology.ownerOf(slot)?.master);
+    if (address === undefined) {
+      this.topology.failed();
+      return done(this.noTopology());
+    }
+    this.pool.get(address).atomic(ask ? [ASKING, ...batch] : batch, (result) => {
+      if (result instanceof BackendFailure) {
+        if (result.kind === 'unavailable') this.topology.failed();
+        return done(result);
+      }
+      const replies = ask ? result.slice(1) : result;
+      let redirect: Redirection | undefined;
+      for (let i = 1; i < replies.length - 1 && redirect === undefined; i++) {
+        const queued = replies[i];
+        if (queued instanceof ReplyError) redirect = redirection(queued.message);
+      }
+      if (redirect === undefined || attempt >= MAX_ATTEMPTS) return done(replies);
+      // Nothing ran: a refused queued command made Redis discard the transaction at EXEC.
+      if (redirect.kind === 'moved') {
+        this.topology.moved(redirect.slot, redirect.address);
+        return this.transact(batch, slot, attempt + 1, undefined, done);
+      }
+      if (redirect.kind === 'ask') return this.transact(batch, slot, attempt + 1, redirect.address, done);
+      if (redirect.refresh) this.topology.failed();
+      this.later(retryDelay(attempt), () => this.transact(batch, slot, attempt + 1, undefined, done));
+    });
+  }
+
+  private later(ms: number, run: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      run();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  private noTopology(): BackendFailure {
+    return new BackendFailure('unavailable', this.topology.lastFailure);
+  }
+}
+
+function op(args: Arg[], slot: number, settle: (outcome: Outcome) => void, fixed?: string): Op {
+  return { args, slot, fixed, attempts: 0, settle };
+}
+
+/** 40, 80, 160, 320, 640 ms: a failover or a slot migration has about a second and a half to settle. */
+function retryDelay(attempt: number): number {
+  return 20 * 2 ** attempt;
+}
+
+/**
+ * Collects the outcomes of `count` parts and delivers them combined: the first
+ * failure or Redis error if any part had one, else what `merge` makes.
+ */
+function gather(
+  count: number,
+  merge: (replies: Reply[]) => Reply,
+  deliver: (outcome: Outcome) => void,
+): (index: number) => (outcome: Outcome) => void {
+  const replies: Outcome[] = new Array(count);
+  let left = count;
+  return (index) => (outcome) => {
+    replies[index] = outcome;
+    if (--left > 0) return;
+    const failed = replies.find((reply) => reply instanceof BackendFailure || reply instanceof ReplyError);
+    if (failed !== undefined) return deliver(failed);
+    try {
+      deliver(merge(replies as Reply[]));
+    } catch {
+      deliver(new ReplyError('ERR unexpected reply from a cluster node'));
+    }
+  };
+}
+
+/**
+ * A batch's replies from its commands' outcomes. When every command failed to
+ * reach Redis the batch fails as a whole (503/504); when only some did, their
+ * entries say so and the others keep their replies.
+ */
+function combine(outcomes: Outcome[]): Reply[] | BackendFailure {
+  let failures = 0;
+  for (const outcome of outcomes) if (outcome instanceof BackendFailure) failures++;
+  if (failures === 0) return outcomes as Reply[];
+  if (failures === outcomes.length) return outcomes[0] as BackendFailure;
+  return outcomes.map((outcome) =>
+    outcome instanceof BackendFailure ? new ReplyError(`ERR ${outcome.message}`) : outcome,
+  );
+}
+
+/** The replies of a transaction refused before anything was sent: everything queued, EXEC fails. */
+function refuseTransaction(inner: readonly Arg[][], message: string): Reply[] {
+  return ['OK', ...inner.map(() => 'QUEUED'), new ReplyError(message)];
+}
+
+function text(arg: Arg): string {
+  return typeof arg === 'string' ? arg : Buffer.from(arg).toString('utf8');
+}

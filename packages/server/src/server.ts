@@ -7,7 +7,7 @@ import { TokenSealer } from './auth/acl-tokens.js';
 import { Identities, type TokenTable } from './auth/identity.js';
 import type { Access } from './auth/tokens.js';
 import { Database } from './backend/database.js';
-import { describeEndpoint, parseRedisUrl } from './backend/redis-url.js';
+import { describeEndpoint, parseClusterSeeds, parseRedisUrl, parseSentinel } from './backend/redis-url.js';
 import { EmbeddedRedis } from './embedded/redis-process.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
 import { HttpHandler } from './transport/http.js';
@@ -19,12 +19,26 @@ export interface DatabaseConfig {
   id: string;
   /** Redis URL; without it (or `"embedded"` in a config file) an embedded Redis in `<dataDir>/<id>`. */
   redisUrl?: string;
+  /** Seed node URLs of a Redis Cluster, instead of `redisUrl`. */
+  redisCluster?: string[];
+  /** On a cluster, read-only tokens read from replicas. */
+  readFromReplicas?: boolean;
+  /** A master found through Sentinel, instead of `redisUrl`. */
+  sentinel?: SentinelConfig;
   token: string;
   readOnlyToken?: string;
   /** @default the server's `maxRequestSize` */
   maxRequestSize?: number;
   /** Most Redis connections for this database: the shared one, streams and ACL users' ones. @default 100 */
   maxConnections?: number;
+}
+
+/** A Redis master found through Sentinel. */
+export interface SentinelConfig {
+  /** Sentinels: `host:port` (port 26379 if left out) or `redis://user:pass@host:port` URLs. */
+  sentinels: string[];
+  /** The master's name at the Sentinels, or `redis://user:pass@NAME/db` for its credentials, database and TLS. */
+  master: string;
 }
 
 /** Options of {@link createServer}. */
@@ -38,6 +52,15 @@ export interface ServerOptions {
    * `unix:///path.sock`. Without it the server starts its own `redis-server`.
    */
   redisUrl?: string;
+  /**
+   * Seed node URLs of a Redis Cluster instead of `redisUrl`: the topology is
+   * learned from them; the first one's credentials and TLS apply to every node.
+   */
+  redisCluster?: string[];
+  /** On a cluster, read-only tokens read from replicas (which may lag behind their master). */
+  readFromReplicas?: boolean;
+  /** A master found through Sentinel, followed across failovers, instead of `redisUrl`. */
+  sentinel?: SentinelConfig;
   /** Many databases instead of one (`token`/`redisUrl` must then be absent). */
   databases?: DatabaseConfig[];
   /** A JSON databases file; read at `listen()` and again at every `reload()`. */
@@ -178,6 +201,9 @@ export function createServer(options: ServerOptions): RestashServer {
       {
         id: 'default',
         redisUrl: options.redisUrl,
+        redisCluster: options.redisCluster,
+        readFromReplicas: options.readFromReplicas,
+        sentinel: options.sentinel,
         token: options.token!,
         readOnlyToken: options.readOnlyToken,
       },
@@ -193,7 +219,9 @@ export function createServer(options: ServerOptions): RestashServer {
   const start = async (config: DatabaseConfig): Promise<Running> => {
     let embedded: EmbeddedRedis | undefined;
     let redisUrl = config.redisUrl;
-    if (redisUrl === undefined) {
+    const seeds = config.redisCluster && parseClusterSeeds(config.redisCluster);
+    const sentinel = config.sentinel && parseSentinel(config.sentinel.sentinels, config.sentinel.master);
+    if (redisUrl === undefined && !seeds && !sentinel) {
       const dataDir = options.dataDir ?? './.restash';
       embedded = new EmbeddedRedis({
         dataDir: multi ? join(dataDir, config.id) : dataDir,
@@ -202,10 +230,12 @@ export function createServer(options: ServerOptions): RestashServer {
       });
       redisUrl = await embedded.start();
     }
-    const endpoint = parseRedisUrl(redisUrl);
+    const endpoint = seeds ? seeds[0]! : sentinel ? sentinel.master : parseRedisUrl(redisUrl!);
     const database = new Database({
       id: config.id,
       endpoint,
+      cluster: seeds && { seeds, readFromReplicas: config.readFromReplicas ?? false },
+      sentinel,
       label: embedded ? `embedded (${describeEndpoint(endpoint)})` : undefined,
       tlsCa: options.redisTlsCa,
       ...limitsOf(config),
@@ -255,7 +285,7 @@ export function createServer(options: ServerOptions): RestashServer {
         if (closing)
           throw new Error('[restash/server] the server was closed while its databases were starting');
         const current = running.get(config.id);
-        if (current && current.config.redisUrl === config.redisUrl) {
+        if (current && sameRedis(current.config, config)) {
           limits.push(() => Object.assign(current.database.options, limitsOf(config)));
           kept.set(config.id, { ...current, config });
         } else {
@@ -362,6 +392,13 @@ export function createServer(options: ServerOptions): RestashServer {
   };
 }
 
+/** True when two configs of a database front the same Redis, so its connections can stay. */
+function sameRedis(a: DatabaseConfig, b: DatabaseConfig): boolean {
+  const target = (config: DatabaseConfig) =>
+    JSON.stringify([config.redisUrl, config.redisCluster, config.readFromReplicas ?? false, config.sentinel]);
+  return target(a) === target(b);
+}
+
 function tokenTable(running: Map<string, Running>): TokenTable {
   const databases = new Map<string, Database>();
   const tokens: { token: string; access: Access; database: Database }[] = [];
@@ -382,6 +419,8 @@ function validate(options: ServerOptions): void {
     if (
       options.token !== undefined ||
       options.redisUrl !== undefined ||
+      options.redisCluster !== undefined ||
+      options.sentinel !== undefined ||
       options.readOnlyToken !== undefined
     ) {
       throw new ConfigError('token / redis URL: set them per database in the config file, not beside it');
@@ -395,7 +434,7 @@ function validate(options: ServerOptions): void {
     if (options.readOnlyToken !== undefined && options.readOnlyToken === options.token) {
       throw new ConfigError('read-only token: must differ from the standard token');
     }
-    if (options.redisUrl !== undefined) checkUrl(options.redisUrl, 'redis URL');
+    checkTarget(options, 'redis');
   }
   const positive = (name: string, value: number | undefined, min = 1) => {
     if (value !== undefined && (!Number.isInteger(value) || value < min)) {
@@ -450,15 +489,29 @@ function checkDatabases(databases: DatabaseConfig[], where: string): void {
       }
       tokens.add(token);
     }
-    if (config.redisUrl !== undefined)
-      checkUrl(config.redisUrl, `${where}: database "${config.id}": redis URL`);
+    checkTarget(config, `${where}: database "${config.id}"`);
   }
 }
 
-function checkUrl(url: string, name: string): void {
+/** At most one of a Redis URL, a cluster and Sentinel, each well-formed. */
+function checkTarget(
+  config: Pick<DatabaseConfig, 'redisUrl' | 'redisCluster' | 'sentinel' | 'readFromReplicas'>,
+  where: string,
+): void {
+  const given = [
+    config.redisUrl !== undefined && 'a Redis URL',
+    config.redisCluster !== undefined && 'a cluster',
+    config.sentinel !== undefined && 'Sentinel',
+  ].filter(Boolean);
+  if (given.length > 1) throw new ConfigError(`${where}: give only one of ${given.join(', ')}`);
+  if (config.readFromReplicas && config.redisCluster === undefined) {
+    throw new ConfigError(`${where}: reading from replicas needs a cluster`);
+  }
   try {
-    parseRedisUrl(url);
+    if (config.redisUrl !== undefined) parseRedisUrl(config.redisUrl);
+    if (config.redisCluster !== undefined) parseClusterSeeds(config.redisCluster);
+    if (config.sentinel !== undefined) parseSentinel(config.sentinel.sentinels, config.sentinel.master);
   } catch (error) {
-    throw new ConfigError(`${name}: ${(error as Error).message}`);
+    throw new ConfigError(`${where}: ${(error as Error).message}`);
   }
 }

@@ -243,7 +243,7 @@ describe('many databases behind one server', () => {
     writeFileSync(file, '{ "databases": [ { "id": "a" } ] }');
     child.kill('SIGHUP');
     await until(() => output.includes('reload failed'));
-    expect(output).toContain('databases[0].redis must be a non-empty string');
+    expect(output).toContain('databases[0]: give "redis" (a URL or "embedded"), "cluster" or "sentinel"');
     expect((await post(base, '/', ['PING'], { token: 'token-a2' })).status).toBe(200);
 
     child.kill('SIGTERM');

@@ -25,7 +25,11 @@ interface Pending {
 }
 
 export interface ConnectionOptions {
-  endpoint: RedisEndpoint;
+  /**
+   * Where Redis is; a function is asked again at every (re)connection (a
+   * master found through Sentinel), and may return why there is nowhere to go.
+   */
+  endpoint: RedisEndpoint | (() => RedisEndpoint | string);
   log: Logger;
   /** Name shown by `CLIENT LIST`. */
   name: string;
@@ -37,8 +41,10 @@ export interface ConnectionOptions {
   tlsCa?: string;
   /** The largest bulk string a reply may hold; longer ones are dropped as they arrive (`ReplyTooLarge`). */
   maxBulk?: () => number;
-  /** Extra commands to run after AUTH/SELECT on every (re)connect, e.g. `COMMAND`. */
+  /** Extra commands to run after AUTH/SELECT on every (re)connect, e.g. `COMMAND`; `handle` may throw to refuse the connection. */
   onConnect?: { commands: Arg[][]; handle: (replies: Reply[]) => void };
+  /** Called when a connection attempt fails or an open connection is lost. */
+  onDown?: () => void;
 }
 
 type State = 'idle' | 'connecting' | 'ready' | 'backoff' | 'closed';
@@ -71,11 +77,13 @@ export class RedisConnection implements Backend {
   private retryTimer: NodeJS.Timeout | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   private readyWaiters: ((error?: Error) => void)[] = [];
-  private readonly label: string;
+  private label: string;
+  /** Where the current socket goes. */
+  private endpoint: RedisEndpoint | undefined;
 
   constructor(private readonly options: ConnectionOptions) {
     this.parser = new ReplyParser((reply) => this.onReply(reply), options.maxBulk);
-    this.label = describeEndpoint(options.endpoint);
+    this.label = typeof options.endpoint === 'function' ? 'redis' : describeEndpoint(options.endpoint);
   }
 
   /** True when commands are being sent to Redis right now. */
@@ -182,9 +190,23 @@ export class RedisConnection implements Backend {
     for (const waiter of this.readyWaiters.splice(0)) waiter(new Error('the connection was closed'));
   }
 
+  /** Drops the current connection (its commands fail as "may or may not have run") and connects again. */
+  reconnect(reason: string): void {
+    this.socket?.destroy(new Error(reason));
+  }
+
   private open(): void {
     this.state = 'connecting';
-    const { endpoint, connectTimeout, tlsCa } = this.options;
+    const { connectTimeout, tlsCa } = this.options;
+    const endpoint =
+      typeof this.options.endpoint === 'function' ? this.options.endpoint() : this.options.endpoint;
+    if (typeof endpoint === 'string') {
+      this.lastError = endpoint;
+      this.onClose();
+      return;
+    }
+    this.endpoint = endpoint;
+    this.label = describeEndpoint(endpoint);
     const socket = openSocket(endpoint, tlsCa);
     this.socket = socket;
     const timer = setTimeout(() => {
@@ -211,8 +233,8 @@ export class RedisConnection implements Backend {
   }
 
   private handshake(socket: net.Socket): void {
-    const { endpoint, onConnect, name } = this.options;
-    const setup = handshakeCommands(endpoint, name);
+    const { onConnect, name } = this.options;
+    const setup = handshakeCommands(this.endpoint!, name);
     const extra = onConnect?.commands ?? [];
     const pending: Pending = {
       expect: setup.length + extra.length,
@@ -263,6 +285,7 @@ export class RedisConnection implements Backend {
     if (this.state === 'closed') return;
     const wasReady = this.state === 'ready';
     this.state = 'backoff';
+    this.options.onDown?.();
     this.failAll(
       wasReady
         ? `connection to ${this.label} lost before it answered; the command may or may not have run`

@@ -7,8 +7,9 @@ import type { Backend } from './backend.js';
 import { ClusterBackend } from './cluster/backend.js';
 import { ClusterTopology, NodePool, splitAddress } from './cluster/topology.js';
 import { BackendFailure, RedisConnection } from './connection.js';
-import { describeEndpoint, type RedisEndpoint } from './redis-url.js';
-import { ReplyError } from './resp.js';
+import { describeEndpoint, type RedisEndpoint, type SentinelTarget } from './redis-url.js';
+import { type Arg, type Reply, ReplyError } from './resp.js';
+import { masterCheck, SentinelMaster } from './sentinel.js';
 import { openStream, type RedisStream, type StreamOptions } from './stream.js';
 
 /** Settings of one database behind the server. */
@@ -19,6 +20,8 @@ export interface DatabaseOptions {
   endpoint: RedisEndpoint;
   /** A Redis Cluster: the nodes to learn the topology from, and whether read-only tokens read from replicas. */
   cluster?: { seeds: RedisEndpoint[]; readFromReplicas: boolean };
+  /** A master found through Sentinel (`endpoint` is then `sentinel.master`). */
+  sentinel?: SentinelTarget;
   /** Shown in logs instead of the endpoint (e.g. "embedded (…)"). */
   label?: string;
   tlsCa?: string;
@@ -56,6 +59,7 @@ export class Database {
   private readonly topology?: ClusterTopology;
   private readonly pool?: NodePool;
   private readonly replicaBackend?: ClusterBackend;
+  private readonly sentinel?: SentinelMaster;
 
   constructor(readonly options: DatabaseOptions) {
     const { cluster } = options;
@@ -77,6 +81,19 @@ export class Database {
           replicas: true,
         });
       }
+    } else if (options.sentinel) {
+      const sentinel = new SentinelMaster({
+        target: options.sentinel,
+        log: options.log,
+        connectTimeout: options.connectTimeout,
+        commandTimeout: options.commandTimeout,
+        tlsCa: options.tlsCa,
+        onSwitch: (address) => this.connection?.reconnect(`the master moved to ${address}`),
+      });
+      this.sentinel = sentinel;
+      this.label = sentinel.label;
+      this.connection = this.newConnection(() => sentinel.endpoint(), 'restash', true);
+      this.backend = this.connection;
     } else {
       this.label = options.label ?? describeEndpoint(options.endpoint);
       this.connection = this.newConnection(options.endpoint, 'restash', true);
@@ -101,11 +118,27 @@ export class Database {
   }
 
   private newConnection(
-    endpoint: RedisEndpoint,
+    endpoint: RedisEndpoint | (() => RedisEndpoint | string),
     name: string,
     loadTable: boolean,
     replica = false,
   ): RedisConnection {
+    const commands: Arg[][] = [];
+    const checks: ((reply: Reply) => void)[] = [];
+    if (this.options.sentinel) {
+      const { command, check } = masterCheck();
+      commands.push(command);
+      checks.push(check);
+    }
+    if (loadTable) {
+      commands.push(['COMMAND']);
+      checks.push((reply) => this.table.load(reply));
+    }
+    // A replica serves reads of its slots only to connections that said READONLY.
+    if (replica) {
+      commands.push(['READONLY']);
+      checks.push(() => {});
+    }
     return new RedisConnection({
       endpoint,
       log: this.options.log,
@@ -115,11 +148,18 @@ export class Database {
       tlsCa: this.options.tlsCa,
       // A value larger than the response limit could never be sent: do not hold it in memory either.
       maxBulk: () => this.options.maxRequestSize,
-      onConnect: loadTable
-        ? { commands: [['COMMAND']], handle: ([reply]) => this.table.load(reply!) }
-        : replica
-          ? { commands: [['READONLY']], handle: () => {} }
-          : undefined,
+      onConnect:
+        commands.length === 0
+          ? undefined
+          : {
+              commands,
+              handle: (replies) => {
+                replies.forEach((reply, i) => {
+                  checks[i]!(reply);
+                });
+              },
+            },
+      onDown: this.sentinel && (() => this.sentinel?.failed()),
     });
   }
 
@@ -151,6 +191,14 @@ export class Database {
 
   /** Where an ACL user's commands go: a connection, or cluster connections, authenticated as the user. */
   private userBackend(credentials: { username: string; password: string }): Backend {
+    const sentinel = this.sentinel;
+    if (sentinel) {
+      const endpoint = () => {
+        const master = sentinel.endpoint();
+        return typeof master === 'string' ? master : { ...master, ...credentials };
+      };
+      return this.newConnection(endpoint, 'restash-user', false);
+    }
     if (!this.topology) {
       return this.newConnection({ ...this.options.endpoint, ...credentials }, 'restash-user', false);
     }
@@ -218,6 +266,11 @@ export class Database {
         `ERR max connections reached for this database (${this.options.maxConnections}); close a stream and retry`,
       );
     }
+    if (this.sentinel) {
+      const master = this.sentinel.endpoint();
+      if (typeof master === 'string') return this.endedStream(master, options);
+      return this.stream({ ...master, ...credentials }, options);
+    }
     if (!this.topology) {
       return this.stream({ ...this.options.endpoint, ...credentials }, options);
     }
@@ -229,13 +282,15 @@ export class Database {
         const { host, port } = splitAddress(address);
         return this.nodeEndpoint(host, port, credentials);
       });
-    if (endpoints.length === 0) {
-      const stream = { close: () => {} };
-      setImmediate(() => options.onEnd(this.topology!.lastFailure));
-      return stream;
-    }
+    if (endpoints.length === 0) return this.endedStream(this.topology.lastFailure, options);
     if (endpoints.length === 1) return this.stream(endpoints[0]!, options);
     return this.merged(endpoints, options);
+  }
+
+  /** A stream that could not start: it ends at once, saying why. */
+  private endedStream(reason: string, options: Pick<StreamOptions, 'onEnd'>): RedisStream {
+    setImmediate(() => options.onEnd(reason));
+    return { close: () => {} };
   }
 
   private stream(
@@ -299,8 +354,10 @@ export class Database {
     return { close: () => end('') };
   }
 
-  connect(): Promise<void> {
-    return this.topology ? this.topology.connect() : this.connection!.connect();
+  async connect(): Promise<void> {
+    if (this.topology) return this.topology.connect();
+    await this.sentinel?.start();
+    return this.connection!.connect();
   }
 
   /** Closes every stream and the shared connection(s). */
@@ -310,5 +367,6 @@ export class Database {
     this.replicaBackend?.close();
     this.backend.close();
     this.topology?.close();
+    this.sentinel?.close();
   }
 }

@@ -78,3 +78,55 @@ export function describeEndpoint(endpoint: RedisEndpoint): string {
   const host = endpoint.host!.includes(':') ? `[${endpoint.host}]` : endpoint.host;
   return `${endpoint.tls ? 'rediss' : 'redis'}://${host}:${endpoint.port}/${endpoint.db}`;
 }
+
+/** Parses the seed nodes of a Redis Cluster: TCP URLs on database 0. */
+export function parseClusterSeeds(urls: readonly string[]): RedisEndpoint[] {
+  if (urls.length === 0) throw new Error('a cluster needs at least one seed node URL');
+  return urls.map((url) => {
+    const endpoint = parseRedisUrl(url.includes('://') ? url : `redis://${url}`);
+    if (endpoint.path)
+      throw new Error(`cluster seed "${redact(url)}": use redis:// or rediss://, not a unix socket`);
+    if (endpoint.db !== 0)
+      throw new Error(`cluster seed "${redact(url)}": a Redis Cluster has only database 0`);
+    return endpoint;
+  });
+}
+
+/** Where Sentinel is asked for a master, and how to reach that master. */
+export interface SentinelTarget {
+  /** The Sentinels (`host:port`, or URLs with their own credentials or TLS). */
+  sentinels: RedisEndpoint[];
+  /** The master's name at the Sentinels. */
+  name: string;
+  /** Credentials, database and TLS of the master; its address comes from Sentinel. */
+  master: RedisEndpoint;
+}
+
+/**
+ * Parses a Sentinel setup. `master` is the monitored master's name, or a URL
+ * with the name in place of the host for the master's credentials, database
+ * and TLS: `redis://user:pass@mymaster/2`.
+ *
+ * @example
+ * parseSentinel(['10.0.0.1:26379', '10.0.0.2:26379'], 'mymaster')
+ * parseSentinel(['redis://:sentinel-pass@10.0.0.1:26379'], 'rediss://:pass@mymaster/1')
+ */
+export function parseSentinel(sentinels: readonly string[], master: string): SentinelTarget {
+  if (sentinels.length === 0) throw new Error('Sentinel needs at least one sentinel address');
+  const parsed = sentinels.map((entry) => {
+    const endpoint = parseRedisUrl(entry.includes('://') ? entry : `redis://${entry}`);
+    if (endpoint.path) throw new Error(`sentinel "${redact(entry)}": use host:port, not a unix socket`);
+    if (!new URL(entry.includes('://') ? entry : `redis://${entry}`).port) {
+      return { ...endpoint, port: 26379 };
+    }
+    return endpoint;
+  });
+  if (!master.includes('://')) {
+    if (!/^[\w.:-]+$/.test(master)) throw new Error(`"${master}" is not a Sentinel master name`);
+    return { sentinels: parsed, name: master, master: { host: master, port: 0, tls: false, db: 0 } };
+  }
+  const endpoint = parseRedisUrl(master);
+  if (endpoint.path)
+    throw new Error('the Sentinel master is named, not a unix socket: redis://user:pass@NAME/db');
+  return { sentinels: parsed, name: endpoint.host!, master: { ...endpoint, port: 0 } };
+}

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseRedisUrl } from '../backend/redis-url.js';
+import { parseClusterSeeds, parseRedisUrl, parseSentinel } from '../backend/redis-url.js';
 import { ConfigError, type DatabaseConfig } from '../server.js';
 import { parseSize } from './size.js';
 
@@ -12,7 +12,11 @@ import { parseSize } from './size.js';
  *   "databases": [
  *     { "id": "shop", "redis": "redis://10.0.0.5:6379/0", "token": "…", "readOnlyToken": "…",
  *       "maxRequestSize": "1mb", "maxConnections": 50 },
- *     { "id": "demo", "redis": "embedded", "token": "…" }
+ *     { "id": "demo", "redis": "embedded", "token": "…" },
+ *     { "id": "big", "cluster": ["redis://10.0.1.1:7000", "redis://10.0.1.2:7000"],
+ *       "readFromReplicas": true, "token": "…" },
+ *     { "id": "ha", "sentinel": { "sentinels": ["10.0.2.1:26379", "10.0.2.2:26379"],
+ *       "master": "mymaster" }, "token": "…" }
  *   ]
  * }
  */
@@ -51,7 +55,17 @@ export function parseDatabases(json: unknown, where: string): DatabaseConfig[] {
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
       throw new ConfigError(`${at} is not an object`);
     const e = entry as Record<string, unknown>;
-    const known = new Set(['id', 'redis', 'token', 'readOnlyToken', 'maxRequestSize', 'maxConnections']);
+    const known = new Set([
+      'id',
+      'redis',
+      'cluster',
+      'readFromReplicas',
+      'sentinel',
+      'token',
+      'readOnlyToken',
+      'maxRequestSize',
+      'maxConnections',
+    ]);
     for (const key of Object.keys(e))
       if (!known.has(key)) throw new ConfigError(`${at}: unknown field "${key}"`);
     const text = (key: string, required: boolean): string | undefined => {
@@ -66,12 +80,58 @@ export function parseDatabases(json: unknown, where: string): DatabaseConfig[] {
       throw new ConfigError(`${at}.id may only use letters, digits, "_", "." and "-"`);
     if (ids.has(id)) throw new ConfigError(`${at}.id "${id}" is used twice`);
     ids.add(id);
-    const redis = text('redis', true)!;
-    if (redis !== 'embedded') {
+    const targets = ['redis', 'cluster', 'sentinel'].filter((key) => e[key] !== undefined);
+    if (targets.length !== 1) {
+      throw new ConfigError(
+        targets.length === 0
+          ? `${at}: give "redis" (a URL or "embedded"), "cluster" or "sentinel"`
+          : `${at}: give only one of ${targets.map((key) => `"${key}"`).join(', ')}`,
+      );
+    }
+    const redis = text('redis', false);
+    if (redis !== undefined && redis !== 'embedded') {
       try {
         parseRedisUrl(redis);
       } catch (error) {
         throw new ConfigError(`${at}.redis: ${(error as Error).message}`);
+      }
+    }
+    let cluster: string[] | undefined;
+    if (e.cluster !== undefined) {
+      if (!Array.isArray(e.cluster) || !e.cluster.every((seed) => typeof seed === 'string' && seed !== '')) {
+        throw new ConfigError(`${at}.cluster must be a list of seed node URLs`);
+      }
+      cluster = e.cluster as string[];
+      try {
+        parseClusterSeeds(cluster);
+      } catch (error) {
+        throw new ConfigError(`${at}.cluster: ${(error as Error).message}`);
+      }
+    }
+    if (e.readFromReplicas !== undefined && typeof e.readFromReplicas !== 'boolean') {
+      throw new ConfigError(`${at}.readFromReplicas must be true or false`);
+    }
+    if (e.readFromReplicas === true && cluster === undefined) {
+      throw new ConfigError(`${at}.readFromReplicas needs "cluster"`);
+    }
+    let sentinel: { sentinels: string[]; master: string } | undefined;
+    if (e.sentinel !== undefined) {
+      const value = e.sentinel as { sentinels?: unknown; master?: unknown };
+      if (
+        typeof value !== 'object' ||
+        value === null ||
+        !Array.isArray(value.sentinels) ||
+        !value.sentinels.every((entry) => typeof entry === 'string' && entry !== '') ||
+        typeof value.master !== 'string' ||
+        value.master === ''
+      ) {
+        throw new ConfigError(`${at}.sentinel must be {"sentinels": ["host:port", …], "master": "name"}`);
+      }
+      sentinel = { sentinels: value.sentinels as string[], master: value.master };
+      try {
+        parseSentinel(sentinel.sentinels, sentinel.master);
+      } catch (error) {
+        throw new ConfigError(`${at}.sentinel: ${(error as Error).message}`);
       }
     }
     const token = text('token', true)!;
@@ -105,6 +165,9 @@ export function parseDatabases(json: unknown, where: string): DatabaseConfig[] {
     configs.push({
       id,
       redisUrl: redis === 'embedded' ? undefined : redis,
+      redisCluster: cluster,
+      readFromReplicas: e.readFromReplicas as boolean | undefined,
+      sentinel,
       token,
       readOnlyToken,
       maxRequestSize,

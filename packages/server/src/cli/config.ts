@@ -11,6 +11,8 @@ interface Flag {
   env: string;
   help: string;
   value?: string;
+  /** A switch without a value; its variable takes true/false, 1/0, yes/no. */
+  boolean?: true;
 }
 
 /** Every flag, with the environment variable that sets it too. */
@@ -20,6 +22,23 @@ export const FLAGS: Record<string, Flag> = {
   redis: {
     env: 'RESTASH_REDIS_URL',
     help: 'Redis to front: redis://[user:pass@]host:port[/db], rediss://… (TLS), unix:///path.sock.\nWithout it, an embedded redis-server is started with its data in --data-dir',
+  },
+  'redis-cluster': {
+    env: 'RESTASH_REDIS_CLUSTER',
+    help: "Redis Cluster seed nodes instead of --redis: comma-separated redis://[user:pass@]host:port\n(or host:port). The topology is learned from them; the first one's credentials and TLS apply to every node",
+  },
+  'read-from-replicas': {
+    env: 'RESTASH_READ_FROM_REPLICAS',
+    boolean: true,
+    help: 'with --redis-cluster: read-only tokens read from replicas (which may lag behind their master)',
+  },
+  sentinel: {
+    env: 'RESTASH_SENTINEL',
+    help: 'Sentinels instead of --redis: comma-separated host:port (port 26379 if left out)\nor redis://[user:pass@]host:port; needs --sentinel-master',
+  },
+  'sentinel-master': {
+    env: 'RESTASH_SENTINEL_MASTER',
+    help: "the master's name at the Sentinels, or redis://[user:pass@]NAME[/db] (rediss:// for TLS)\nfor its credentials and database",
   },
   'redis-tls-ca': {
     env: 'RESTASH_REDIS_TLS_CA',
@@ -97,7 +116,12 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
     ({ values } = parseArgs({
       args: argv,
       options: {
-        ...Object.fromEntries(Object.keys(FLAGS).map((name) => [name, { type: 'string' as const }])),
+        ...Object.fromEntries(
+          Object.entries(FLAGS).map(([name, flag]) => [
+            name,
+            { type: flag.boolean ? ('boolean' as const) : ('string' as const) },
+          ]),
+        ),
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -114,6 +138,24 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
     const value = (values[name] as string | undefined) ?? env[flag.env];
     if (value === '') throw new ConfigError(`--${name} (${flag.env}) is empty`);
     return value ?? flag.value;
+  };
+  const on = (name: string): boolean => {
+    if (values[name] === true) return true;
+    const flag = FLAGS[name]!;
+    const text = env[flag.env];
+    if (text === undefined || text === '') return false;
+    if (/^(true|1|yes)$/i.test(text)) return true;
+    if (/^(false|0|no)$/i.test(text)) return false;
+    throw new ConfigError(`${flag.env} must be true or false, got "${text}"`);
+  };
+  const list = (name: string): string[] | undefined => {
+    const text = get(name);
+    if (text === undefined) return undefined;
+    const items = text.split(',').map((item) => item.trim());
+    if (items.some((item) => item === '')) {
+      throw new ConfigError(`--${name} (${FLAGS[name]!.env}) has an empty entry: "${text}"`);
+    }
+    return items;
   };
   const integer = (name: string, min: number, max: number): number => {
     const text = get(name)!;
@@ -143,8 +185,26 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
   let token = get('token');
   const readOnlyToken = get('read-only-token');
   let tokenGenerated = false;
+  const redisCluster = list('redis-cluster');
+  const readFromReplicas = on('read-from-replicas');
+  const sentinels = list('sentinel');
+  const sentinelMaster = get('sentinel-master');
+  const targets = ['redis', 'redis-cluster', 'sentinel'].filter((name) => get(name) !== undefined);
+  if (targets.length > 1) {
+    throw new ConfigError(
+      `${targets.map((name) => `--${name}`).join(' and ')}: give only one Redis to front`,
+    );
+  }
+  if ((sentinels === undefined) !== (sentinelMaster === undefined)) {
+    throw new ConfigError(
+      '--sentinel (RESTASH_SENTINEL) and --sentinel-master (RESTASH_SENTINEL_MASTER) go together',
+    );
+  }
+  if (readFromReplicas && redisCluster === undefined) {
+    throw new ConfigError('--read-from-replicas (RESTASH_READ_FROM_REPLICAS) needs --redis-cluster');
+  }
   if (configFile !== undefined) {
-    for (const name of ['token', 'read-only-token', 'redis']) {
+    for (const name of ['token', 'read-only-token', 'redis', 'redis-cluster', 'sentinel']) {
       if (get(name) !== undefined) {
         throw new ConfigError(
           `--${name} (${FLAGS[name]!.env}) cannot be used with --config: set it per database in the file`,
@@ -175,6 +235,9 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
       port: integer('port', 0, 65535),
       host: get('host')!,
       redisUrl: get('redis'),
+      redisCluster,
+      readFromReplicas: redisCluster === undefined ? undefined : readFromReplicas,
+      sentinel: sentinels && { sentinels, master: sentinelMaster! },
       redisTlsCa,
       token,
       readOnlyToken,
@@ -224,7 +287,7 @@ export function helpText(): string {
   for (const [name, flag] of Object.entries(FLAGS)) {
     const [first, ...rest] = flag.help.split('\n');
     const def = flag.value ? ` [default: ${flag.value}]` : '';
-    lines.push(`${`  --${name} <value>`.padEnd(30)}${flag.env}`);
+    lines.push(`${`  --${name}${flag.boolean ? '' : ' <value>'}`.padEnd(30)}${flag.env}`);
     lines.push(`      ${first}${def}`);
     for (const line of rest) lines.push(`      ${line}`);
   }

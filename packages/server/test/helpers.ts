@@ -117,9 +117,12 @@ export async function startServer(
   return Object.assign(server, { baseUrl });
 }
 
-/** A random key prefix so tests never see each other's keys. */
+/**
+ * A random key prefix so tests never see each other's keys. It is a hash tag,
+ * so on a cluster all keys made from one prefix share a slot.
+ */
 export function prefix(): string {
-  return `t${Math.random().toString(36).slice(2, 10)}:`;
+  return `{t${Math.random().toString(36).slice(2, 10)}}:`;
 }
 
 /** `fetch` with the standard token unless `headers.authorization` is given. */

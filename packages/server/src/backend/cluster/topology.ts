@@ -86,7 +86,7 @@ export interface TopologyOptions {
   /** Loaded from the first node that answers, if not loaded yet. */
   table: CommandTable;
   log: Logger;
-  /** How often the slot map is refreshed when nothing prompts it, in ms. @default 10000 */
+  /** How often the slot map is refreshed when nothing prompts it, in ms. @default 5000 */
   refreshMs?: number;
 }
 
@@ -119,7 +119,7 @@ export class ClusterTopology {
   constructor(private readonly options: TopologyOptions) {
     this.seeds = options.seeds.map((seed) => `${seed.host}:${seed.port}`);
     this.pools.add(options.pool);
-    this.timer = setInterval(() => this.refresh(), options.refreshMs ?? 10_000);
+    this.timer = setInterval(() => this.refresh(), options.refreshMs ?? 5000);
     this.timer.unref();
   }
 

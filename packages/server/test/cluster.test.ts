@@ -5,6 +5,9 @@ import { call, post, prefix, READ_ONLY_TOKEN, startServer, TOKEN, until } from '
 import { restApiSuite } from './rest-api.suite.js';
 import { startCluster, type TestCluster } from './topology.js';
 
+/** The `result` of a JSON answer. */
+const resultOf = (res: { body: unknown }): unknown => (res.body as { result?: unknown }).result;
+
 /** One 3-master, 3-replica cluster for this file; the server in front of it per block. */
 let clusterStarting: Promise<TestCluster> | undefined;
 const cluster = (): Promise<TestCluster> => {
@@ -168,7 +171,7 @@ describe('Redis Cluster', () => {
       expect((await post(url, '/', ['DBSIZE'])).body).toEqual({ result: 60 });
       const found = (await post(url, '/', ['KEYS', '*'])).body as { result: string[] };
       expect(found.result.sort()).toEqual([...keys].sort());
-      expect(keys).toContain((await post(url, '/', ['RANDOMKEY'])).body.result);
+      expect(keys).toContain(resultOf(await post(url, '/', ['RANDOMKEY'])));
       expect((await post(url, '/', ['FLUSHALL'])).body).toEqual({ result: 'OK' });
       expect((await post(url, '/', ['DBSIZE'])).body).toEqual({ result: 0 });
       expect((await post(url, '/', ['RANDOMKEY'])).body).toEqual({ result: null });
@@ -212,8 +215,9 @@ describe('Redis Cluster', () => {
     });
 
     it('loads scripts on every master, so EVALSHA runs wherever the key is', async () => {
-      const sha = (await post(url, '/', ['SCRIPT', 'LOAD', 'return redis.call("SET", KEYS[1], ARGV[1])']))
-        .body.result as string;
+      const sha = resultOf(
+        await post(url, '/', ['SCRIPT', 'LOAD', 'return redis.call("SET", KEYS[1], ARGV[1])']),
+      ) as string;
       for (const key of spread(12)) {
         expect((await post(url, '/', ['EVALSHA', sha, '1', key, 'x'])).body).toEqual({ result: 'OK' });
         expect((await post(url, '/', ['GET', key])).body).toEqual({ result: 'x' });
@@ -306,7 +310,7 @@ describe('Redis Cluster', () => {
       // Replication is asynchronous: a replica may not have the write yet.
       let value: unknown;
       for (let attempt = 0; attempt < 50 && value !== `r-${key}`; attempt++) {
-        value = (await post(base, '/', ['GET', key], { token: READ_ONLY_TOKEN })).body.result;
+        value = resultOf(await post(base, '/', ['GET', key], { token: READ_ONLY_TOKEN }));
       }
       expect(value).toBe(`r-${key}`);
     }

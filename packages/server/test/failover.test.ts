@@ -1,0 +1,175 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { post, startServer } from './helpers.js';
+import { startCluster, startSentinelGroup, type TestCluster, type TestSentinelGroup } from './topology.js';
+
+/** What a load run saw: every write's outcome, in order of completion. */
+interface LoadRun {
+  acknowledged: Map<string, string>;
+  /** When each acknowledged write was answered. */
+  acknowledgedAt: number[];
+  failures: { at: number; status: number; error: string }[];
+  statuses: Set<number>;
+  killedAt: number;
+  recoveredAt: number;
+}
+
+/**
+ * Writes unique keys from `workers` concurrent callers through the server,
+ * runs `kill` once writes are flowing, and stops once writes have succeeded
+ * for `calmMs` in a row after the last failure (at most `maxMs` after the kill).
+ */
+async function writeThrough(
+  base: string,
+  kill: () => Promise<void>,
+  { workers = 16, calmMs = 1500, maxMs = 20_000 } = {},
+): Promise<LoadRun> {
+  const run: LoadRun = {
+    acknowledged: new Map(),
+    acknowledgedAt: [],
+    failures: [],
+    statuses: new Set(),
+    killedAt: 0,
+    recoveredAt: 0,
+  };
+  let stop = false;
+  let sent = 0;
+  let lastFailure = 0;
+  const worker = async (w: number) => {
+    for (let n = 0; !stop; n++) {
+      const key = `load:${w}:${n}`;
+      const value = `${w}-${n}-${Date.now()}`;
+      const res = await post(base, '/', ['SET', key, value]);
+      sent++;
+      run.statuses.add(res.status);
+      if (res.status === 200) {
+        run.acknowledged.set(key, value);
+        run.acknowledgedAt.push(Date.now());
+      } else {
+        lastFailure = Date.now();
+        run.failures.push({
+          at: lastFailure,
+          status: res.status,
+          error: String((res.body as { error?: unknown }).error),
+        });
+      }
+    }
+  };
+  const running = Array.from({ length: workers }, (_, w) => worker(w));
+  while (sent < 500) await new Promise((resolve) => setTimeout(resolve, 10));
+  run.killedAt = Date.now();
+  await kill();
+  // Failures may start only once the server notices: wait for the first, then for calm after the last.
+  while (Date.now() - run.killedAt < maxMs) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (lastFailure > 0 && Date.now() - lastFailure >= calmMs) break;
+    if (lastFailure === 0 && Date.now() - run.killedAt > 8000) break;
+  }
+  stop = true;
+  await Promise.all(running);
+  run.recoveredAt = lastFailure;
+  return run;
+}
+
+/** Reads every acknowledged key back through the server, 500 per pipeline; returns the ones that differ. */
+async function lostWrites(base: string, acknowledged: Map<string, string>): Promise<string[]> {
+  const entries = [...acknowledged];
+  const lost: string[] = [];
+  for (let i = 0; i < entries.length; i += 500) {
+    const chunk = entries.slice(i, i + 500);
+    const res = await post(
+      base,
+      '/pipeline',
+      chunk.map(([key]) => ['GET', key]),
+    );
+    expect(res.status).toBe(200);
+    (res.body as { result?: unknown }[]).forEach((entry, n) => {
+      if (entry.result !== chunk[n]![1]) lost.push(chunk[n]![0]);
+    });
+  }
+  return lost;
+}
+
+/** The checks every failover must pass: bounded window, clear errors, nothing acknowledged lost. */
+async function expectCleanFailover(base: string, run: LoadRun, windowMs: number): Promise<void> {
+  expect(run.acknowledged.size).toBeGreaterThan(500);
+  // Every failure is a JSON error saying Redis could not be reached or did not answer: never a 500, never a hang.
+  expect([...run.statuses].filter((status) => ![200, 503, 504].includes(status))).toEqual([]);
+  for (const failure of run.failures) expect(failure.error).toMatch(/^ERR /);
+  if (run.failures.length > 0) expect(run.recoveredAt - run.killedAt).toBeLessThan(windowMs);
+  // After the window, writes succeed again.
+  expect((await post(base, '/', ['SET', 'after-failover', 'ok'])).body).toEqual({ result: 'OK' });
+  expect(await lostWrites(base, run.acknowledged)).toEqual([]);
+}
+
+describe('a Redis Cluster master killed under load', () => {
+  let cluster: TestCluster | undefined;
+  afterAll(async () => {
+    await cluster?.close();
+  }, 30_000);
+
+  it('fails only the dead master’s slots, briefly and clearly, then serves them from the promoted replica', async () => {
+    cluster = await startCluster();
+    const server = await startServer({ redisCluster: cluster.seeds });
+    try {
+      const victim = await cluster.masterOf('load:0:0');
+      const run = await writeThrough(server.baseUrl, () => victim.kill());
+      await cluster.waitHealthy();
+      expect((await cluster.masters()).map((node) => node.port)).not.toContain(victim.port);
+      // The window is the cluster's failure detection (node timeout 1 s) and promotion, plus our refresh.
+      await expectCleanFailover(server.baseUrl, run, 10_000);
+      expect(run.failures.length).toBeGreaterThan(0);
+      // The other masters' slots kept taking writes while the dead master's failed.
+      const first = run.failures[0]!.at;
+      expect(run.acknowledgedAt.filter((at) => at > first && at < run.recoveredAt).length).toBeGreaterThan(
+        100,
+      );
+      const health = await fetch(`${server.baseUrl}/-/health`);
+      expect(health.status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  }, 90_000);
+});
+
+describe('Sentinel', () => {
+  let group: TestSentinelGroup | undefined;
+  afterAll(async () => {
+    await group?.close();
+  }, 30_000);
+
+  it('finds the master through Sentinel and follows a failover under load without a restart', async () => {
+    group = await startSentinelGroup();
+    const server = await startServer({
+      sentinel: { sentinels: group.sentinelAddresses, master: group.masterName },
+    });
+    try {
+      const base = server.baseUrl;
+      expect((await post(base, '/', ['SET', 'through-sentinel', '1'])).body).toEqual({ result: 'OK' });
+      expect(await group.master.cli('GET', 'through-sentinel')).toBe('1');
+      const before = await group.currentMaster();
+      const run = await writeThrough(base, () => group!.master.kill(), { maxMs: 30_000 });
+      const after = await group.waitForNewMaster(before);
+      expect(after).toBe(`127.0.0.1:${group.replica.port}`);
+      // Sentinel's failure detection (down-after 1 s), election and promotion: a few seconds.
+      await expectCleanFailover(base, run, 20_000);
+      expect(run.failures.length).toBeGreaterThan(0);
+      expect(await group.replica.cli('GET', 'after-failover')).toBe('ok');
+    } finally {
+      await server.close();
+    }
+  }, 120_000);
+
+  it('answers 503 with a clear error while no Sentinel knows the master, and does not crash', async () => {
+    group ??= await startSentinelGroup();
+    const server = await startServer({
+      sentinel: { sentinels: group.sentinelAddresses, master: 'no-such-master' },
+    });
+    try {
+      const res = await post(server.baseUrl, '/', ['PING']);
+      expect(res.status).toBe(503);
+      expect((res.body as { error: string }).error).toMatch(/no Sentinel named master "no-such-master"/);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+});

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { post, startServer } from './helpers.js';
 import { startCluster, startSentinelGroup, type TestCluster, type TestSentinelGroup } from './topology.js';
@@ -129,6 +131,77 @@ describe('a Redis Cluster master killed under load', () => {
       await server.close();
     }
   }, 90_000);
+});
+
+describe('a Redis Cluster resharded under load', () => {
+  let cluster: TestCluster | undefined;
+  afterAll(async () => {
+    await cluster?.close();
+  }, 30_000);
+
+  it('answers every read and write while redis-cli moves 2000 slots and their keys (ASK, then MOVED)', async () => {
+    cluster = await startCluster({ replicasPerMaster: 0 });
+    const server = await startServer({ redisCluster: [cluster.seeds[0]!] });
+    try {
+      const base = server.baseUrl;
+      const written = new Map<string, string>();
+      const seed = Array.from({ length: 3000 }, (_, i) => [`seed:${i}`, `v${i}`] as const);
+      for (let i = 0; i < seed.length; i += 500) {
+        await post(
+          base,
+          '/pipeline',
+          seed.slice(i, i + 500).map(([key, value]) => ['SET', key, value]),
+        );
+      }
+      for (const [key, value] of seed) written.set(key, value);
+      const [from, to] = await cluster.masters();
+      const id = async (node: typeof from) => (await node!.cli('CLUSTER', 'MYID')).trim();
+      const problems: string[] = [];
+      let stop = false;
+      let requests = 0;
+      const worker = async (w: number) => {
+        for (let n = 0; !stop; n++) {
+          const key = `live:${w}:${n}`;
+          const set = await post(base, '/', ['SET', key, key]);
+          if (set.status === 200) written.set(key, key);
+          else problems.push(`SET ${key}: ${set.status} ${set.text}`);
+          const old = `seed:${(w * 7919 + n * 104_729) % seed.length}`;
+          const get = await post(base, '/', ['GET', old]);
+          if ((get.body as { result?: unknown }).result !== written.get(old)) {
+            problems.push(`GET ${old}: ${get.status} ${get.text}`);
+          }
+          requests += 2;
+        }
+      };
+      const keysBefore = Number(await to!.cli('DBSIZE'));
+      const running = Array.from({ length: 8 }, (_, w) => worker(w));
+      await promisify(execFile)(
+        'redis-cli',
+        [
+          '--cluster',
+          'reshard',
+          `127.0.0.1:${from!.port}`,
+          '--cluster-from',
+          await id(from),
+          '--cluster-to',
+          await id(to),
+          '--cluster-slots',
+          '2000',
+          '--cluster-yes',
+        ],
+        { timeout: 60_000 },
+      );
+      stop = true;
+      await Promise.all(running);
+      expect(requests).toBeGreaterThan(200);
+      // About 2000/5461 of the first master's seed keys moved.
+      expect(Number(await to!.cli('DBSIZE')) - keysBefore).toBeGreaterThan(200);
+      expect(problems).toEqual([]);
+      expect(await lostWrites(base, written)).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  }, 120_000);
 });
 
 describe('Sentinel', () => {

@@ -389,3 +389,42 @@ describe('Redis Cluster', () => {
     expect(await client.del(...keys)).toBe(20);
   });
 });
+
+describe('a Redis Cluster with a password and ACL users', () => {
+  let secured: TestCluster | undefined;
+  afterAll(async () => {
+    await secured?.close();
+  }, 30_000);
+
+  it('uses the seed URL’s credentials for every node it discovers, and runs ACL RESTTOKEN users on every master', async () => {
+    secured = await startCluster({ password: 'cluster-pass' });
+    const seed = secured.seeds[0]!.replace('redis://', 'redis://:cluster-pass@');
+    const server = await startServer({ redisCluster: [seed] });
+    try {
+      const base = server.baseUrl;
+      const keys = Array.from({ length: 30 }, (_, i) => `acl:${i}`);
+      const masters = new Set(
+        await Promise.all(keys.map(async (key) => (await secured!.masterOf(key)).port)),
+      );
+      expect(masters.size).toBe(3);
+      // ACL users are per node in a cluster: the same user on every node.
+      for (const node of secured.nodes) {
+        await node.cli('ACL', 'SETUSER', 'app', 'on', '>app-pass', '~acl:*', '+@all', '-flushall', '-keys');
+      }
+      const minted = await post(base, '/', ['ACL', 'RESTTOKEN', 'app', 'app-pass']);
+      expect(minted.status).toBe(200);
+      const token = resultOf(minted) as string;
+      for (const key of keys) {
+        expect((await post(base, '/', ['SET', key, key], { token })).body).toEqual({ result: 'OK' });
+      }
+      expect((await post(base, '/', ['MGET', ...keys], { token })).body).toEqual({ result: keys });
+      const outside = await post(base, '/', ['SET', 'other', '1'], { token });
+      expect((outside.body as { error: string }).error).toMatch(/^NOPERM/);
+      const flush = await post(base, '/', ['FLUSHALL'], { token });
+      expect((flush.body as { error: string }).error).toMatch(/^NOPERM/);
+      expect((await post(base, '/', ['DBSIZE'])).body).toEqual({ result: 30 });
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+});

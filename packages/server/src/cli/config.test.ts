@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createServer } from '../server.js';
 import { resolveConfig } from './config.js';
+import { parseDatabases } from './config-file.js';
 import { parseSize } from './size.js';
 
 const dirs: string[] = [];
@@ -56,6 +58,82 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig(['--token', 't', '--command-timeout', '0'], {})).toThrow(/--command-timeout/);
     expect(() => resolveConfig(['--token', ''], {})).toThrow(/--token \(RESTASH_TOKEN\) is empty/);
     expect(() => resolveConfig(['--bogus'], {})).toThrow(/bogus/);
+  });
+});
+
+describe('cluster and Sentinel options', () => {
+  const base = () => ['--token', 't', '--data-dir', dataDir()];
+
+  it('reads --redis-cluster, --read-from-replicas, --sentinel and --sentinel-master, and their variables', () => {
+    expect(
+      resolveConfig([...base(), '--redis-cluster', 'redis://a:7000, b:7001', '--read-from-replicas'], {})
+        .options,
+    ).toMatchObject({ redisCluster: ['redis://a:7000', 'b:7001'], readFromReplicas: true });
+    expect(
+      resolveConfig(base(), { RESTASH_REDIS_CLUSTER: 'a:1', RESTASH_READ_FROM_REPLICAS: 'no' }).options,
+    ).toMatchObject({ redisCluster: ['a:1'], readFromReplicas: false });
+    expect(
+      resolveConfig(base(), { RESTASH_SENTINEL: 's1,s2:26380', RESTASH_SENTINEL_MASTER: 'mymaster' }).options
+        .sentinel,
+    ).toEqual({ sentinels: ['s1', 's2:26380'], master: 'mymaster' });
+  });
+
+  it('refuses contradictions and half-given options, naming the flags', () => {
+    expect(() => resolveConfig([...base(), '--redis', 'redis://a', '--redis-cluster', 'b:1'], {})).toThrow(
+      /--redis and --redis-cluster: give only one/,
+    );
+    expect(() => resolveConfig([...base(), '--sentinel', 's:1'], {})).toThrow(/go together/);
+    expect(() => resolveConfig([...base(), '--sentinel-master', 'm'], {})).toThrow(/go together/);
+    expect(() => resolveConfig([...base(), '--read-from-replicas'], {})).toThrow(/needs --redis-cluster/);
+    expect(() => resolveConfig(base(), { RESTASH_READ_FROM_REPLICAS: 'maybe' })).toThrow(
+      /RESTASH_READ_FROM_REPLICAS must be true or false/,
+    );
+    expect(() => resolveConfig([...base(), '--redis-cluster', 'a:1,,b:2'], {})).toThrow(/empty entry/);
+  });
+
+  it('refuses cluster seeds and sentinels that cannot work, before connecting', () => {
+    const server = (options: Parameters<typeof createServer>[0]) => () =>
+      createServer({ token: 't', ...options });
+    expect(server({ redisCluster: ['redis://a:7000/2'] })).toThrow(/only database 0/);
+    expect(server({ redisCluster: ['unix:///tmp/r.sock'] })).toThrow(/not a unix socket/);
+    expect(server({ redisCluster: [] })).toThrow(/at least one seed/);
+    expect(server({ redisCluster: ['ftp://a'] })).toThrow(/unsupported scheme/);
+    expect(server({ redisUrl: 'redis://a', redisCluster: ['b:1'] })).toThrow(
+      /give only one of a Redis URL, a cluster/,
+    );
+    expect(server({ readFromReplicas: true })).toThrow(/reading from replicas needs a cluster/);
+    expect(server({ sentinel: { sentinels: [], master: 'm' } })).toThrow(/at least one sentinel/);
+    expect(server({ sentinel: { sentinels: ['s:1'], master: 'bad name!' } })).toThrow(
+      /not a Sentinel master name/,
+    );
+    expect(server({ sentinel: { sentinels: ['s:1'], master: 'unix:///x' } })).toThrow(/not a unix socket/);
+  });
+
+  it('reads cluster and Sentinel databases from a config file, one Redis per database', () => {
+    const parsed = parseDatabases(
+      {
+        databases: [
+          { id: 'c', cluster: ['redis://a:7000'], readFromReplicas: true, token: 't1' },
+          { id: 's', sentinel: { sentinels: ['s:26379'], master: 'redis://:pw@m/1' }, token: 't2' },
+        ],
+      },
+      'file',
+    );
+    expect(parsed).toMatchObject([
+      { id: 'c', redisCluster: ['redis://a:7000'], readFromReplicas: true },
+      { id: 's', sentinel: { sentinels: ['s:26379'], master: 'redis://:pw@m/1' } },
+    ]);
+    const bad = (entry: Record<string, unknown>) => () =>
+      parseDatabases({ databases: [{ id: 'x', token: 't', ...entry }] }, 'file');
+    expect(bad({})).toThrow(/give "redis" \(a URL or "embedded"\), "cluster" or "sentinel"/);
+    expect(bad({ redis: 'embedded', cluster: ['a:1'] })).toThrow(/give only one of "redis", "cluster"/);
+    expect(bad({ cluster: 'a:1' })).toThrow(/cluster must be a list/);
+    expect(bad({ cluster: ['redis://a:1/3'] })).toThrow(/only database 0/);
+    expect(bad({ redis: 'redis://a', readFromReplicas: true })).toThrow(/readFromReplicas needs "cluster"/);
+    expect(bad({ cluster: ['a:1'], readFromReplicas: 'yes' })).toThrow(
+      /readFromReplicas must be true or false/,
+    );
+    expect(bad({ sentinel: { sentinels: 's:1', master: 'm' } })).toThrow(/sentinel must be/);
   });
 });
 

@@ -434,7 +434,7 @@ function validate(options: ServerOptions): void {
     if (options.readOnlyToken !== undefined && options.readOnlyToken === options.token) {
       throw new ConfigError('read-only token: must differ from the standard token');
     }
-    checkTarget(options, 'redis');
+    checkTarget(options, '');
   }
   const positive = (name: string, value: number | undefined, min = 1) => {
     if (value !== undefined && (!Number.isInteger(value) || value < min)) {
@@ -489,11 +489,11 @@ function checkDatabases(databases: DatabaseConfig[], where: string): void {
       }
       tokens.add(token);
     }
-    checkTarget(config, `${where}: database "${config.id}"`);
+    checkTarget(config, `${where}: database "${config.id}": `);
   }
 }
 
-/** At most one of a Redis URL, a cluster and Sentinel, each well-formed. */
+/** At most one of a Redis URL, a cluster and Sentinel, each well-formed. `where` prefixes messages. */
 function checkTarget(
   config: Pick<DatabaseConfig, 'redisUrl' | 'redisCluster' | 'sentinel' | 'readFromReplicas'>,
   where: string,
@@ -503,15 +503,19 @@ function checkTarget(
     config.redisCluster !== undefined && 'a cluster',
     config.sentinel !== undefined && 'Sentinel',
   ].filter(Boolean);
-  if (given.length > 1) throw new ConfigError(`${where}: give only one of ${given.join(', ')}`);
+  if (given.length > 1) throw new ConfigError(`${where}give only one of ${given.join(', ')}`);
   if (config.readFromReplicas && config.redisCluster === undefined) {
-    throw new ConfigError(`${where}: reading from replicas needs a cluster`);
+    throw new ConfigError(`${where}reading from replicas needs a cluster`);
   }
-  try {
-    if (config.redisUrl !== undefined) parseRedisUrl(config.redisUrl);
-    if (config.redisCluster !== undefined) parseClusterSeeds(config.redisCluster);
-    if (config.sentinel !== undefined) parseSentinel(config.sentinel.sentinels, config.sentinel.master);
-  } catch (error) {
-    throw new ConfigError(`${where}: ${(error as Error).message}`);
-  }
+  const check = (what: string, parse: () => unknown) => {
+    try {
+      parse();
+    } catch (error) {
+      throw new ConfigError(`${where}${what}: ${(error as Error).message}`);
+    }
+  };
+  const { redisUrl, redisCluster, sentinel } = config;
+  if (redisUrl !== undefined) check('redis URL', () => parseRedisUrl(redisUrl));
+  if (redisCluster !== undefined) check('redis cluster', () => parseClusterSeeds(redisCluster));
+  if (sentinel !== undefined) check('sentinel', () => parseSentinel(sentinel.sentinels, sentinel.master));
 }

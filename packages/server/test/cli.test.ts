@@ -14,6 +14,7 @@ import {
   tempDir,
   until,
 } from './helpers.js';
+import { startCluster, startSentinelGroup } from './topology.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
@@ -191,4 +192,47 @@ describe('restash-server CLI', () => {
     expect(await cli.exited).toBe(1);
     expect(cli.output()).toContain('sudo apt-get install -y redis-server');
   });
+
+  it('fronts a Redis Cluster and a Sentinel master from flags and variables', async () => {
+    const cluster = await startCluster({ replicasPerMaster: 0 });
+    cleanups.push(() => cluster.close());
+    const group = await startSentinelGroup();
+    cleanups.push(() => group.close());
+    const onCluster = run(['--port', String(await freePort()), '--token', 't', '--read-from-replicas'], {
+      RESTASH_REDIS_CLUSTER: cluster.seeds.slice(0, 2).join(','),
+    });
+    const port = await freePort();
+    const onSentinel = run([
+      '--port',
+      String(port),
+      '--token',
+      't',
+      '--sentinel',
+      group.sentinelAddresses.join(','),
+      '--sentinel-master',
+      group.masterName,
+    ]);
+    await until(() => onCluster.output().includes('Restash is listening'));
+    await until(() => onSentinel.output().includes('Restash is listening'));
+    expect(onCluster.output()).toContain('cluster (redis://127.0.0.1:');
+    expect(onSentinel.output()).toContain(`sentinel master "${group.masterName}"`);
+    const clusterUrl = /listening on (http:\/\/\S+)/.exec(onCluster.output())![1]!;
+    const keys = Array.from({ length: 10 }, (_, i) => `cli:${i}`);
+    expect(
+      (await post(clusterUrl, '/', ['MSET', ...keys.flatMap((key) => [key, key])], { token: 't' })).body,
+    ).toEqual({
+      result: 'OK',
+    });
+    expect((await post(clusterUrl, '/', ['DBSIZE'], { token: 't' })).body).toEqual({ result: 10 });
+    const sentinelUrl = `http://127.0.0.1:${port}`;
+    expect((await post(sentinelUrl, '/', ['SET', 'via', 'sentinel'], { token: 't' })).body).toEqual({
+      result: 'OK',
+    });
+    expect(await group.master.cli('GET', 'via')).toBe('sentinel');
+    expect((await call(sentinelUrl, '/-/health', { token: null })).status).toBe(200);
+    onCluster.child.kill('SIGTERM');
+    onSentinel.child.kill('SIGTERM');
+    expect(await onCluster.exited).toBe(0);
+    expect(await onSentinel.exited).toBe(0);
+  }, 60_000);
 });

@@ -91,6 +91,11 @@ export class RedisConnection implements Backend {
     return this.state === 'ready';
   }
 
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.state === 'closed';
+  }
+
   /** True while Redis cannot be reached (between reconnection attempts). */
   get failing(): boolean {
     return this.state === 'backoff';

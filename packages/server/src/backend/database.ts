@@ -60,6 +60,8 @@ export class Database {
   private readonly pool?: NodePool;
   private readonly replicaBackend?: ClusterBackend;
   private readonly sentinel?: SentinelMaster;
+  /** ACL users' connections to a Sentinel-found master, re-opened with the database's own when the master moves. */
+  private readonly userConnections = new Set<RedisConnection>();
 
   constructor(readonly options: DatabaseOptions) {
     const { cluster } = options;
@@ -88,7 +90,14 @@ export class Database {
         connectTimeout: options.connectTimeout,
         commandTimeout: options.commandTimeout,
         tlsCa: options.tlsCa,
-        onSwitch: (address) => this.connection?.reconnect(`the master moved to ${address}`),
+        onSwitch: (address) => {
+          const reason = `the master moved to ${address}`;
+          this.connection?.reconnect(reason);
+          for (const connection of this.userConnections) {
+            if (connection.closed) this.userConnections.delete(connection);
+            else connection.reconnect(reason);
+          }
+        },
       });
       this.sentinel = sentinel;
       this.label = sentinel.label;
@@ -197,7 +206,9 @@ export class Database {
         const master = sentinel.endpoint();
         return typeof master === 'string' ? master : { ...master, ...credentials };
       };
-      return this.newConnection(endpoint, 'restash-user', false);
+      const connection = this.newConnection(endpoint, 'restash-user', false);
+      this.userConnections.add(connection);
+      return connection;
     }
     if (!this.topology) {
       return this.newConnection({ ...this.options.endpoint, ...credentials }, 'restash-user', false);
@@ -261,28 +272,30 @@ export class Database {
     options: Pick<StreamOptions, 'commands' | 'onReply' | 'onEnd'>,
     credentials?: { username: string; password: string },
   ): RedisStream {
-    if (this.connections >= this.options.maxConnections) {
+    let endpoints: RedisEndpoint[] | string;
+    if (this.sentinel) {
+      const master = this.sentinel.endpoint();
+      endpoints = typeof master === 'string' ? master : [{ ...master, ...credentials }];
+    } else if (this.topology) {
+      const monitor = options.commands[0]?.[0] === 'MONITOR';
+      const masters = monitor ? this.topology.masters : [this.topology.anyMaster()];
+      endpoints = masters
+        .filter((address) => address !== undefined)
+        .map((address) => {
+          const { host, port } = splitAddress(address);
+          return this.nodeEndpoint(host, port, credentials);
+        });
+      if (endpoints.length === 0) endpoints = this.topology.lastFailure;
+    } else {
+      endpoints = [{ ...this.options.endpoint, ...credentials }];
+    }
+    const needed = typeof endpoints === 'string' ? 0 : endpoints.length;
+    if (this.connections + needed > this.options.maxConnections) {
       throw new TooManyConnections(
         `ERR max connections reached for this database (${this.options.maxConnections}); close a stream and retry`,
       );
     }
-    if (this.sentinel) {
-      const master = this.sentinel.endpoint();
-      if (typeof master === 'string') return this.endedStream(master, options);
-      return this.stream({ ...master, ...credentials }, options);
-    }
-    if (!this.topology) {
-      return this.stream({ ...this.options.endpoint, ...credentials }, options);
-    }
-    const monitor = options.commands[0]?.[0] === 'MONITOR';
-    const masters = monitor ? this.topology.masters : [this.topology.anyMaster()];
-    const endpoints = masters
-      .filter((address) => address !== undefined)
-      .map((address) => {
-        const { host, port } = splitAddress(address);
-        return this.nodeEndpoint(host, port, credentials);
-      });
-    if (endpoints.length === 0) return this.endedStream(this.topology.lastFailure, options);
+    if (typeof endpoints === 'string') return this.endedStream(endpoints, options);
     if (endpoints.length === 1) return this.stream(endpoints[0]!, options);
     return this.merged(endpoints, options);
   }
@@ -315,9 +328,10 @@ export class Database {
   }
 
   /**
-   * One stream made of one per node (MONITOR on every master): the first
-   * confirmation is passed on once every node confirmed, the others are
-   * dropped, and when one node's stream ends they all do.
+   * One stream made of one per node (MONITOR on every master): one
+   * confirmation is passed on once every node confirmed, and nothing before
+   * it (lines from a node that confirmed early are dropped until then); when
+   * one node's stream ends they all do.
    */
   private merged(
     endpoints: RedisEndpoint[],
@@ -339,13 +353,16 @@ export class Database {
           commands: options.commands,
           onReply: (reply) => {
             if (ended) return;
-            if (confirmed) return options.onReply(reply);
-            confirmed = true;
-            if (reply instanceof ReplyError) {
-              options.onReply(reply);
-              return end('');
+            if (!confirmed) {
+              confirmed = true;
+              if (reply instanceof ReplyError) {
+                options.onReply(reply);
+                return end('');
+              }
+              if (--unconfirmed === 0) options.onReply(reply);
+              return;
             }
-            if (--unconfirmed === 0) options.onReply(reply);
+            if (unconfirmed === 0) options.onReply(reply);
           },
           onEnd: end,
         }),

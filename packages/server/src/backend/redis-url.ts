@@ -116,6 +116,11 @@ export function parseSentinel(sentinels: readonly string[], master: string): Sen
   const parsed = sentinels.map((entry) => {
     const endpoint = parseRedisUrl(entry.includes('://') ? entry : `redis://${entry}`);
     if (endpoint.path) throw new Error(`sentinel "${redact(entry)}": use host:port, not a unix socket`);
+    if (endpoint.db !== 0) {
+      throw new Error(
+        `sentinel "${redact(entry)}": a Sentinel has no databases; put the master's database in the master URL`,
+      );
+    }
     if (!new URL(entry.includes('://') ? entry : `redis://${entry}`).port) {
       return { ...endpoint, port: 26379 };
     }

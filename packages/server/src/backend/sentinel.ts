@@ -155,6 +155,15 @@ export class SentinelMaster {
       name: 'restash-sentinel-watch',
       commands: [['SUBSCRIBE', '+switch-master']],
       onReply: (reply) => {
+        if (reply instanceof ReplyError) {
+          // Refused (NOAUTH, NOPERM…): this Sentinel cannot tell us of failovers; try the next one.
+          this.options.log.warn('cannot listen for failovers on a Sentinel', {
+            sentinel: describeEndpoint(endpoint),
+            reason: reply.message,
+          });
+          stream.close();
+          return;
+        }
         // message, +switch-master, "<name> <old-ip> <old-port> <new-ip> <new-port>"
         if (!Array.isArray(reply) || reply.length !== 3 || !(reply[2] instanceof Uint8Array)) return;
         const [master, , , host, port] = Buffer.from(reply[2]).toString('utf8').split(' ');

@@ -213,17 +213,41 @@ function movableKeys(name: string, args: readonly Arg[]): number[] | undefined {
     case 'ZDIFFSTORE':
       return args.length > 1 ? [1, ...counted(args, 2)] : [];
     case 'XREAD':
-    case 'XREADGROUP': {
-      for (let i = 1; i < args.length; i++) {
-        if (text(args[i]!).toUpperCase() !== 'STREAMS') continue;
-        const count = Math.floor((args.length - i - 1) / 2);
-        return Array.from({ length: count }, (_, n) => i + 1 + n);
-      }
-      return [];
-    }
+    case 'XREADGROUP':
+      return streamKeys(name, args);
     default:
       return undefined;
   }
+}
+
+/**
+ * The keys of `XREAD [COUNT n] [BLOCK ms] STREAMS key … id …` and of
+ * `XREADGROUP GROUP g c [COUNT n] [BLOCK ms] [NOACK] STREAMS …`: options are
+ * walked as Redis does, so a group or consumer called "streams" is not the keyword.
+ */
+function streamKeys(name: string, args: readonly Arg[]): number[] {
+  let i = 1;
+  if (name === 'XREADGROUP') {
+    if (args[1] === undefined || text(args[1]).toUpperCase() !== 'GROUP') return [];
+    i = 4;
+  }
+  for (; i < args.length; i++) {
+    switch (text(args[i]!).toUpperCase()) {
+      case 'COUNT':
+      case 'BLOCK':
+        i++;
+        break;
+      case 'NOACK':
+        break;
+      case 'STREAMS': {
+        const count = Math.floor((args.length - i - 1) / 2);
+        return Array.from({ length: count }, (_, n) => i + 1 + n);
+      }
+      default:
+        return [];
+    }
+  }
+  return [];
 }
 
 /** `numkeys key [key …]` at `at`: the indexes of the keys, none if numkeys is not a number. */

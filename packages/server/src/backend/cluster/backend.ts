@@ -4,7 +4,7 @@ import type { Backend } from '../backend.js';
 import { BackendFailure, type BatchCallback, type RedisConnection } from '../connection.js';
 import { type Arg, type Reply, ReplyError } from '../resp.js';
 import { hashSlot } from './slots.js';
-import type { ClusterTopology, NodePool } from './topology.js';
+import { type ClusterTopology, type NodePool, splitAddress } from './topology.js';
 
 /** What one sub-command (or whole command) ended with. */
 type Outcome = Reply | BackendFailure;
@@ -18,6 +18,10 @@ interface Op {
   fixed?: string;
   /** Where the slot is being migrated to, after an `ASK` redirection: sent there once, after `ASKING`. */
   ask?: string;
+  /** The node a `MOVED` named: it serves the slot Redis computed, which is the one that counts. */
+  moved?: string;
+  /** Not to a replica again: one failed to answer this read. */
+  masterOnly?: boolean;
   attempts: number;
   settle: (outcome: Outcome) => void;
 }
@@ -35,15 +39,24 @@ type Redirection =
   | { kind: 'ask'; address: string }
   | { kind: 'retry'; refresh: boolean };
 
-/** Reads MOVED / ASK / TRYAGAIN / CLUSTERDOWN and the errors of a node that is no master any more. */
-export function redirection(message: string): Redirection | undefined {
+/**
+ * Reads MOVED / ASK / TRYAGAIN / CLUSTERDOWN and the errors of a node that is
+ * no master any more. `from` (`host:port` of the node that answered) stands in
+ * for a host the node does not know (`MOVED 3999 ?:6381` or `:6381`).
+ */
+export function redirection(message: string, from: string): Redirection | undefined {
   const space = message.indexOf(' ');
   const code = space === -1 ? message : message.slice(0, space);
   switch (code) {
     case 'MOVED':
     case 'ASK': {
-      const [, slot, address] = message.split(' ');
-      if (slot === undefined || address === undefined) return undefined;
+      const [, slot, target] = message.split(' ');
+      if (slot === undefined || target === undefined || !/^\d+$/.test(slot)) return undefined;
+      const colon = target.lastIndexOf(':');
+      if (colon === -1) return undefined;
+      const host = target.slice(0, colon);
+      const address =
+        host === '' || host === '?' ? `${splitAddress(from).host}${target.slice(colon)}` : target;
       return code === 'MOVED' ? { kind: 'moved', slot: Number(slot), address } : { kind: 'ask', address };
     }
     case 'TRYAGAIN':
@@ -81,7 +94,52 @@ const EVERY_MASTER_SUBCOMMANDS: Record<string, Record<string, (replies: Reply[])
       (replies[0] as Reply[]).map((_, i) => (replies.every((reply) => (reply as Reply[])[i] === 1) ? 1 : 0)),
   },
   FUNCTION: { LOAD: first, DELETE: first, FLUSH: first, RESTORE: first },
+  // ACL rules are per node in a cluster: changes go to every master, and a user is valid only where valid on all.
+  ACL: {
+    SETUSER: first,
+    DELUSER: (replies) => Math.max(...replies.map(Number)),
+    LOAD: first,
+    SAVE: first,
+    GETUSER: everywhereUser,
+    DRYRUN: (replies) => replies.find((reply) => reply !== 'OK') ?? 'OK',
+  },
 };
+
+/**
+ * `ACL GETUSER` over every master: nil unless the user exists on all of them,
+ * and only the flags (`on`…) and password hashes that every master has, so
+ * that the user's token works only while it would work on any node.
+ */
+function everywhereUser(replies: Reply[]): Reply {
+  if (replies.some((reply) => !Array.isArray(reply))) return null;
+  const users = replies as Reply[][];
+  const field = (user: Reply[], name: string): Reply[] => {
+    for (let i = 0; i + 1 < user.length; i += 2) {
+      const key = user[i];
+      const text = key instanceof Uint8Array ? Buffer.from(key).toString('utf8') : String(key);
+      if (text === name) return Array.isArray(user[i + 1]) ? (user[i + 1] as Reply[]) : [];
+    }
+    return [];
+  };
+  const common = (name: string): Reply[] => {
+    const [firstUser, ...others] = users;
+    const keyOf = (item: Reply) =>
+      item instanceof Uint8Array ? Buffer.from(item).toString('latin1') : String(item);
+    let kept = field(firstUser!, name);
+    for (const other of others) {
+      const theirs = new Set(field(other, name).map(keyOf));
+      kept = kept.filter((item) => theirs.has(keyOf(item)));
+    }
+    return kept;
+  };
+  const merged = users[0]!.slice();
+  for (let i = 0; i + 1 < merged.length; i += 2) {
+    const key = merged[i];
+    const text = key instanceof Uint8Array ? Buffer.from(key).toString('utf8') : String(key);
+    if (text === 'flags' || text === 'passwords') merged[i + 1] = common(text);
+  }
+  return merged;
+}
 
 function first(replies: Reply[]): Reply {
   return replies[0]!;
@@ -125,7 +183,8 @@ export interface ClusterBackendOptions {
 export class ClusterBackend implements Backend {
   private readonly topology: ClusterTopology;
   private readonly pool: NodePool;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Retries waiting out a delay, with what answers them if the backend closes meanwhile. */
+  private readonly waiting = new Map<NodeJS.Timeout, () => void>();
   private replicaTurn = 0;
   private closed = false;
 
@@ -136,7 +195,7 @@ export class ClusterBackend implements Backend {
   }
 
   get busy(): boolean {
-    return this.pool.busy;
+    return this.waiting.size > 0 || this.pool.busy;
   }
 
   get lastFailure(): string {
@@ -182,8 +241,12 @@ export class ClusterBackend implements Backend {
 
   close(): void {
     this.closed = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    const waiting = [...this.waiting];
+    this.waiting.clear();
+    for (const [timer, abandon] of waiting) {
+      clearTimeout(timer);
+      abandon();
+    }
     if (this.options.ownsPool) {
       this.topology.untrack(this.pool);
       this.pool.close();
@@ -303,24 +366,24 @@ export class ClusterBackend implements Backend {
 
   /** Sends ops, grouped per node: one batch per node, all nodes at once. */
   private dispatch(ops: Op[]): void {
-    const groups = new Map<RedisConnection, Op[]>();
+    const groups = new Map<RedisConnection, { address: string; replica: boolean; ops: Op[] }>();
     for (const item of ops) {
       if (this.closed) {
         item.settle(new BackendFailure('unavailable', 'the server is shutting down'));
         continue;
       }
-      const connection = this.connectionFor(item);
-      if (connection instanceof BackendFailure) {
-        item.settle(connection);
+      const target = this.connectionFor(item);
+      if (target instanceof BackendFailure) {
+        item.settle(target);
         continue;
       }
-      const group = groups.get(connection);
-      if (group === undefined) groups.set(connection, [item]);
-      else group.push(item);
+      const group = groups.get(target.connection);
+      if (group === undefined) groups.set(target.connection, { ...target, ops: [item] });
+      else group.ops.push(item);
     }
     for (const [connection, group] of groups) {
       const batch: Arg[][] = [];
-      for (const item of group) {
+      for (const item of group.ops) {
         if (item.ask !== undefined) batch.push(ASKING);
         batch.push(item.args);
       }
@@ -328,12 +391,20 @@ export class ClusterBackend implements Backend {
     }
   }
 
-  private connectionFor(item: Op): RedisConnection | BackendFailure {
-    if (item.ask !== undefined) return this.pool.get(item.ask);
-    if (item.fixed !== undefined) return this.pool.get(item.fixed);
+  private connectionFor(
+    item: Op,
+  ): { connection: RedisConnection; address: string; replica: boolean } | BackendFailure {
+    const node = (address: string, replica = false) => ({
+      connection: this.pool.get(address, replica),
+      address,
+      replica,
+    });
+    if (item.ask !== undefined) return node(item.ask);
+    if (item.moved !== undefined) return node(item.moved);
+    if (item.fixed !== undefined) return node(item.fixed);
     if (item.slot === -1) {
       const address = this.topology.anyMaster();
-      return address === undefined ? this.noTopology() : this.pool.get(address);
+      return address === undefined ? this.noTopology() : node(address);
     }
     const owner = this.topology.ownerOf(item.slot);
     if (owner === undefined) {
@@ -345,34 +416,43 @@ export class ClusterBackend implements Backend {
           : this.topology.lastFailure,
       );
     }
-    if (this.options.replicas && owner.replicas.length > 0) {
+    if (this.options.replicas && !item.masterOnly && owner.replicas.length > 0) {
       for (let n = 0; n < owner.replicas.length; n++) {
         const replica = owner.replicas[(this.replicaTurn + n) % owner.replicas.length]!;
-        const connection = this.pool.get(replica, true);
-        if (!connection.failing) {
+        if (!this.pool.get(replica, true).failing) {
           this.replicaTurn++;
-          return connection;
+          return node(replica, true);
         }
       }
     }
-    return this.pool.get(owner.master);
+    return node(owner.master);
   }
 
-  private received(group: Op[], result: Reply[] | BackendFailure): void {
+  private received(
+    group: { address: string; replica: boolean; ops: Op[] },
+    result: Reply[] | BackendFailure,
+  ): void {
     if (result instanceof BackendFailure) {
       if (result.kind === 'unavailable') this.topology.failed();
-      for (const item of group) item.settle(result);
+      // Only reads go to replicas: those a replica could not take are asked of the master, which is safe.
+      if (group.replica && result.kind === 'unavailable' && !this.closed) {
+        for (const item of group.ops) item.masterOnly = true;
+        return this.dispatch(group.ops);
+      }
+      for (const item of group.ops) item.settle(result);
       return;
     }
     let at = 0;
     let delay = 0;
     const again: Op[] = [];
-    for (const item of group) {
+    for (const item of group.ops) {
       if (item.ask !== undefined) at++;
       item.ask = undefined;
       const reply = result[at++]!;
       const redirect =
-        reply instanceof ReplyError && item.attempts < MAX_ATTEMPTS ? redirection(reply.message) : undefined;
+        reply instanceof ReplyError && item.attempts < MAX_ATTEMPTS
+          ? redirection(reply.message, group.address)
+          : undefined;
       if (redirect === undefined) {
         item.settle(reply);
         continue;
@@ -380,17 +460,26 @@ export class ClusterBackend implements Backend {
       item.attempts++;
       if (redirect.kind === 'moved') {
         this.topology.moved(redirect.slot, redirect.address);
+        item.moved = redirect.address;
       } else if (redirect.kind === 'ask') {
         item.ask = redirect.address;
       } else {
         if (redirect.refresh) this.topology.failed();
+        item.moved = undefined;
         delay = Math.max(delay, retryDelay(item.attempts));
       }
       again.push(item);
     }
     if (again.length === 0) return;
     if (delay === 0) return this.dispatch(again);
-    this.later(delay, () => this.dispatch(again));
+    this.later(
+      delay,
+      () => this.dispatch(again),
+      () => {
+        for (const item of again)
+          item.settle(new BackendFailure('unavailable', 'the server is shutting down'));
+      },
+    );
   }
 
   /** Sends a transaction to the master of its slot, following redirections as a whole. */
@@ -398,44 +487,53 @@ export class ClusterBackend implements Backend {
     batch: readonly Arg[][],
     slot: number,
     attempt: number,
-    ask: string | undefined,
+    redirected: { address: string; ask: boolean } | undefined,
     done: BatchCallback,
   ): void {
     if (this.closed) return done(new BackendFailure('unavailable', 'the server is shutting down'));
-    const address = ask ?? (slot === -1 ? this.topology.anyMaster() : this.topology.ownerOf(slot)?.master);
+    const address =
+      redirected?.address ?? (slot === -1 ? this.topology.anyMaster() : this.topology.ownerOf(slot)?.master);
     if (address === undefined) {
       this.topology.failed();
       return done(this.noTopology());
     }
+    const ask = redirected?.ask === true;
     this.pool.get(address).atomic(ask ? [ASKING, ...batch] : batch, (result) => {
       if (result instanceof BackendFailure) {
         if (result.kind === 'unavailable') this.topology.failed();
         return done(result);
       }
       const replies = ask ? result.slice(1) : result;
+      // A refused queued command, or EXEC itself when the slot moved in between, means nothing ran.
       let redirect: Redirection | undefined;
-      for (let i = 1; i < replies.length - 1 && redirect === undefined; i++) {
-        const queued = replies[i];
-        if (queued instanceof ReplyError) redirect = redirection(queued.message);
+      for (let i = 1; i < replies.length && redirect === undefined; i++) {
+        const reply = replies[i];
+        if (reply instanceof ReplyError) redirect = redirection(reply.message, address);
       }
       if (redirect === undefined || attempt >= MAX_ATTEMPTS) return done(replies);
-      // Nothing ran: a refused queued command made Redis discard the transaction at EXEC.
       if (redirect.kind === 'moved') {
         this.topology.moved(redirect.slot, redirect.address);
-        return this.transact(batch, slot, attempt + 1, undefined, done);
+        return this.transact(batch, slot, attempt + 1, { address: redirect.address, ask: false }, done);
       }
-      if (redirect.kind === 'ask') return this.transact(batch, slot, attempt + 1, redirect.address, done);
+      if (redirect.kind === 'ask') {
+        return this.transact(batch, slot, attempt + 1, { address: redirect.address, ask: true }, done);
+      }
       if (redirect.refresh) this.topology.failed();
-      this.later(retryDelay(attempt), () => this.transact(batch, slot, attempt + 1, undefined, done));
+      this.later(
+        retryDelay(attempt),
+        () => this.transact(batch, slot, attempt + 1, undefined, done),
+        () => done(new BackendFailure('unavailable', 'the server is shutting down')),
+      );
     });
   }
 
-  private later(ms: number, run: () => void): void {
+  /** Runs `run` after `ms`, or `abandon` if the backend closes first: either way the callers get an answer. */
+  private later(ms: number, run: () => void, abandon: () => void): void {
     const timer = setTimeout(() => {
-      this.timers.delete(timer);
+      this.waiting.delete(timer);
       run();
     }, ms);
-    this.timers.add(timer);
+    this.waiting.set(timer, abandon);
   }
 
   private noTopology(): BackendFailure {

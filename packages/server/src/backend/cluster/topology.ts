@@ -23,7 +23,8 @@ export function splitAddress(address: string): { host: string; port: number } {
  */
 export class NodePool {
   private readonly connections = new Map<string, RedisConnection>();
-  private readonly closing = new Set<NodeJS.Timeout>();
+  /** Connections of nodes that left, each closing when its timer fires (or at `close()`). */
+  private readonly closing = new Map<NodeJS.Timeout, RedisConnection>();
 
   constructor(
     private readonly make: (host: string, port: number, replica: boolean) => RedisConnection,
@@ -67,12 +68,15 @@ export class NodePool {
         connection.close();
       }, this.graceMs);
       timer.unref();
-      this.closing.add(timer);
+      this.closing.set(timer, connection);
     }
   }
 
   close(): void {
-    for (const timer of this.closing) clearTimeout(timer);
+    for (const [timer, connection] of this.closing) {
+      clearTimeout(timer);
+      connection.close();
+    }
     this.closing.clear();
     for (const connection of this.connections.values()) connection.close();
     this.connections.clear();

@@ -24,15 +24,15 @@ if [ "$(pnpm -v 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
   export PATH="$ROOT/.tools/node_modules/.bin:$PATH"
 fi
 
-# redis-server: the embedded default and the tests run it.
-if ! command -v redis-server >/dev/null 2>&1; then
+# redis-server: the embedded default and the tests run it; redis-cli builds the tests' clusters.
+if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "==> installing redis-server (apt-get)"
+    echo "==> installing redis-server and redis-tools (apt-get)"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null
   else
-    echo "redis-server is not installed. Install it, then run this again:" >&2
-    echo "  Debian/Ubuntu: sudo apt-get install -y redis-server" >&2
+    echo "redis-server and redis-cli are needed. Install them, then run this again:" >&2
+    echo "  Debian/Ubuntu: sudo apt-get install -y redis-server redis-tools" >&2
     echo "  macOS:         brew install redis" >&2
     exit 1
   fi

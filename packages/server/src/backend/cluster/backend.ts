@@ -203,6 +203,7 @@ export class ClusterBackend implements Backend {
   }
 
   send(commands: readonly Arg[][], done: BatchCallback): void {
+    if (commands.length === 0) return done([]);
     const outcomes: Outcome[] = new Array(commands.length);
     let left = commands.length;
     const ops: Op[] = [];

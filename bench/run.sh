@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Throughput/latency benchmark of @restash/server against webdis (another
-# HTTP front for Redis) and against redis-benchmark (Redis's own ceiling).
+# HTTP front for Redis) and against redis-benchmark (Redis's own ceiling), and,
+# with SCENARIOS=cluster, of our server in front of a 3-master Redis Cluster
+# against our server in front of one Redis.
 #
 #   pnpm build && bash bench/run.sh
 #
@@ -25,7 +27,9 @@ export PIPELINE_SIZE=${PIPELINE_SIZE:-100}     # commands per POST /pipeline (re
 RB_PIPELINE=${RB_PIPELINE:-16}                 # redis-benchmark -P
 RB_REQUESTS_PIPELINED=${RB_REQUESTS_PIPELINED:-5000000}  # -n with -P (~3 s here)
 RB_REQUESTS=${RB_REQUESTS:-500000}                       # -n without -P (~3 s here)
-SCENARIOS=${SCENARIOS:-get set pipeline}
+SCENARIOS=${SCENARIOS:-get set pipeline}   # also cluster-get cluster-set cluster-pipeline ("cluster" = all three)
+CLUSTER_MASTERS=${CLUSTER_MASTERS:-3}          # masters of the cluster (no replicas)
+export CLUSTER_KEYS=${CLUSTER_KEYS:-1000}      # cluster-get/-set rotate over key:0..key:N-1 (read by lua/*-keys.lua)
 LOAD_CPU=${LOAD_CPU:-0}            # wrk + redis-server
 SERVER_CPU=${SERVER_CPU:-1}        # the HTTP server under test (ours or webdis)
 RB_CPU=${RB_CPU:-$SERVER_CPU}      # redis-benchmark (see README: it stands in for the server)
@@ -38,6 +42,16 @@ TOKEN=bench-token
 
 log() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[bench] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# "cluster" is short for the three cluster scenarios.
+expanded=()
+for scenario in $SCENARIOS; do
+  if [[ $scenario == cluster ]]; then expanded+=(cluster-get cluster-set cluster-pipeline); else expanded+=("$scenario"); fi
+done
+SCENARIOS="${expanded[*]}"
+WANT_CLUSTER=0
+[[ " $SCENARIOS " == *" cluster-"* ]] && WANT_CLUSTER=1
+((CLUSTER_MASTERS >= 3)) || die "CLUSTER_MASTERS must be at least 3 (redis-cli --cluster create needs 3 masters)"
 
 # wrk wants "10s"; accept a bare number of seconds too.
 [[ $DURATION =~ ^[0-9]+$ ]] && DURATION="${DURATION}s"
@@ -105,14 +119,52 @@ free_port() {
   node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 
+# COUNT ports P for cluster nodes, printed space-separated: each with P+10000
+# (its cluster bus port) free too, all distinct, none of the TAKEN ports, and
+# below the ephemeral range so the bus port stays under 65536.
+cluster_ports() { # count taken-ports...
+  node -e '
+    const net = require("net");
+    const [n, ...taken] = process.argv.slice(1).map(Number);
+    const used = new Set(taken);
+    const free = (port) => new Promise((ok) => {
+      const s = net.createServer();
+      s.once("error", () => ok(false));
+      s.listen(port, "127.0.0.1", () => s.close(() => ok(true)));
+    });
+    (async () => {
+      const ports = [];
+      for (let tries = 0; ports.length < n && tries < 1000; tries++) {
+        const port = 20000 + Math.floor(Math.random() * 12000);
+        if (used.has(port) || used.has(port + 10000)) continue;
+        if (!(await free(port)) || !(await free(port + 10000))) continue;
+        ports.push(port); used.add(port); used.add(port + 10000);
+      }
+      if (ports.length < n) process.exit(1);
+      console.log(ports.join(" "));
+    })();' "$@"
+}
+
 # utime+stime of a process (all its threads), in clock ticks. The comm field
 # may contain spaces, so cut everything up to ") " first; utime/stime are then
 # the 12th and 13th fields.
 cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 
+# utime+stime summed over the Redis processes behind the target being measured:
+# MEASURED_REDIS, space-separated pids — the one redis-server by default, the
+# cluster's masters for ours-cluster (set for that call: MEASURED_REDIS=… run_wrk …).
+MEASURED_REDIS=
+redis_ticks() {
+  local pid sum=0 pids
+  read -ra pids <<<"$MEASURED_REDIS"
+  for pid in "${pids[@]}"; do sum=$((sum + $(cpu_ticks "$pid"))); done
+  echo "$sum"
+}
+
 # CPU counters taken just before and just after a measured run, into SNAP as
 # "server redis load busy steal total" (clock ticks):
-#   server, redis  utime+stime of those processes (/proc/<pid>/stat)
+#   server, redis  utime+stime of those processes (/proc/<pid>/stat; redis is
+#                  every redis-server behind the target, see MEASURED_REDIS)
 #   load           CPU of this shell's finished children, i.e. wrk or
 #                  redis-benchmark (bash `times`)
 #   busy, steal, total  /proc/stat summed over the CPUs in use; busy minus the
@@ -126,7 +178,7 @@ snapshot() { # server pid, or - for none
   load=$(tail -n1 "$WORK/times" | awk -v hz="$CLK_TCK" '
     function sec(x) { sub(/s$/, "", x); split(x, p, "m"); return p[1] * 60 + p[2] }
     { printf "%d", (sec($1) + sec($2)) * hz + 0.5 }')
-  SNAP="$server $(cpu_ticks "$REDIS_PID") $load $(awk -v a="cpu$LOAD_CPU" -v b="cpu$SERVER_CPU" '
+  SNAP="$server $(redis_ticks) $load $(awk -v a="cpu$LOAD_CPU" -v b="cpu$SERVER_CPU" '
     # user nice system idle iowait irq softirq steal
     $1 == a || $1 == b { busy += $2 + $3 + $4 + $7 + $8; steal += $9; for (i = 2; i <= 9; i++) total += $i }
     END { print busy, steal, total }' /proc/stat)"
@@ -210,6 +262,7 @@ log "redis-server on 127.0.0.1:$REDIS_PORT (CPU $LOAD_CPU)"
 taskset -c "$LOAD_CPU" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' \
   --appendonly no --dir "$WORK" --daemonize no >"$RAW/redis.log" 2>&1 &
 REDIS_PID=$!; PIDS+=("$REDIS_PID")
+MEASURED_REDIS=$REDIS_PID
 wait_for redis-server "$REDIS_PID" "$RAW/redis.log" redis-cli -p "$REDIS_PORT" ping
 
 # webdis.json format: /etc/webdis/webdis.json and /usr/share/doc/webdis/README.
@@ -245,6 +298,68 @@ OURS="http://127.0.0.1:$OURS_PORT"
 WEBDIS="http://127.0.0.1:$WEBDIS_PORT"
 AUTH="Authorization: Bearer $TOKEN"
 
+# ---- the cluster (only for the cluster-* scenarios) --------------------------
+# CLUSTER_MASTERS redis-servers with --cluster-enabled, no replicas (they would
+# only copy writes; throughput is what is measured), pinned like the single
+# Redis (LOAD_CPU), each in its own directory, no persistence; then a second
+# instance of our server with --redis-cluster, pinned like the first (SERVER_CPU).
+CLUSTER_PORTS=()
+CLUSTER_PIDS=()
+OURS_CLUSTER_PID=
+OURS_CLUSTER=
+# every master answers cluster_state:ok (all 16384 slots served, as it sees them)
+cluster_ok() {
+  local port
+  for port in "${CLUSTER_PORTS[@]}"; do
+    redis-cli -p "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok' || return 1
+  done
+}
+# How many keys matching a pattern each master holds, space-separated.
+keys_per_master() { # pattern
+  local port counts=()
+  for port in "${CLUSTER_PORTS[@]}"; do
+    counts+=("$(redis-cli -p "$port" --scan --pattern "$1" | wc -l)")
+  done
+  echo "${counts[*]}"
+}
+if ((WANT_CLUSTER)); then
+  read -ra CLUSTER_PORTS <<<"$(cluster_ports "$CLUSTER_MASTERS" "$REDIS_PORT" "$WEBDIS_PORT" "$OURS_PORT")" ||
+    die "found no free ports for the cluster"
+  ((${#CLUSTER_PORTS[@]} == CLUSTER_MASTERS)) || die "found no free ports for the cluster"
+  log "redis cluster: $CLUSTER_MASTERS masters on 127.0.0.1:${CLUSTER_PORTS[*]} (CPU $LOAD_CPU)"
+  for port in "${CLUSTER_PORTS[@]}"; do
+    mkdir -p "$WORK/cluster-$port"
+    taskset -c "$LOAD_CPU" redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+      --cluster-enabled yes --cluster-config-file nodes.conf --dir "$WORK/cluster-$port" \
+      --daemonize no >"$RAW/cluster-$port.log" 2>&1 &
+    CLUSTER_PIDS+=("$!"); PIDS+=("$!")
+  done
+  for i in "${!CLUSTER_PORTS[@]}"; do
+    wait_for "cluster node ${CLUSTER_PORTS[$i]}" "${CLUSTER_PIDS[$i]}" "$RAW/cluster-${CLUSTER_PORTS[$i]}.log" \
+      redis-cli -p "${CLUSTER_PORTS[$i]}" ping
+  done
+  nodes=()
+  for port in "${CLUSTER_PORTS[@]}"; do nodes+=("127.0.0.1:$port"); done
+  redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$RAW/cluster-create.log" 2>&1 ||
+    { tail -n 20 "$RAW/cluster-create.log" >&2; die "redis-cli --cluster create failed (above: the end of $RAW/cluster-create.log)"; }
+  # The masters learn of each other's slots over the cluster bus; give it time.
+  for _ in $(seq 300); do cluster_ok && break; sleep 0.1; done
+  cluster_ok || die "the cluster did not reach cluster_state:ok on every master within 30 s (logs in $RAW)"
+
+  OURS_CLUSTER_PORT=$(free_port)
+  while [[ " $REDIS_PORT $WEBDIS_PORT $OURS_PORT ${CLUSTER_PORTS[*]} " == *" $OURS_CLUSTER_PORT "* ]]; do
+    OURS_CLUSTER_PORT=$(free_port)
+  done
+  seeds=$(printf 'redis://%s,' "${nodes[@]}")
+  log "restash server on 127.0.0.1:$OURS_CLUSTER_PORT with --redis-cluster (CPU $SERVER_CPU)"
+  taskset -c "$SERVER_CPU" node "$CLI" --port "$OURS_CLUSTER_PORT" --redis-cluster "${seeds%,}" \
+    --token "$TOKEN" --log-level "$OURS_LOG_LEVEL" >"$RAW/ours-cluster.stdout" 2>"$RAW/ours-cluster.stderr" &
+  OURS_CLUSTER_PID=$!; PIDS+=("$OURS_CLUSTER_PID")
+  wait_for "restash server (cluster)" "$OURS_CLUSTER_PID" "$RAW/ours-cluster.stderr" \
+    curl -sf "http://127.0.0.1:$OURS_CLUSTER_PORT/-/health"
+  OURS_CLUSTER="http://127.0.0.1:$OURS_CLUSTER_PORT"
+fi
+
 # ---- preflight: each request answers what we expect --------------------------
 # wrk only checks status codes, so make sure the bodies are right once.
 expect() { # description expected actual
@@ -258,6 +373,34 @@ expect "webdis GET" '{"GET":"bar"}' "$(curl -s "$WEBDIS/GET/foo")"
 pipeline_body=$(seq 0 $((PIPELINE_SIZE - 1)) | awk '{ printf "%s[\"SET\",\"k%d\",\"v\"]", (NR > 1 ? "," : ""), $1 }')
 oks=$(curl -s -H "$AUTH" -d "[$pipeline_body]" "$OURS/pipeline" | grep -o '{"result":"OK"}' | wc -l)
 expect "ours pipeline" "$PIPELINE_SIZE OKs" "$oks OKs"
+
+# Cluster scenarios: the same checks against both of our servers, the keys
+# key:0…key:N-1 written through each (so cluster-get reads existing values on
+# both), and the keys of both workloads must sit on every master — otherwise
+# the cluster would be one busy node and the comparison meaningless.
+CLUSTER_KEYS_PER_MASTER=
+PIPELINE_KEYS_PER_MASTER=
+if ((WANT_CLUSTER)); then
+  keys_body=$(seq 0 $((CLUSTER_KEYS - 1)) | awk '{ printf "%s[\"SET\",\"key:%d\",\"bar\"]", (NR > 1 ? "," : ""), $1 }')
+  for target in ours-single ours-cluster; do
+    url=$OURS; [[ $target == ours-cluster ]] && url=$OURS_CLUSTER
+    oks=$(curl -s -H "$AUTH" -d "[$keys_body]" "$url/pipeline" | grep -o '{"result":"OK"}' | wc -l)
+    expect "$target populating key:0…key:$((CLUSTER_KEYS - 1))" "$CLUSTER_KEYS OKs" "$oks OKs"
+    expect "$target GET" '{"result":"bar"}' "$(curl -s -H "$AUTH" "$url/get/key:$((CLUSTER_KEYS - 1))")"
+    expect "$target SET" '{"result":"OK"}' "$(curl -s -H "$AUTH" -d '["SET","key:0","bar"]' "$url/")"
+    oks=$(curl -s -H "$AUTH" -d "[$pipeline_body]" "$url/pipeline" | grep -o '{"result":"OK"}' | wc -l)
+    expect "$target pipeline" "$PIPELINE_SIZE OKs" "$oks OKs"
+  done
+  # Read from the masters themselves, not through our server.
+  expect "cluster GET key:$((CLUSTER_KEYS - 1)) (redis-cli -c)" bar \
+    "$(redis-cli -c -p "${CLUSTER_PORTS[0]}" get "key:$((CLUSTER_KEYS - 1))")"
+  CLUSTER_KEYS_PER_MASTER=$(keys_per_master 'key:*')
+  PIPELINE_KEYS_PER_MASTER=$(keys_per_master 'k[0-9]*')
+  log "keys per master: key:* $CLUSTER_KEYS_PER_MASTER; pipeline k0…k$((PIPELINE_SIZE - 1)) $PIPELINE_KEYS_PER_MASTER"
+  for n in $CLUSTER_KEYS_PER_MASTER $PIPELINE_KEYS_PER_MASTER; do
+    ((n > 0)) || die "a cluster master holds none of the benchmark's keys; the workload would not spread"
+  done
+fi
 
 # ---- measuring ---------------------------------------------------------------
 # One wrk run: warm-up (discarded, lets V8 and the connection pools settle),
@@ -284,7 +427,7 @@ run_wrk() { # round scenario target pid stderr-file url lua [extra wrk args...]
   local json cmds=1
   json=$(sed -n 's/^BENCH_JSON //p' "$out")
   [[ -n $json ]] || die "no result line in $out"
-  if [[ $scenario == pipeline ]]; then cmds=$PIPELINE_SIZE; fi
+  if [[ $scenario == pipeline || $scenario == cluster-pipeline ]]; then cmds=$PIPELINE_SIZE; fi
   printf '{"round":%d,"scenario":"%s","target":"%s","tool":"wrk","attempts":%d,"commands_per_request":%d,"wrk":%s,"ticks":%s}\n' \
     "$round" "$scenario" "$target" "$attempt" "$cmds" "$json" "$(ticks_json "$before" "$SNAP")" >>"$RUNS"
 }
@@ -338,7 +481,24 @@ for ((round = 1; round <= ROUNDS; round++)); do
         run_rb "$round" "redis-benchmark-P$RB_PIPELINE" "$RB_PIPELINE" "$RB_REQUESTS_PIPELINED"
         run_rb "$round" redis-benchmark-P1 1 "$RB_REQUESTS"
         ;;
-      *) die "unknown scenario '$scenario' (get, set, pipeline)" ;;
+      # ours on one Redis, then ours on the cluster, with the same requests
+      cluster-get)
+        run_wrk "$round" cluster-get ours-single "$OURS_PID" "$RAW/ours.stderr" "$OURS/" get-keys.lua -H "$AUTH"
+        MEASURED_REDIS="${CLUSTER_PIDS[*]}" run_wrk "$round" cluster-get ours-cluster "$OURS_CLUSTER_PID" \
+          "$RAW/ours-cluster.stderr" "$OURS_CLUSTER/" get-keys.lua -H "$AUTH"
+        ;;
+      cluster-set)
+        run_wrk "$round" cluster-set ours-single "$OURS_PID" "$RAW/ours.stderr" "$OURS/" set-keys.lua -H "$AUTH"
+        MEASURED_REDIS="${CLUSTER_PIDS[*]}" run_wrk "$round" cluster-set ours-cluster "$OURS_CLUSTER_PID" \
+          "$RAW/ours-cluster.stderr" "$OURS_CLUSTER/" set-keys.lua -H "$AUTH"
+        ;;
+      cluster-pipeline)
+        run_wrk "$round" cluster-pipeline ours-single "$OURS_PID" "$RAW/ours.stderr" "$OURS/pipeline" \
+          pipeline-ours.lua -H "$AUTH"
+        MEASURED_REDIS="${CLUSTER_PIDS[*]}" run_wrk "$round" cluster-pipeline ours-cluster "$OURS_CLUSTER_PID" \
+          "$RAW/ours-cluster.stderr" "$OURS_CLUSTER/pipeline" pipeline-ours.lua -H "$AUTH"
+        ;;
+      *) die "unknown scenario '$scenario' (get, set, pipeline, cluster-get, cluster-set, cluster-pipeline, cluster)" ;;
     esac
   done
 done
@@ -357,8 +517,14 @@ cat >"$RAW/meta.json" <<EOF
     "rb_requests_pipelined": $RB_REQUESTS_PIPELINED, "rb_requests": $RB_REQUESTS,
     "load_cpu": $LOAD_CPU, "server_cpu": $SERVER_CPU, "rb_cpu": $RB_CPU,
     "webdis_threads": $WEBDIS_THREADS, "ours_log_level": "$OURS_LOG_LEVEL",
+    "cluster_masters": $CLUSTER_MASTERS, "cluster_keys": $CLUSTER_KEYS,
     "quiet_wait": $QUIET_WAIT, "noise_limit": $NOISE_LIMIT, "noise_retries": $NOISE_RETRIES
   },
+  "cluster": $(if ((WANT_CLUSTER)); then
+    printf '{"masters":%d,"replicas":0,"ports":[%s],"keys_per_master":[%s],"pipeline_keys_per_master":[%s]}' \
+      "$CLUSTER_MASTERS" "$(IFS=,; echo "${CLUSTER_PORTS[*]}")" "${CLUSTER_KEYS_PER_MASTER// /,}" \
+      "${PIPELINE_KEYS_PER_MASTER// /,}"
+  else echo null; fi),
   "git": {
     "head": "$GIT_HEAD",
     "uncommitted_files_in_packages": $GIT_DIRTY
@@ -372,7 +538,7 @@ cat >"$RAW/meta.json" <<EOF
 }
 EOF
 # Server stderr: anything there (beyond the startup banner on stdout) is worth a look.
-for f in ours.stderr webdis.stderr webdis.log; do
+for f in ours.stderr ours-cluster.stderr webdis.stderr webdis.log; do
   [[ -s $RAW/$f ]] && log "note: $RAW/$f is not empty (see the summary's warnings)"
 done
 node "$BENCH_DIR/summarize.mjs" "$RAW" "$RESULTS/latest.json"

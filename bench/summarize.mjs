@@ -154,6 +154,24 @@ if (m('pipeline', 'ours')) {
     ),
   };
 }
+// Cluster scenarios: ours in front of the cluster against ours in front of one
+// Redis, same requests, same pinning.
+for (const scenario of ['cluster-get', 'cluster-set', 'cluster-pipeline']) {
+  const single = m(scenario, 'ours-single');
+  const cluster = m(scenario, 'ours-cluster');
+  if (!single || !cluster) continue;
+  ratios[scenario] = {
+    single_rps: single.rps,
+    cluster_rps: cluster.rps,
+    cluster_over_single_rps: ratio(cluster.rps, single.rps),
+    single_cmds_per_s: single.cmds_per_s,
+    cluster_cmds_per_s: cluster.cmds_per_s,
+    single_p99_us: single.p99_us,
+    cluster_p99_us: cluster.p99_us,
+    cluster_over_single_p99: ratio(cluster.p99_us, single.p99_us),
+    cluster_over_single_cpu_per_req: ratio(cluster.server_cpu_us_per_req, single.server_cpu_us_per_req),
+  };
+}
 
 // Anything that makes the figures suspect goes here and is printed last.
 const warnings = [];
@@ -191,7 +209,7 @@ if (retried.length) {
       retried.map((r) => `r${r.round} ${r.scenario}/${r.target} ×${r.attempts}`).join(', '),
   );
 }
-for (const file of ['ours.stderr', 'webdis.stderr', 'webdis.log']) {
+for (const file of ['ours.stderr', 'ours-cluster.stderr', 'webdis.stderr', 'webdis.log']) {
   const path = join(rawDir, file);
   if (existsSync(path)) {
     const lines = readFileSync(path, 'utf8').trim().split('\n').filter(Boolean);
@@ -277,6 +295,11 @@ console.log(
   'srv/redis/load/other% = % of one core used by the server under test / redis-server / the load generator\n' +
     '(wrk or redis-benchmark) / anything else on the two CPUs; spread = (max−min)/median req/s over rounds.',
 );
+if (Object.values(medians).some((targets) => targets['ours-cluster'])) {
+  console.log(
+    "For ours-cluster, redis is the cluster's masters together (redis µs/cmd: all of them / commands).",
+  );
+}
 
 console.log('\nRatios (from the medians)');
 for (const scenario of ['get', 'set']) {
@@ -297,6 +320,28 @@ if (ratios.pipeline) {
     `  pipeline: ours ${k(r.ours_cmds_per_s)} cmds/s = ${fmt(r[keyP], 2)} × redis-benchmark -P${meta.config.rb_pipeline}` +
       `, ${fmt(r.ours_cmds_over_redis_benchmark_P1, 2)} × redis-benchmark without -P`,
   );
+}
+const clusterScenarios = ['cluster-get', 'cluster-set', 'cluster-pipeline'].filter((s) => ratios[s]);
+if (clusterScenarios.length) {
+  const c = meta.cluster;
+  console.log(
+    `\nCluster vs one Redis (ours on ${c?.masters ?? '?'} masters, no replicas, vs ours on one Redis; ` +
+      `keys per master: key:* ${c?.keys_per_master?.join('/') ?? '?'}, k0…k${meta.config.pipeline_size - 1} ` +
+      `${c?.pipeline_keys_per_master?.join('/') ?? '?'})`,
+  );
+  for (const scenario of clusterScenarios) {
+    const r = ratios[scenario];
+    const cmds =
+      scenario === 'cluster-pipeline'
+        ? ` (${k(r.cluster_cmds_per_s)} vs ${k(r.single_cmds_per_s)} cmds/s)`
+        : '';
+    console.log(
+      `  ${scenario}: cluster/single req/s = ${fmt(r.cluster_over_single_rps, 2)} ` +
+        `(${k(r.cluster_rps)} vs ${k(r.single_rps)})${cmds}   ` +
+        `p99 cluster ${fmt(r.cluster_p99_us)} µs vs single ${fmt(r.single_p99_us)} µs (×${fmt(r.cluster_over_single_p99, 2)})   ` +
+        `CPU/req cluster/single = ${fmt(r.cluster_over_single_cpu_per_req, 2)}`,
+    );
+  }
 }
 if (warnings.length) {
   console.log('\nWarnings');

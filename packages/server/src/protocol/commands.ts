@@ -122,6 +122,15 @@ export class CommandTable {
    * commands and for movable-key commands not known here (a cluster node then
    * redirects them). `name` is upper-cased.
    */
+  /** The index of a command's first key (see `keyIndexes`), or -1 for none. */
+  firstKeyIndex(name: string, args: readonly Arg[]): number {
+    const spec = this.keySpecs.get(name);
+    if (spec !== undefined && !this.containers.has(name) && !MOVABLE.has(name)) {
+      return spec.first < args.length ? spec.first : -1;
+    }
+    return this.keyIndexes(name, args)[0] ?? -1;
+  }
+
   keyIndexes(name: string, args: readonly Arg[]): number[] {
     const movable = movableKeys(name, args);
     if (movable !== undefined) return movable;
@@ -189,6 +198,28 @@ function add(table: Learned, entry: Reply): void {
     for (const sub of subcommands) add(table, sub);
   }
 }
+
+/** Commands whose keys `movableKeys` finds. */
+const MOVABLE = new Set([
+  'EVAL',
+  'EVALSHA',
+  'EVAL_RO',
+  'EVALSHA_RO',
+  'FCALL',
+  'FCALL_RO',
+  'ZUNION',
+  'ZINTER',
+  'ZDIFF',
+  'ZINTERCARD',
+  'SINTERCARD',
+  'LMPOP',
+  'ZMPOP',
+  'ZUNIONSTORE',
+  'ZINTERSTORE',
+  'ZDIFFSTORE',
+  'XREAD',
+  'XREADGROUP',
+]);
 
 /** Key indexes of the movable-key commands a REST client sends; undefined for the others. */
 function movableKeys(name: string, args: readonly Arg[]): number[] | undefined {

@@ -1,7 +1,7 @@
 import type { CommandTable } from '../../protocol/commands.js';
 import { commandName } from '../../protocol/request.js';
 import type { Backend } from '../backend.js';
-import { BackendFailure, type BatchCallback, type RedisConnection } from '../connection.js';
+import { BackendFailure, type BatchCallback } from '../connection.js';
 import { type Arg, type Reply, ReplyError } from '../resp.js';
 import { hashSlot } from './slots.js';
 import { type ClusterTopology, type NodePool, splitAddress } from './topology.js';
@@ -22,8 +22,42 @@ interface Op {
   moved?: string;
   /** Not to a replica again: one failed to answer this read. */
   masterOnly?: boolean;
+  /** Sent, this time, to a replica. */
+  replica?: boolean;
   attempts: number;
-  settle: (outcome: Outcome) => void;
+  /** Called once with the op's outcome; without it, the outcome is entry `index` of `collect`. */
+  settle: ((outcome: Outcome) => void) | undefined;
+  collect: Collect | undefined;
+  index: number;
+}
+
+/** The outcomes of a batch's commands, delivered together once all are in. */
+class Collect {
+  private readonly outcomes: Outcome[];
+  private left: number;
+
+  constructor(
+    count: number,
+    private readonly done: BatchCallback,
+  ) {
+    this.outcomes = new Array(count);
+    this.left = count;
+  }
+
+  put(index: number, outcome: Outcome): void {
+    this.outcomes[index] = outcome;
+    if (--this.left === 0) this.done(combine(this.outcomes));
+  }
+
+  /** A callback for entry `index`, for commands made of several ops. */
+  entry(index: number): (outcome: Outcome) => void {
+    return (outcome) => this.put(index, outcome);
+  }
+}
+
+function settle(item: Op, outcome: Outcome): void {
+  if (item.settle !== undefined) item.settle(outcome);
+  else item.collect!.put(item.index, outcome);
 }
 
 /** Most redirections or retries for one command before its last error is the answer. */
@@ -204,15 +238,9 @@ export class ClusterBackend implements Backend {
 
   send(commands: readonly Arg[][], done: BatchCallback): void {
     if (commands.length === 0) return done([]);
-    const outcomes: Outcome[] = new Array(commands.length);
-    let left = commands.length;
+    const collect = new Collect(commands.length, done);
     const ops: Op[] = [];
-    for (let i = 0; i < commands.length; i++) {
-      this.plan(commands[i]!, ops, (outcome) => {
-        outcomes[i] = outcome;
-        if (--left === 0) done(combine(outcomes));
-      });
-    }
+    for (let i = 0; i < commands.length; i++) this.plan(commands[i]!, ops, collect, i);
     this.dispatch(ops);
   }
 
@@ -254,11 +282,12 @@ export class ClusterBackend implements Backend {
     }
   }
 
-  /** Turns one command into the ops that run it; `deliver` gets their combined outcome. */
-  private plan(args: Arg[], ops: Op[], deliver: (outcome: Outcome) => void): void {
+  /** Turns command `index` of a batch into the ops that run it; their combined outcome goes to `collect`. */
+  private plan(args: Arg[], ops: Op[], collect: Collect, index: number): void {
     const name = commandName(args);
     const combineAll = this.everyMaster(name, args);
     if (combineAll !== undefined) {
+      const deliver = collect.entry(index);
       const masters = this.topology.masters;
       if (masters.length === 0) return deliver(this.noTopology());
       const parts = gather(masters.length, combineAll, deliver);
@@ -267,11 +296,14 @@ export class ClusterBackend implements Backend {
       });
       return;
     }
-    if (name === 'SCAN') return this.planScan(args, ops, deliver);
+    if (name === 'SCAN') return this.planScan(args, ops, collect.entry(index));
     const split = SPLIT[name];
-    if (split !== undefined && this.planSplit(args, split, ops, deliver)) return;
-    const keys = this.options.table.keyIndexes(name, args);
-    ops.push(op(args, keys.length > 0 ? hashSlot(args[keys[0]!]!) : -1, deliver));
+    if (split !== undefined && this.planSplit(args, split, ops, collect.entry(index))) return;
+    const key = this.options.table.firstKeyIndex(name, args);
+    const item = op(args, key === -1 ? -1 : hashSlot(args[key]!), undefined);
+    item.collect = collect;
+    item.index = index;
+    ops.push(item);
   }
 
   private everyMaster(name: string, args: readonly Arg[]): ((replies: Reply[]) => Reply) | undefined {
@@ -367,46 +399,51 @@ export class ClusterBackend implements Backend {
 
   /** Sends ops, grouped per node: one batch per node, all nodes at once. */
   private dispatch(ops: Op[]): void {
-    const groups = new Map<RedisConnection, { address: string; replica: boolean; ops: Op[] }>();
+    if (ops.length === 1) {
+      const item = ops[0]!;
+      const address = this.target(item);
+      if (address instanceof BackendFailure) return settle(item, address);
+      return this.sendGroup(address, item.replica === true, ops);
+    }
+    const groups = new Map<string, { address: string; replica: boolean; ops: Op[] }>();
     for (const item of ops) {
-      if (this.closed) {
-        item.settle(new BackendFailure('unavailable', 'the server is shutting down'));
+      const address = this.target(item);
+      if (address instanceof BackendFailure) {
+        settle(item, address);
         continue;
       }
-      const target = this.connectionFor(item);
-      if (target instanceof BackendFailure) {
-        item.settle(target);
-        continue;
-      }
-      const group = groups.get(target.connection);
-      if (group === undefined) groups.set(target.connection, { ...target, ops: [item] });
+      // A node's replica connection is another connection than its master one.
+      const replica = item.replica === true;
+      const key = replica ? `replica ${address}` : address;
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, { address, replica, ops: [item] });
       else group.ops.push(item);
     }
-    for (const [connection, group] of groups) {
-      const batch: Arg[][] = [];
-      for (const item of group.ops) {
+    for (const { address, replica, ops: group } of groups.values()) this.sendGroup(address, replica, group);
+  }
+
+  private sendGroup(address: string, replica: boolean, ops: Op[]): void {
+    let batch: Arg[][];
+    if (ops.length === 1 && ops[0]!.ask === undefined) {
+      batch = [ops[0]!.args];
+    } else {
+      batch = [];
+      for (const item of ops) {
         if (item.ask !== undefined) batch.push(ASKING);
         batch.push(item.args);
       }
-      connection.send(batch, (result) => this.received(group, result));
     }
+    this.pool.get(address, replica).send(batch, (result) => this.received(address, replica, ops, result));
   }
 
-  private connectionFor(
-    item: Op,
-  ): { connection: RedisConnection; address: string; replica: boolean } | BackendFailure {
-    const node = (address: string, replica = false) => ({
-      connection: this.pool.get(address, replica),
-      address,
-      replica,
-    });
-    if (item.ask !== undefined) return node(item.ask);
-    if (item.moved !== undefined) return node(item.moved);
-    if (item.fixed !== undefined) return node(item.fixed);
-    if (item.slot === -1) {
-      const address = this.topology.anyMaster();
-      return address === undefined ? this.noTopology() : node(address);
-    }
+  /** The node an op goes to now (and whether as a replica read, in `op.replica`), or why none. */
+  private target(item: Op): string | BackendFailure {
+    item.replica = false;
+    if (this.closed) return new BackendFailure('unavailable', 'the server is shutting down');
+    if (item.ask !== undefined) return item.ask;
+    if (item.moved !== undefined) return item.moved;
+    if (item.fixed !== undefined) return item.fixed;
+    if (item.slot === -1) return this.topology.anyMaster() ?? this.noTopology();
     const owner = this.topology.ownerOf(item.slot);
     if (owner === undefined) {
       this.topology.failed();
@@ -422,40 +459,38 @@ export class ClusterBackend implements Backend {
         const replica = owner.replicas[(this.replicaTurn + n) % owner.replicas.length]!;
         if (!this.pool.get(replica, true).failing) {
           this.replicaTurn++;
-          return node(replica, true);
+          item.replica = true;
+          return replica;
         }
       }
     }
-    return node(owner.master);
+    return owner.master;
   }
 
-  private received(
-    group: { address: string; replica: boolean; ops: Op[] },
-    result: Reply[] | BackendFailure,
-  ): void {
+  private received(address: string, replica: boolean, ops: Op[], result: Reply[] | BackendFailure): void {
     if (result instanceof BackendFailure) {
       if (result.kind === 'unavailable') this.topology.failed();
       // Only reads go to replicas: those a replica could not take are asked of the master, which is safe.
-      if (group.replica && result.kind === 'unavailable' && !this.closed) {
-        for (const item of group.ops) item.masterOnly = true;
-        return this.dispatch(group.ops);
+      if (replica && result.kind === 'unavailable' && !this.closed) {
+        for (const item of ops) item.masterOnly = true;
+        return this.dispatch(ops);
       }
-      for (const item of group.ops) item.settle(result);
+      for (const item of ops) settle(item, result);
       return;
     }
     let at = 0;
     let delay = 0;
     const again: Op[] = [];
-    for (const item of group.ops) {
+    for (const item of ops) {
       if (item.ask !== undefined) at++;
       item.ask = undefined;
       const reply = result[at++]!;
       const redirect =
         reply instanceof ReplyError && item.attempts < MAX_ATTEMPTS
-          ? redirection(reply.message, group.address)
+          ? redirection(reply.message, address)
           : undefined;
       if (redirect === undefined) {
-        item.settle(reply);
+        settle(item, reply);
         continue;
       }
       item.attempts++;
@@ -478,7 +513,7 @@ export class ClusterBackend implements Backend {
       () => this.dispatch(again),
       () => {
         for (const item of again)
-          item.settle(new BackendFailure('unavailable', 'the server is shutting down'));
+          settle(item, new BackendFailure('unavailable', 'the server is shutting down'));
       },
     );
   }
@@ -542,8 +577,20 @@ export class ClusterBackend implements Backend {
   }
 }
 
-function op(args: Arg[], slot: number, settle: (outcome: Outcome) => void, fixed?: string): Op {
-  return { args, slot, fixed, attempts: 0, settle };
+function op(args: Arg[], slot: number, settle: ((outcome: Outcome) => void) | undefined, fixed?: string): Op {
+  return {
+    args,
+    slot,
+    fixed,
+    ask: undefined,
+    moved: undefined,
+    masterOnly: false,
+    replica: false,
+    attempts: 0,
+    settle,
+    collect: undefined,
+    index: 0,
+  };
 }
 
 /** 40, 80, 160, 320, 640 ms: a failover or a slot migration has about a second and a half to settle. */

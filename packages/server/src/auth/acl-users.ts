@@ -64,9 +64,11 @@ export class AclUsers {
     this.sweeper.unref();
   }
 
-  /** Connections open for users. */
-  get size(): number {
-    return this.users.size;
+  /** Connections open for users: one each, or one per cluster node each. */
+  get connections(): number {
+    let count = 0;
+    for (const entry of this.users.values()) count += entry.connection.connections;
+    return count;
   }
 
   resolve(username: string, password: string, done: (result: UserResolution) => void): void {

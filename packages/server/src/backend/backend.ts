@@ -18,6 +18,8 @@ export interface Backend {
   atomic(batch: readonly Arg[][], done: BatchCallback): void;
   /** True while commands wait for replies. */
   readonly busy: boolean;
+  /** Redis connections it holds open (or opens on demand): 1, or one per cluster node. */
+  readonly connections: number;
   /** The last connection problem, for error messages. */
   readonly lastFailure: string;
   close(): void;

@@ -91,6 +91,11 @@ export class RedisConnection implements Backend {
     return this.state === 'ready';
   }
 
+  /** One: this connection. */
+  get connections(): number {
+    return 1;
+  }
+
   /** True once `close()` was called. */
   get closed(): boolean {
     return this.state === 'closed';

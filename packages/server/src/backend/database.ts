@@ -232,7 +232,7 @@ export class Database {
 
   /** Connections in use: the shared one(s), every open stream and every ACL user's. */
   get connections(): number {
-    return (this.pool?.size ?? 1) + this.streams.size + this.users.size;
+    return (this.pool?.size ?? 1) + this.streams.size + this.users.connections;
   }
 
   /** What is wrong with the Redis behind, if anything: a PING to it, or to every master of a cluster. */

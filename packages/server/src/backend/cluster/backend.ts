@@ -236,6 +236,10 @@ export class ClusterBackend implements Backend {
     return this.topology.lastFailure;
   }
 
+  get connections(): number {
+    return this.pool.size;
+  }
+
   send(commands: readonly Arg[][], done: BatchCallback): void {
     if (commands.length === 0) return done([]);
     const collect = new Collect(commands.length, done);

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { post, startServer } from './helpers.js';
+import { post, startServer, TOKEN } from './helpers.js';
 import { startCluster, startSentinelGroup, type TestCluster, type TestSentinelGroup } from './topology.js';
 
 /** What a load run saw: every write's outcome, in order of completion. */
@@ -231,6 +231,50 @@ describe('Sentinel', () => {
       await server.close();
     }
   }, 120_000);
+
+  it('uses the master URL’s password and database, and streams pub/sub from the master', async () => {
+    const secured = await startSentinelGroup({ password: 'master-pass' });
+    try {
+      const server = await startServer({
+        sentinel: {
+          sentinels: secured.sentinelAddresses,
+          master: `redis://:master-pass@${secured.masterName}/3`,
+        },
+      });
+      try {
+        const base = server.baseUrl;
+        expect((await post(base, '/', ['SET', 'in-db-3', 'yes'])).body).toEqual({ result: 'OK' });
+        expect(await secured.master.cli('-n', '3', 'GET', 'in-db-3')).toBe('yes');
+        expect(await secured.master.cli('-n', '0', 'EXISTS', 'in-db-3')).toBe('0');
+        const controller = new AbortController();
+        const res = await fetch(`${base}/subscribe/news`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+          signal: controller.signal,
+        });
+        const reader = res.body!.getReader();
+        let text = '';
+        while (!text.includes('subscribe')) text += Buffer.from((await reader.read()).value!).toString();
+        expect((await post(base, '/', ['PUBLISH', 'news', 'hi'])).body).toEqual({ result: 1 });
+        while (!text.includes('message,news,hi'))
+          text += Buffer.from((await reader.read()).value!).toString();
+        controller.abort();
+      } finally {
+        await server.close();
+      }
+      const wrong = await startServer({
+        sentinel: { sentinels: secured.sentinelAddresses, master: secured.masterName },
+      });
+      try {
+        const res = await post(wrong.baseUrl, '/', ['PING']);
+        expect(res.status).toBe(503);
+        expect((res.body as { error: string }).error).toMatch(/NOAUTH|AUTH/);
+      } finally {
+        await wrong.close();
+      }
+    } finally {
+      await secured.close();
+    }
+  }, 60_000);
 
   it('answers 503 with a clear error while no Sentinel knows the master, and does not crash', async () => {
     group ??= await startSentinelGroup();

@@ -226,6 +226,26 @@ describe('Redis Cluster', () => {
         result: [1, 0],
       });
     });
+
+    it('loads functions on every master, so FCALL runs wherever the key is', async () => {
+      const library = [
+        '#!lua name=restash_test',
+        "redis.register_function('put', function(keys, args) return redis.call('SET', keys[1], args[1]) end)",
+      ].join('\n');
+      expect((await post(url, '/', ['FUNCTION', 'LOAD', 'REPLACE', library])).body).toEqual({
+        result: 'restash_test',
+      });
+      for (const key of spread(12)) {
+        expect((await post(url, '/', ['FCALL', 'put', '1', key, 'f'])).body).toEqual({ result: 'OK' });
+      }
+      for (const master of await nodes.masters()) {
+        expect(await master.cli('FUNCTION', 'LIST', 'LIBRARYNAME', 'restash_test')).toContain('restash_test');
+      }
+      expect((await post(url, '/', ['FUNCTION', 'DELETE', 'restash_test'])).body).toEqual({ result: 'OK' });
+      for (const master of await nodes.masters()) {
+        expect(await master.cli('FUNCTION', 'LIST', 'LIBRARYNAME', 'restash_test')).toBe('');
+      }
+    });
   });
 
   it('delivers PUBLISH to /subscribe and shows every master in /monitor', async () => {

@@ -94,8 +94,8 @@ async function lostWrites(base: string, acknowledged: Map<string, string>): Prom
 /** The checks every failover must pass: bounded window, clear errors, nothing acknowledged lost. */
 async function expectCleanFailover(base: string, run: LoadRun, windowMs: number): Promise<void> {
   expect(run.acknowledged.size).toBeGreaterThan(500);
-  // Every failure is a JSON error saying Redis could not be reached or did not answer: never a 500, never a hang.
-  expect([...run.statuses].filter((status) => ![200, 503, 504].includes(status))).toEqual([]);
+  // Every failure is a JSON 503 saying Redis could not be reached: never a 500, never a timeout.
+  expect([...run.statuses].filter((status) => ![200, 503].includes(status))).toEqual([]);
   for (const failure of run.failures) expect(failure.error).toMatch(/^ERR /);
   if (run.failures.length > 0) expect(run.recoveredAt - run.killedAt).toBeLessThan(windowMs);
   // After the window, writes succeed again.
@@ -118,7 +118,7 @@ describe('a Redis Cluster master killed under load', () => {
       await cluster.waitHealthy();
       expect((await cluster.masters()).map((node) => node.port)).not.toContain(victim.port);
       // The window is the cluster's failure detection (node timeout 1 s) and promotion, plus our refresh.
-      await expectCleanFailover(server.baseUrl, run, 10_000);
+      await expectCleanFailover(server.baseUrl, run, 8000);
       expect(run.failures.length).toBeGreaterThan(0);
       // The other masters' slots kept taking writes while the dead master's failed.
       const first = run.failures[0]!.at;
@@ -224,7 +224,7 @@ describe('Sentinel', () => {
       const after = await group.waitForNewMaster(before);
       expect(after).toBe(`127.0.0.1:${group.replica.port}`);
       // Sentinel's failure detection (down-after 1 s), election and promotion: a few seconds.
-      await expectCleanFailover(base, run, 20_000);
+      await expectCleanFailover(base, run, 12_000);
       expect(run.failures.length).toBeGreaterThan(0);
       expect(await group.replica.cli('GET', 'after-failover')).toBe('ok');
     } finally {

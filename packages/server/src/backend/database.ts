@@ -179,6 +179,8 @@ export class Database {
       (host, port, replica) =>
         this.newConnection(this.nodeEndpoint(host, port, credentials), name, false, replica),
       this.options.commandTimeout,
+      // The database's own connections always open; a user's count against the budget, node by node.
+      credentials && (() => this.connections < this.options.maxConnections),
     );
   }
 

@@ -115,13 +115,6 @@ export class CommandTable {
     this.loaded = true;
   }
 
-  /**
-   * Where a command's keys are, as argument indexes: from the first/last/step
-   * positions Redis reports, and for commands whose keys move (EVAL, ZUNION,
-   * XREAD…) from their `numkeys` or `STREAMS` argument. Empty for keyless
-   * commands and for movable-key commands not known here (a cluster node then
-   * redirects them). `name` is upper-cased.
-   */
   /** The index of a command's first key (see `keyIndexes`), or -1 for none. */
   firstKeyIndex(name: string, args: readonly Arg[]): number {
     const spec = this.keySpecs.get(name);
@@ -131,6 +124,13 @@ export class CommandTable {
     return this.keyIndexes(name, args)[0] ?? -1;
   }
 
+  /**
+   * Where a command's keys are, as argument indexes: from the first/last/step
+   * positions Redis reports, and for commands whose keys move (EVAL, ZUNION,
+   * XREAD…) from their `numkeys` or `STREAMS` argument. Empty for keyless
+   * commands and for movable-key commands not known here (a cluster node then
+   * redirects them). `name` is upper-cased.
+   */
   keyIndexes(name: string, args: readonly Arg[]): number[] {
     const movable = movableKeys(name, args);
     if (movable !== undefined) return movable;

@@ -70,9 +70,11 @@ describe('ClusterBackend', () => {
     // Busy while it waits, so that an idle sweep does not close it under the request.
     expect(backend.busy).toBe(true);
     backend.close();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Answered by close() itself, not later by a timer that happens to fire.
     expect(outcomes).toHaveLength(1);
     expect(outcomes[0]).toBeInstanceOf(BackendFailure);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(outcomes).toHaveLength(1);
   });
 
   it('close() while a transaction waits out a CLUSTERDOWN retry answers it', async () => {
@@ -93,6 +95,8 @@ describe('ClusterBackend', () => {
     backend.atomic([['MULTI'], ['SET', 'k', 'v'], ['EXEC']], (result) => outcomes.push(result));
     await new Promise((resolve) => setTimeout(resolve, 15));
     backend.close();
+    expect(outcomes).toHaveLength(1);
+    expect(outcomes[0]).toBeInstanceOf(BackendFailure);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(outcomes).toHaveLength(1);
   });
@@ -181,6 +185,33 @@ describe('ClusterBackend redirections and fallbacks', () => {
     backend.close();
   });
 
+  it('retries READONLY (a master demoted by a failover) after re-learning the topology, and gives up after 5 tries', async () => {
+    let refusals = 1;
+    const node = new FakeConnection(() =>
+      refusals-- > 0 ? new ReplyError("READONLY You can't write against a read only replica.") : 'OK',
+    );
+    let refreshes = 0;
+    const topology = {
+      ...fakeTopology('127.0.0.1:7000'),
+      failed: () => {
+        refreshes++;
+      },
+    } as unknown as ClusterTopology;
+    const pool = new NodePool(() => node as unknown as RedisConnection, 1000);
+    const backend = new ClusterBackend({ topology, pool, table: SET_TABLE() });
+    const send = () =>
+      new Promise<Reply[] | BackendFailure>((resolve) => backend.send([['SET', 'k', 'v']], resolve));
+    expect(await send()).toEqual(['OK']);
+    expect(refreshes).toBeGreaterThan(0);
+    expect(node.sent).toHaveLength(2);
+    refusals = 100;
+    node.sent = [];
+    const last = await send();
+    expect(last).toEqual([new ReplyError("READONLY You can't write against a read only replica.")]);
+    expect(node.sent).toHaveLength(6);
+    backend.close();
+  }, 10_000);
+
   it('asks the master when a replica cannot be reached for a read', async () => {
     const replica = new FakeConnection(() => 'never');
     replica.send = (_commands, done) =>
@@ -251,6 +282,7 @@ describe('NodePool', () => {
     pool.retain(new Set());
     expect(made[0]!.closed).toBe(0);
     pool.close();
+    expect(made[0]!.closed).toBe(1);
     vi.advanceTimersByTime(60_000);
     expect(made[0]!.closed).toBe(1);
   });

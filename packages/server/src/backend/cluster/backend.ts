@@ -1,10 +1,11 @@
+import { errors } from '@restash/core/protocol';
 import type { CommandTable } from '../../protocol/commands.js';
 import { commandName } from '../../protocol/request.js';
 import type { Backend } from '../backend.js';
 import { BackendFailure, type BatchCallback } from '../connection.js';
 import { type Arg, type Reply, ReplyError } from '../resp.js';
 import { hashSlot } from './slots.js';
-import { type ClusterTopology, type NodePool, splitAddress } from './topology.js';
+import { type ClusterTopology, type NodePool, type SlotOwner, splitAddress } from './topology.js';
 
 /** What one sub-command (or whole command) ended with. */
 type Outcome = Reply | BackendFailure;
@@ -14,8 +15,12 @@ interface Op {
   args: Arg[];
   /** The slot of its keys, or -1 for a keyless command. */
   slot: number;
-  /** A node chosen up front: each master, for commands that run on all of them. */
-  fixed?: string;
+  /**
+   * For commands that run on every master: which one, as its index among the
+   * masters (ordered by first slot), so that a master replaced by a failover is
+   * followed to its successor when the command is retried.
+   */
+  master?: number;
   /** Where the slot is being migrated to, after an `ASK` redirection: sent there once, after `ASKING`. */
   ask?: string;
   /** The node a `MOVED` named: it serves the slot Redis computed, which is the one that counts. */
@@ -219,7 +224,8 @@ export class ClusterBackend implements Backend {
   private readonly pool: NodePool;
   /** Retries waiting out a delay, with what answers them if the backend closes meanwhile. */
   private readonly waiting = new Map<NodeJS.Timeout, () => void>();
-  private replicaTurn = 0;
+  /** Which replica of each shard reads next. */
+  private readonly replicaTurns = new WeakMap<SlotOwner, number>();
   private closed = false;
 
   constructor(private readonly options: ClusterBackendOptions) {
@@ -295,9 +301,7 @@ export class ClusterBackend implements Backend {
       const masters = this.topology.masters;
       if (masters.length === 0) return deliver(this.noTopology());
       const parts = gather(masters.length, combineAll, deliver);
-      masters.forEach((address, i) => {
-        ops.push(op(args, -1, parts(i), address));
-      });
+      for (let i = 0; i < masters.length; i++) ops.push(op(args, -1, parts(i), i));
       return;
     }
     if (name === 'SCAN') return this.planScan(args, ops, collect.entry(index));
@@ -355,7 +359,7 @@ export class ClusterBackend implements Backend {
                 : 0n;
           deliver([Buffer.from(String(resumed)), outcome[1]!]);
         },
-        masters[index],
+        index,
       ),
     );
   }
@@ -437,7 +441,12 @@ export class ClusterBackend implements Backend {
         batch.push(item.args);
       }
     }
-    this.pool.get(address, replica).send(batch, (result) => this.received(address, replica, ops, result));
+    const connection = this.pool.connect(address, replica);
+    if (connection === undefined) {
+      for (const item of ops) settle(item, noRoom());
+      return;
+    }
+    connection.send(batch, (result) => this.received(address, replica, ops, result));
   }
 
   /** The node an op goes to now (and whether as a replica read, in `op.replica`), or why none. */
@@ -446,7 +455,12 @@ export class ClusterBackend implements Backend {
     if (this.closed) return new BackendFailure('unavailable', 'the server is shutting down');
     if (item.ask !== undefined) return item.ask;
     if (item.moved !== undefined) return item.moved;
-    if (item.fixed !== undefined) return item.fixed;
+    if (item.master !== undefined) {
+      return (
+        this.topology.masters[item.master] ??
+        new BackendFailure('unavailable', 'the cluster lost a master while this command ran; retry it')
+      );
+    }
     if (item.slot === -1) return this.topology.anyMaster() ?? this.noTopology();
     const owner = this.topology.ownerOf(item.slot);
     if (owner === undefined) {
@@ -459,10 +473,12 @@ export class ClusterBackend implements Backend {
       );
     }
     if (this.options.replicas && !item.masterOnly && owner.replicas.length > 0) {
+      // Each shard's replicas take turns.
+      const turn = this.replicaTurns.get(owner) ?? 0;
       for (let n = 0; n < owner.replicas.length; n++) {
-        const replica = owner.replicas[(this.replicaTurn + n) % owner.replicas.length]!;
-        if (!this.pool.get(replica, true).failing) {
-          this.replicaTurn++;
+        const replica = owner.replicas[(turn + n) % owner.replicas.length]!;
+        if (this.pool.peek(replica, true)?.failing !== true) {
+          this.replicaTurns.set(owner, turn + n + 1);
           item.replica = true;
           return replica;
         }
@@ -538,7 +554,9 @@ export class ClusterBackend implements Backend {
       return done(this.noTopology());
     }
     const ask = redirected?.ask === true;
-    this.pool.get(address).atomic(ask ? [ASKING, ...batch] : batch, (result) => {
+    const connection = this.pool.connect(address);
+    if (connection === undefined) return done(noRoom());
+    connection.atomic(ask ? [ASKING, ...batch] : batch, (result) => {
       if (result instanceof BackendFailure) {
         if (result.kind === 'unavailable') this.topology.failed();
         return done(result);
@@ -581,11 +599,21 @@ export class ClusterBackend implements Backend {
   }
 }
 
-function op(args: Arg[], slot: number, settle: ((outcome: Outcome) => void) | undefined, fixed?: string): Op {
+/** The answer when the database's connection budget has no room for a connection to one more node. */
+function noRoom(): BackendFailure {
+  return new BackendFailure('unavailable', 'max connections reached for this database; retry later');
+}
+
+function op(
+  args: Arg[],
+  slot: number,
+  settle: ((outcome: Outcome) => void) | undefined,
+  master?: number,
+): Op {
   return {
     args,
     slot,
-    fixed,
+    master,
     ask: undefined,
     moved: undefined,
     masterOnly: false,
@@ -637,7 +665,11 @@ function combine(outcomes: Outcome[]): Reply[] | BackendFailure {
   if (failures === 0) return outcomes as Reply[];
   if (failures === outcomes.length) return outcomes[0] as BackendFailure;
   return outcomes.map((outcome) =>
-    outcome instanceof BackendFailure ? new ReplyError(`ERR ${outcome.message}`) : outcome,
+    outcome instanceof BackendFailure
+      ? new ReplyError(
+          outcome.kind === 'timeout' ? `ERR ${outcome.message}` : errors.unavailable(outcome.message),
+        )
+      : outcome,
   );
 }
 

@@ -30,16 +30,31 @@ export class NodePool {
     private readonly make: (host: string, port: number, replica: boolean) => RedisConnection,
     /** How long a connection of a node that left the cluster stays open for the commands in flight, in ms. */
     private readonly graceMs: number,
+    /** Whether one more connection may be opened (the database's budget); always, without it. */
+    private readonly admit?: () => boolean,
   ) {}
 
+  /** The connection to a node, opened now if needed; undefined when the budget allows no new one. */
+  connect(address: string, replica = false): RedisConnection | undefined {
+    const open = this.peek(address, replica);
+    if (open !== undefined) return open;
+    return this.admit && !this.admit() ? undefined : this.open(address, replica);
+  }
+
+  /** The connection to a node, opened now if needed, whatever the budget (for the database's own pool). */
   get(address: string, replica = false): RedisConnection {
-    const key = replica ? `replica ${address}` : address;
-    let connection = this.connections.get(key);
-    if (connection === undefined) {
-      const { host, port } = splitAddress(address);
-      connection = this.make(host, port, replica);
-      this.connections.set(key, connection);
-    }
+    return this.peek(address, replica) ?? this.open(address, replica);
+  }
+
+  /** The connection to a node if one is open. */
+  peek(address: string, replica = false): RedisConnection | undefined {
+    return this.connections.get(replica ? `replica ${address}` : address);
+  }
+
+  private open(address: string, replica: boolean): RedisConnection {
+    const { host, port } = splitAddress(address);
+    const connection = this.make(host, port, replica);
+    this.connections.set(replica ? `replica ${address}` : address, connection);
     return connection;
   }
 
@@ -275,8 +290,8 @@ export class ClusterTopology {
       nodes.add(owner.master);
       for (const replica of owner.replicas) nodes.add(replica);
     }
-    // Seeds stay: they may be asked again if every known node goes away.
-    for (const seed of this.seeds) nodes.add(seed);
+    // A seed named otherwise than the cluster names its node (a host name, say) would be a second
+    // connection to that node: it is closed, and opened again only if the seeds must be asked again.
     for (const pool of this.pools) pool.retain(nodes);
     if (!this.loaded || before !== masters.join(',')) {
       this.options.log.info('cluster topology', { masters: masters.join(' '), seeds: this.describeSeeds() });

@@ -63,7 +63,7 @@ export const FLAGS: Record<string, Flag> = {
   'data-dir': {
     env: 'RESTASH_DATA_DIR',
     value: './.restash',
-    help: 'data of the embedded Redis, and the generated token',
+    help: 'data of the embedded Redis, and the generated token and secret',
   },
   'max-request-size': {
     env: 'RESTASH_MAX_REQUEST_SIZE',

@@ -212,6 +212,32 @@ describe('ClusterBackend redirections and fallbacks', () => {
     backend.close();
   }, 10_000);
 
+  it('sends a transaction refused with CLUSTERDOWN again as a whole, at most 5 more times, then answers', async () => {
+    const node = new FakeConnection((args) =>
+      args[0] === 'MULTI'
+        ? 'OK'
+        : args[0] === 'EXEC'
+          ? new ReplyError('EXECABORT Transaction discarded because of previous errors.')
+          : new ReplyError('CLUSTERDOWN The cluster is down'),
+    );
+    const pool = new NodePool(() => node as unknown as RedisConnection, 1000);
+    const backend = new ClusterBackend({
+      topology: fakeTopology('127.0.0.1:7000'),
+      pool,
+      table: SET_TABLE(),
+    });
+    const result = await new Promise<Reply[] | BackendFailure>((resolve) =>
+      backend.atomic([['MULTI'], ['SET', 'k', 'v'], ['EXEC']], resolve),
+    );
+    expect(result).toEqual([
+      'OK',
+      new ReplyError('CLUSTERDOWN The cluster is down'),
+      new ReplyError('EXECABORT Transaction discarded because of previous errors.'),
+    ]);
+    expect(node.sent.filter((args) => args[0] === 'MULTI')).toHaveLength(6);
+    backend.close();
+  }, 10_000);
+
   it('asks the master when a replica cannot be reached for a read', async () => {
     const replica = new FakeConnection(() => 'never');
     replica.send = (_commands, done) =>

@@ -275,7 +275,7 @@ export class ClusterBackend implements Backend {
         }
       }
     }
-    this.transact(batch, slot, 1, undefined, done);
+    this.transact(batch, slot, 0, undefined, done);
   }
 
   close(): void {
@@ -578,7 +578,7 @@ export class ClusterBackend implements Backend {
       }
       if (redirect.refresh) this.topology.failed();
       this.later(
-        retryDelay(attempt),
+        retryDelay(attempt + 1),
         () => this.transact(batch, slot, attempt + 1, undefined, done),
         () => done(new BackendFailure('unavailable', 'the server is shutting down')),
       );

@@ -3,6 +3,7 @@
  * name, and a pipeline when one master cannot be reached. One 3-master
  * cluster (no replicas), started and stopped by this file.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { post, prefix, startServer } from './helpers.js';
 import { startCluster, type TestCluster } from './topology.js';
@@ -127,4 +128,53 @@ describe('a pipeline when one master cannot be reached', () => {
       await server.close();
     }
   }, 30_000);
+});
+
+describe('a Redis Cluster over TLS', () => {
+  it('learns the TLS ports from a rediss:// seed and talks TLS to every node, checking certificates', async () => {
+    const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
+    const certFile = fixture('tls-cert.pem');
+    const secure = await startCluster({
+      replicasPerMaster: 0,
+      tls: { certFile, keyFile: fixture('tls-key.pem'), caFile: certFile },
+    });
+    try {
+      const ca = readFileSync(certFile, 'utf8');
+      const server = await startServer({ redisCluster: [secure.seeds[0]!], redisTlsCa: ca });
+      try {
+        const keys = spread(30);
+        const res = await post(
+          server.baseUrl,
+          '/pipeline',
+          keys.map((key) => ['SET', key, 'tls']),
+        );
+        expect(res.body).toEqual(keys.map(() => ({ result: 'OK' })));
+        expect((await post(server.baseUrl, '/', ['DBSIZE'])).body).toEqual({ result: 30 });
+        // Every master holds some keys and sees our connection on its TLS port only.
+        for (const master of await secure.masters()) {
+          expect(Number(await master.cli('DBSIZE'))).toBeGreaterThan(0);
+          const ours = (await master.cli('CLIENT', 'LIST'))
+            .split('\n')
+            .filter((line) => / name=restash/.test(line));
+          expect(ours.length).toBe(1);
+          const tlsPort =
+            secure.seeds[secure.nodes.findIndex((node) => node.port === master.port)]!.split(':').pop();
+          expect(ours[0]).toContain(`laddr=127.0.0.1:${tlsPort} `);
+        }
+      } finally {
+        await server.close();
+      }
+      // Without the CA, the certificate is refused: a clear 503, not a plain-text fallback.
+      const untrusted = await startServer({ redisCluster: [secure.seeds[0]!] });
+      try {
+        const refused = await post(untrusted.baseUrl, '/', ['PING']);
+        expect(refused.status).toBe(503);
+        expect((refused.body as { error: string }).error).toMatch(/self.signed|certificate/i);
+      } finally {
+        await untrusted.close();
+      }
+    } finally {
+      await secure.close();
+    }
+  }, 60_000);
 });

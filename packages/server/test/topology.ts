@@ -102,6 +102,12 @@ export interface ClusterOptions {
   nodeTimeoutMs?: number;
   /** requirepass and masterauth of every node. */
   password?: string;
+  /**
+   * Also a TLS port on every node, with TLS on the cluster bus and replication
+   * (`tls-cluster yes`), so that TLS clients are told TLS ports; `seeds` are
+   * then `rediss://` URLs of the TLS ports. `cli()` keeps using the plain port.
+   */
+  tls?: { certFile: string; keyFile: string; caFile: string };
 }
 
 export interface TestSentinelGroup {
@@ -143,18 +149,20 @@ export const SENTINEL_MASTER_NAME = 'restash-test';
  * (cluster-port) rather than port + 10000, which may not exist.
  */
 export async function startCluster(options: ClusterOptions = {}): Promise<TestCluster> {
-  const { masters: masterCount = 3, replicasPerMaster = 1, nodeTimeoutMs = 1000, password } = options;
+  const { masters: masterCount = 3, replicasPerMaster = 1, nodeTimeoutMs = 1000, password, tls } = options;
   if (masterCount < 3) throw new Error('a Redis Cluster needs at least 3 masters');
   const size = masterCount * (1 + replicasPerMaster);
   const pool = new ProcessPool();
   try {
+    const tlsPorts: number[] = [];
     const nodes = await pool.startAll(size, (index) => ({
       label: `cluster node ${index}`,
-      portCount: 2,
+      portCount: tls ? 3 : 2,
       password,
       ready: /Ready to accept connections/,
-      args: (dir, [port, busPort]) => [
+      args: (dir, [port, busPort, tlsPort]) => [
         ...dataNodeArgs(dir, port!, password),
+        ...(tls ? tlsArgs(tls, (tlsPorts[index] = tlsPort!)) : []),
         '--cluster-enabled',
         'yes',
         '--cluster-config-file',
@@ -167,11 +175,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
         '0',
       ],
     }));
+    const ports = tls ? tlsPorts : nodes.map((node) => node.port);
     await redisCli(
       [
+        ...(tls ? ['--tls', '--cacert', tls.caFile] : []),
         '--cluster',
         'create',
-        ...nodes.map((node) => `${HOST}:${node.port}`),
+        ...ports.map((port) => `${HOST}:${port}`),
         '--cluster-replicas',
         String(replicasPerMaster),
         '--cluster-yes',
@@ -179,7 +189,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
       password,
       CREATE_TIMEOUT_MS,
     );
-    const cluster = new Cluster(nodes, pool);
+    const cluster = new Cluster(
+      nodes,
+      pool,
+      tls ? tlsPorts.map((port) => `rediss://${HOST}:${port}`) : nodes.map((node) => node.url),
+    );
     await cluster.waitHealthy();
     await cluster.waitReplicasInSync(masterCount * replicasPerMaster);
     return cluster;
@@ -256,6 +270,26 @@ export async function startSentinelGroup(options: SentinelGroupOptions = {}): Pr
   }
 }
 
+/** A TLS port besides the plain one, TLS between the nodes too, client certificates not asked for. */
+function tlsArgs(tls: NonNullable<ClusterOptions['tls']>, port: number): string[] {
+  return [
+    '--tls-port',
+    String(port),
+    '--tls-cert-file',
+    tls.certFile,
+    '--tls-key-file',
+    tls.keyFile,
+    '--tls-ca-cert-file',
+    tls.caFile,
+    '--tls-auth-clients',
+    'no',
+    '--tls-cluster',
+    'yes',
+    '--tls-replication',
+    'yes',
+  ];
+}
+
 /** The arguments of a data node (not a sentinel). */
 function dataNodeArgs(dir: string, port: number, password: string | undefined): string[] {
   return [
@@ -280,9 +314,9 @@ class Cluster implements TestCluster {
   readonly seeds: string[];
   private readonly pool: ProcessPool;
 
-  constructor(nodes: ServerProcess[], pool: ProcessPool) {
+  constructor(nodes: ServerProcess[], pool: ProcessPool, seeds: string[]) {
     this.nodes = nodes;
-    this.seeds = nodes.map((node) => node.url);
+    this.seeds = seeds;
     this.pool = pool;
   }
 

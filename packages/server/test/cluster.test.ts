@@ -406,6 +406,18 @@ describe('Redis Cluster', () => {
     tx.get(`${k}x`);
     expect(await tx.exec()).toEqual(['OK', 2, 'ab']);
     expect(await client.mget(...keys.slice(0, 3))).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }]);
+    // SCAN over every master through the client's own cursor handling.
+    const found: string[] = [];
+    let cursor: string | number = '0';
+    do {
+      const [next, batch]: [string | number, string[]] = await client.scan(cursor, {
+        match: `${keys[0]!.slice(0, -1)}*`,
+        count: 100,
+      });
+      found.push(...batch);
+      cursor = next;
+    } while (String(cursor) !== '0');
+    expect([...new Set(found)].filter((key) => keys.includes(key)).sort()).toEqual([...keys].sort());
     expect(await client.del(...keys)).toBe(20);
   });
 });

@@ -162,7 +162,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
       ready: /Ready to accept connections/,
       args: (dir, [port, busPort, tlsPort]) => [
         ...dataNodeArgs(dir, port!, password),
-        ...(tls ? tlsArgs(tls, (tlsPorts[index] = tlsPort!)) : []),
+        ...(tls
+          ? tlsArgs(tls, tlsPort!, (chosen) => {
+              tlsPorts[index] = chosen;
+            })
+          : []),
         '--cluster-enabled',
         'yes',
         '--cluster-config-file',
@@ -271,7 +275,12 @@ export async function startSentinelGroup(options: SentinelGroupOptions = {}): Pr
 }
 
 /** A TLS port besides the plain one, TLS between the nodes too, client certificates not asked for. */
-function tlsArgs(tls: NonNullable<ClusterOptions['tls']>, port: number): string[] {
+function tlsArgs(
+  tls: NonNullable<ClusterOptions['tls']>,
+  port: number,
+  remember: (port: number) => void,
+): string[] {
+  remember(port);
   return [
     '--tls-port',
     String(port),

@@ -4,21 +4,26 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { post, startServer, TOKEN } from './helpers.js';
 import { startCluster, startSentinelGroup, type TestCluster, type TestSentinelGroup } from './topology.js';
 
-/** What a load run saw: every write's outcome, in order of completion. */
+/** What a load run saw. */
 interface LoadRun {
   acknowledged: Map<string, string>;
-  /** When each acknowledged write was answered. */
-  acknowledgedAt: number[];
   failures: { at: number; status: number; error: string }[];
   statuses: Set<number>;
+  /** The longest a request waited for its answer, in ms. */
+  longestWait: number;
+  /** Requests that waited more than SLOW_MS: the ones held through the failover. */
+  held: number;
   killedAt: number;
-  recoveredAt: number;
 }
+
+/** A request slower than this waited for the failover (they take about a millisecond otherwise). */
+const SLOW_MS = 500;
 
 /**
  * Writes unique keys from `workers` concurrent callers through the server,
- * runs `kill` once writes are flowing, and stops once writes have succeeded
- * for `calmMs` in a row after the last failure (at most `maxMs` after the kill).
+ * runs `kill` once writes are flowing, and stops once every request has been
+ * quick and successful for `calmMs` after the last slow or failed one (and at
+ * least 3 s after the kill; at most `maxMs`).
  */
 async function writeThrough(
   base: string,
@@ -27,29 +32,35 @@ async function writeThrough(
 ): Promise<LoadRun> {
   const run: LoadRun = {
     acknowledged: new Map(),
-    acknowledgedAt: [],
     failures: [],
     statuses: new Set(),
+    longestWait: 0,
+    held: 0,
     killedAt: 0,
-    recoveredAt: 0,
   };
   let stop = false;
   let sent = 0;
-  let lastFailure = 0;
+  let lastTrouble = 0;
   const worker = async (w: number) => {
     for (let n = 0; !stop; n++) {
       const key = `load:${w}:${n}`;
       const value = `${w}-${n}-${Date.now()}`;
+      const started = Date.now();
       const res = await post(base, '/', ['SET', key, value]);
+      const ended = Date.now();
       sent++;
       run.statuses.add(res.status);
+      run.longestWait = Math.max(run.longestWait, ended - started);
+      if (ended - started > SLOW_MS) {
+        run.held++;
+        lastTrouble = ended;
+      }
       if (res.status === 200) {
         run.acknowledged.set(key, value);
-        run.acknowledgedAt.push(Date.now());
       } else {
-        lastFailure = Date.now();
+        lastTrouble = ended;
         run.failures.push({
-          at: lastFailure,
+          at: ended,
           status: res.status,
           error: String((res.body as { error?: unknown }).error),
         });
@@ -60,15 +71,13 @@ async function writeThrough(
   while (sent < 500) await new Promise((resolve) => setTimeout(resolve, 10));
   run.killedAt = Date.now();
   await kill();
-  // Failures may start only once the server notices: wait for the first, then for calm after the last.
   while (Date.now() - run.killedAt < maxMs) {
     await new Promise((resolve) => setTimeout(resolve, 100));
-    if (lastFailure > 0 && Date.now() - lastFailure >= calmMs) break;
-    if (lastFailure === 0 && Date.now() - run.killedAt > 8000) break;
+    const now = Date.now();
+    if (now - run.killedAt > 3000 && now - Math.max(lastTrouble, run.killedAt) >= calmMs) break;
   }
   stop = true;
   await Promise.all(running);
-  run.recoveredAt = lastFailure;
   return run;
 }
 
@@ -91,14 +100,25 @@ async function lostWrites(base: string, acknowledged: Map<string, string>): Prom
   return lost;
 }
 
-/** The checks every failover must pass: bounded window, clear errors, nothing acknowledged lost. */
-async function expectCleanFailover(base: string, run: LoadRun, windowMs: number): Promise<void> {
+/**
+ * The checks every failover must pass. Requests that were in flight on the
+ * dead master get a 503 saying they may or may not have run (at most one per
+ * worker); every other request waits for the failover — bounded — and
+ * succeeds; nothing acknowledged is lost.
+ */
+async function expectCleanFailover(
+  base: string,
+  run: LoadRun,
+  workers: number,
+  maxWaitMs: number,
+): Promise<void> {
   expect(run.acknowledged.size).toBeGreaterThan(500);
-  // Every failure is a JSON 503 saying Redis could not be reached: never a 500, never a timeout.
   expect([...run.statuses].filter((status) => ![200, 503].includes(status))).toEqual([]);
-  for (const failure of run.failures) expect(failure.error).toMatch(/^ERR /);
-  if (run.failures.length > 0) expect(run.recoveredAt - run.killedAt).toBeLessThan(windowMs);
-  // After the window, writes succeed again.
+  for (const failure of run.failures) expect(failure.error).toMatch(/^ERR .*may or may not have run/);
+  expect(run.failures.length).toBeLessThanOrEqual(workers);
+  // The failover happened under load: requests waited for it, none longer than the bound.
+  expect(run.held).toBeGreaterThan(0);
+  expect(run.longestWait).toBeLessThan(maxWaitMs);
   expect((await post(base, '/', ['SET', 'after-failover', 'ok'])).body).toEqual({ result: 'OK' });
   expect(await lostWrites(base, run.acknowledged)).toEqual([]);
 }
@@ -109,7 +129,7 @@ describe('a Redis Cluster master killed under load', () => {
     await cluster?.close();
   }, 30_000);
 
-  it('fails only the dead master’s slots, briefly and clearly, then serves them from the promoted replica', async () => {
+  it('holds the dead master’s commands until a replica is promoted, then runs them; in-flight ones get a clear 503', async () => {
     cluster = await startCluster();
     const server = await startServer({ redisCluster: cluster.seeds });
     try {
@@ -117,14 +137,8 @@ describe('a Redis Cluster master killed under load', () => {
       const run = await writeThrough(server.baseUrl, () => victim.kill());
       await cluster.waitHealthy();
       expect((await cluster.masters()).map((node) => node.port)).not.toContain(victim.port);
-      // The window is the cluster's failure detection (node timeout 1 s) and promotion, plus our refresh.
-      await expectCleanFailover(server.baseUrl, run, 8000);
-      expect(run.failures.length).toBeGreaterThan(0);
-      // The other masters' slots kept taking writes while the dead master's failed.
-      const first = run.failures[0]!.at;
-      expect(run.acknowledgedAt.filter((at) => at > first && at < run.recoveredAt).length).toBeGreaterThan(
-        100,
-      );
+      // The wait is the cluster's failure detection (node timeout 1 s) and election, plus our refresh.
+      await expectCleanFailover(server.baseUrl, run, 16, 8000);
       const health = await fetch(`${server.baseUrl}/-/health`);
       expect(health.status).toBe(200);
     } finally {
@@ -210,7 +224,7 @@ describe('Sentinel', () => {
     await group?.close();
   }, 30_000);
 
-  it('finds the master through Sentinel and follows a failover under load without a restart', async () => {
+  it('finds the master through Sentinel and rides out a failover under load without a restart', async () => {
     group = await startSentinelGroup();
     const server = await startServer({
       sentinel: { sentinels: group.sentinelAddresses, master: group.masterName },
@@ -224,8 +238,7 @@ describe('Sentinel', () => {
       const after = await group.waitForNewMaster(before);
       expect(after).toBe(`127.0.0.1:${group.replica.port}`);
       // Sentinel's failure detection (down-after 1 s), election and promotion: a few seconds.
-      await expectCleanFailover(base, run, 12_000);
-      expect(run.failures.length).toBeGreaterThan(0);
+      await expectCleanFailover(base, run, 16, 9000);
       expect(await group.replica.cli('GET', 'after-failover')).toBe('ok');
     } finally {
       await server.close();

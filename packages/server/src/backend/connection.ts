@@ -10,6 +10,11 @@ export class BackendFailure {
   constructor(
     readonly kind: 'unavailable' | 'timeout',
     readonly message: string,
+    /**
+     * False when the command was surely never written to Redis (no connection
+     * could be made), so that sending it elsewhere or later is safe.
+     */
+    readonly sent = true,
   ) {}
 }
 
@@ -45,6 +50,13 @@ export interface ConnectionOptions {
   onConnect?: { commands: Arg[][]; handle: (replies: Reply[]) => void };
   /** Called when a connection attempt fails or an open connection is lost. */
   onDown?: () => void;
+  /**
+   * Once connected, while Redis cannot be reached, commands wait for a
+   * connection (up to the command timeout) instead of failing at once: for a
+   * master that moves in a failover (Sentinel), so that requests ride it out.
+   * Before the first connection (a wrong address, say) they fail at once.
+   */
+  hold?: boolean;
 }
 
 type State = 'idle' | 'connecting' | 'ready' | 'backoff' | 'closed';
@@ -80,6 +92,8 @@ export class RedisConnection implements Backend {
   private label: string;
   /** Where the current socket goes. */
   private endpoint: RedisEndpoint | undefined;
+  /** True once a connection was ready: holding commands for a failover makes sense from then on. */
+  private connectedOnce = false;
 
   constructor(private readonly options: ConnectionOptions) {
     this.parser = new ReplyParser((reply) => this.onReply(reply), options.maxBulk);
@@ -153,6 +167,12 @@ export class RedisConnection implements Backend {
         this.startSweeping();
         return;
       case 'backoff':
+        if (this.holding) {
+          // Wait for the next attempt (at most 1 s away, or at once when told where the master went).
+          this.offline.push({ commands, pending });
+          this.startSweeping();
+          return;
+        }
         // Try again right away rather than waiting out the back-off, but do not park the command.
         if (this.retryTimer) {
           clearTimeout(this.retryTimer);
@@ -162,10 +182,10 @@ export class RedisConnection implements Backend {
           this.startSweeping();
           return;
         }
-        done(new BackendFailure('unavailable', this.lastError));
+        done(new BackendFailure('unavailable', this.lastError, false));
         return;
       case 'closed':
-        done(new BackendFailure('unavailable', 'the server is shutting down'));
+        done(new BackendFailure('unavailable', 'the server is shutting down', false));
         return;
     }
   }
@@ -200,9 +220,20 @@ export class RedisConnection implements Backend {
     for (const waiter of this.readyWaiters.splice(0)) waiter(new Error('the connection was closed'));
   }
 
-  /** Drops the current connection (its commands fail as "may or may not have run") and connects again. */
+  /**
+   * Drops the current connection (its commands fail as "may or may not have
+   * run") and connects again; between attempts, tries again now.
+   */
   reconnect(reason: string): void {
-    this.socket?.destroy(new Error(reason));
+    if (this.socket) {
+      this.socket.destroy(new Error(reason));
+      return;
+    }
+    if (this.state === 'backoff' && this.retryTimer) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+      this.open();
+    }
   }
 
   private open(): void {
@@ -277,8 +308,14 @@ export class RedisConnection implements Backend {
     this.enqueue([...setup, ...extra], pending);
   }
 
+  /** Commands wait out an outage rather than fail at once (see `hold`). */
+  private get holding(): boolean {
+    return this.options.hold === true && this.connectedOnce;
+  }
+
   private onReady(): void {
     this.state = 'ready';
+    this.connectedOnce = true;
     if (this.attempts > 0) this.options.log.info('redis connection restored', { redis: this.label });
     this.attempts = 0;
     const parked = this.offline;
@@ -300,6 +337,8 @@ export class RedisConnection implements Backend {
       wasReady
         ? `connection to ${this.label} lost before it answered; the command may or may not have run`
         : this.lastError,
+      // Held commands were never sent: they wait for the next attempt (or their deadline).
+      !this.holding,
     );
     if (wasReady)
       this.options.log.warn('redis connection lost', { redis: this.label, reason: this.lastError });
@@ -316,7 +355,7 @@ export class RedisConnection implements Backend {
     this.retryTimer.unref();
   }
 
-  private failAll(message: string): void {
+  private failAll(message: string, parkedToo = true): void {
     const failure = new BackendFailure('unavailable', message);
     const queue = this.queue;
     const head = this.head;
@@ -324,9 +363,11 @@ export class RedisConnection implements Backend {
     this.head = 0;
     this.writer.take();
     for (let i = head; i < queue.length; i++) settle(queue[i]!, failure, this.options.log);
+    if (!parkedToo) return;
     const parked = this.offline;
     this.offline = [];
-    for (const { pending } of parked) settle(pending, failure, this.options.log);
+    const unsent = new BackendFailure('unavailable', message, false);
+    for (const { pending } of parked) settle(pending, unsent, this.options.log);
   }
 
   private enqueue(commands: readonly Arg[][], pending: Pending): void {
@@ -393,8 +434,10 @@ export class RedisConnection implements Backend {
       if (pending.deadline > now) break;
       settle(pending, failure, this.options.log);
     }
+    // A held command that saw no connection in time says why there was none.
+    const unreachable = this.holding ? new BackendFailure('unavailable', this.lastError, false) : failure;
     for (const { pending } of this.offline) {
-      if (pending.deadline <= now) settle(pending, failure, this.options.log);
+      if (pending.deadline <= now) settle(pending, unreachable, this.options.log);
     }
     if (this.head === this.queue.length && this.offline.length === 0 && this.sweepTimer) {
       clearInterval(this.sweepTimer);

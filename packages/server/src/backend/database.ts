@@ -74,13 +74,21 @@ export class Database {
         table: this.table,
         log: options.log,
       });
-      this.backend = new ClusterBackend({ topology: this.topology, pool: this.pool, table: this.table });
+      // Commands that cannot reach their node wait for a failover, up to the command timeout.
+      const holdMs = options.commandTimeout;
+      this.backend = new ClusterBackend({
+        topology: this.topology,
+        pool: this.pool,
+        table: this.table,
+        holdMs,
+      });
       if (cluster.readFromReplicas) {
         this.replicaBackend = new ClusterBackend({
           topology: this.topology,
           pool: this.pool,
           table: this.table,
           replicas: true,
+          holdMs,
         });
       }
     } else if (options.sentinel) {
@@ -169,6 +177,8 @@ export class Database {
               },
             },
       onDown: this.sentinel && (() => this.sentinel?.failed()),
+      // Behind Sentinel, commands wait for the master to be back or replaced, up to the command timeout.
+      hold: this.options.sentinel !== undefined,
     });
   }
 
@@ -220,6 +230,7 @@ export class Database {
       pool: this.nodePool(credentials),
       table: this.table,
       ownsPool: true,
+      holdMs: this.options.commandTimeout,
     });
   }
 

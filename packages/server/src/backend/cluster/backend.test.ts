@@ -43,6 +43,7 @@ function fakeTopology(master: string): ClusterTopology {
     failed: () => {},
     track: () => {},
     untrack: () => {},
+    hasReplicas: () => true,
   } as unknown as ClusterTopology;
 }
 
@@ -236,6 +237,65 @@ describe('ClusterBackend redirections and fallbacks', () => {
     ]);
     expect(node.sent.filter((args) => args[0] === 'MULTI')).toHaveLength(6);
     backend.close();
+  }, 10_000);
+
+  it('holds a command its node could not be reached for until the topology moves it, within holdMs', async () => {
+    const dead = new FakeConnection(() => 'never');
+    dead.send = (_commands, done) =>
+      setImmediate(() => done(new BackendFailure('unavailable', 'connect ECONNREFUSED', false)));
+    const promoted = new FakeConnection(() => 'OK');
+    let master = '127.0.0.1:7000';
+    const topology = {
+      ...fakeTopology(master),
+      ownerOf: () => ({ master, replicas: [] }),
+    } as unknown as ClusterTopology;
+    const pool = new NodePool(
+      (_host, port) => (port === 7000 ? dead : promoted) as unknown as RedisConnection,
+      1000,
+    );
+    const backend = new ClusterBackend({ topology, pool, table: SET_TABLE(), holdMs: 2000 });
+    const started = Date.now();
+    const answer = new Promise<Reply[] | BackendFailure>((resolve) =>
+      backend.send([['SET', 'k', 'v']], resolve),
+    );
+    setTimeout(() => {
+      master = '127.0.0.1:7001';
+    }, 300);
+    expect(await answer).toEqual(['OK']);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+
+    // A master without replicas cannot be replaced: no wait.
+    const unreplicated = {
+      ...fakeTopology('127.0.0.1:7000'),
+      hasReplicas: () => false,
+    } as unknown as ClusterTopology;
+    const lone = new ClusterBackend({ topology: unreplicated, pool, table: SET_TABLE(), holdMs: 2000 });
+    const alone = Date.now();
+    expect(await new Promise((resolve) => lone.send([['SET', 'k', 'v']], resolve))).toBeInstanceOf(
+      BackendFailure,
+    );
+    expect(Date.now() - alone).toBeLessThan(100);
+    lone.close();
+
+    // Nowhere to go within holdMs: the failure, once; and a command that may have run is never held.
+    master = '127.0.0.1:7000';
+    const short = new ClusterBackend({ topology, pool, table: SET_TABLE(), holdMs: 300 });
+    const before = Date.now();
+    const failed = await new Promise<Reply[] | BackendFailure>((resolve) =>
+      short.send([['SET', 'k', 'v']], resolve),
+    );
+    expect(failed).toBeInstanceOf(BackendFailure);
+    expect(Date.now() - before).toBeGreaterThanOrEqual(250);
+    dead.send = (_commands, done) =>
+      setImmediate(() => done(new BackendFailure('unavailable', 'lost; may or may not have run', true)));
+    const once = Date.now();
+    const inFlight = await new Promise<Reply[] | BackendFailure>((resolve) =>
+      short.send([['SET', 'k', 'v']], resolve),
+    );
+    expect((inFlight as BackendFailure).message).toMatch(/may or may not have run/);
+    expect(Date.now() - once).toBeLessThan(100);
+    backend.close();
+    short.close();
   }, 10_000);
 
   it('asks the master when a replica cannot be reached for a read', async () => {

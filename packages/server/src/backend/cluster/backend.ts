@@ -30,6 +30,8 @@ interface Op {
   /** Sent, this time, to a replica. */
   replica?: boolean;
   attempts: number;
+  /** Until when it may wait for a node to be reachable (set at its first failure to reach one), in ms since the epoch. */
+  deadline: number;
   /** Called once with the op's outcome; without it, the outcome is entry `index` of `collect`. */
   settle: ((outcome: Outcome) => void) | undefined;
   collect: Collect | undefined;
@@ -68,6 +70,8 @@ function settle(item: Op, outcome: Outcome): void {
 /** Most redirections or retries for one command before its last error is the answer. */
 const MAX_ATTEMPTS = 5;
 const ASKING: Arg[] = ['ASKING'];
+/** How often a command waiting for a failover tries again, in ms. */
+const HOLD_RETRY_MS = 100;
 /** SCAN cursors hold the index of the master being walked in their low bits. */
 const SCAN_NODE_BITS = 10n;
 const SCAN_MAX_MASTERS = 1 << Number(SCAN_NODE_BITS);
@@ -203,6 +207,12 @@ export interface ClusterBackendOptions {
   replicas?: boolean;
   /** Close the pool with the backend (it is not shared). */
   ownsPool?: boolean;
+  /**
+   * How long a command that could not be sent (its node unreachable, or no
+   * node known for its slot) waits for a failover to give it somewhere to go,
+   * in ms. 0: it fails at once.
+   */
+  holdMs?: number;
 }
 
 /**
@@ -410,14 +420,14 @@ export class ClusterBackend implements Backend {
     if (ops.length === 1) {
       const item = ops[0]!;
       const address = this.target(item);
-      if (address instanceof BackendFailure) return settle(item, address);
+      if (address instanceof BackendFailure) return this.holdOrFail(ops, address);
       return this.sendGroup(address, item.replica === true, ops);
     }
     const groups = new Map<string, { address: string; replica: boolean; ops: Op[] }>();
     for (const item of ops) {
       const address = this.target(item);
       if (address instanceof BackendFailure) {
-        settle(item, address);
+        this.holdOrFail([item], address);
         continue;
       }
       // A node's replica connection is another connection than its master one.
@@ -458,7 +468,7 @@ export class ClusterBackend implements Backend {
     if (item.master !== undefined) {
       return (
         this.topology.masters[item.master] ??
-        new BackendFailure('unavailable', 'the cluster lost a master while this command ran; retry it')
+        new BackendFailure('unavailable', 'the cluster lost a master while this command ran; retry it', false)
       );
     }
     if (item.slot === -1) return this.topology.anyMaster() ?? this.noTopology();
@@ -470,6 +480,7 @@ export class ClusterBackend implements Backend {
         this.topology.ready
           ? `no cluster node serves slot ${item.slot} (CLUSTERDOWN)`
           : this.topology.lastFailure,
+        false,
       );
     }
     if (this.options.replicas && !item.masterOnly && owner.replicas.length > 0) {
@@ -495,8 +506,7 @@ export class ClusterBackend implements Backend {
         for (const item of ops) item.masterOnly = true;
         return this.dispatch(ops);
       }
-      for (const item of ops) settle(item, result);
-      return;
+      return this.holdOrFail(ops, result, address);
     }
     let at = 0;
     let delay = 0;
@@ -545,21 +555,34 @@ export class ClusterBackend implements Backend {
     attempt: number,
     redirected: { address: string; ask: boolean } | undefined,
     done: BatchCallback,
+    deadline = 0,
   ): void {
     if (this.closed) return done(new BackendFailure('unavailable', 'the server is shutting down'));
+    // A block that could not be sent waits for a failover like a command does.
+    const holdOrFail = (failure: BackendFailure, unreachable?: string) => {
+      const holdMs = this.options.holdMs ?? 0;
+      deadline ||= Date.now() + holdMs;
+      const replaceable = unreachable === undefined || this.topology.hasReplicas(unreachable);
+      if (this.closed || failure.sent || holdMs === 0 || !replaceable || Date.now() >= deadline) {
+        return done(failure);
+      }
+      this.topology.failed();
+      this.later(
+        HOLD_RETRY_MS,
+        () => this.transact(batch, slot, attempt, undefined, done, deadline),
+        () => done(failure),
+      );
+    };
     const address =
       redirected?.address ?? (slot === -1 ? this.topology.anyMaster() : this.topology.ownerOf(slot)?.master);
-    if (address === undefined) {
-      this.topology.failed();
-      return done(this.noTopology());
-    }
+    if (address === undefined) return holdOrFail(this.noTopology());
     const ask = redirected?.ask === true;
     const connection = this.pool.connect(address);
     if (connection === undefined) return done(noRoom());
     connection.atomic(ask ? [ASKING, ...batch] : batch, (result) => {
       if (result instanceof BackendFailure) {
         if (result.kind === 'unavailable') this.topology.failed();
-        return done(result);
+        return result.kind === 'unavailable' ? holdOrFail(result, address) : done(result);
       }
       const replies = ask ? result.slice(1) : result;
       // A refused queued command, or EXEC itself when the slot moved in between, means nothing ran.
@@ -571,15 +594,29 @@ export class ClusterBackend implements Backend {
       if (redirect === undefined || attempt >= MAX_ATTEMPTS) return done(replies);
       if (redirect.kind === 'moved') {
         this.topology.moved(redirect.slot, redirect.address);
-        return this.transact(batch, slot, attempt + 1, { address: redirect.address, ask: false }, done);
+        return this.transact(
+          batch,
+          slot,
+          attempt + 1,
+          { address: redirect.address, ask: false },
+          done,
+          deadline,
+        );
       }
       if (redirect.kind === 'ask') {
-        return this.transact(batch, slot, attempt + 1, { address: redirect.address, ask: true }, done);
+        return this.transact(
+          batch,
+          slot,
+          attempt + 1,
+          { address: redirect.address, ask: true },
+          done,
+          deadline,
+        );
       }
       if (redirect.refresh) this.topology.failed();
       this.later(
         retryDelay(attempt + 1),
-        () => this.transact(batch, slot, attempt + 1, undefined, done),
+        () => this.transact(batch, slot, attempt + 1, undefined, done, deadline),
         () => done(new BackendFailure('unavailable', 'the server is shutting down')),
       );
     });
@@ -595,7 +632,40 @@ export class ClusterBackend implements Backend {
   }
 
   private noTopology(): BackendFailure {
-    return new BackendFailure('unavailable', this.topology.lastFailure);
+    return new BackendFailure('unavailable', this.topology.lastFailure, false);
+  }
+
+  /**
+   * Ops that could not be sent wait for the topology to change (a failover
+   * promoting a replica of `unreachable`, or a slot map at all), trying again
+   * every HOLD_RETRY_MS until their deadline; the others, and those out of
+   * time, get the failure.
+   */
+  private holdOrFail(ops: Op[], failure: BackendFailure, unreachable?: string): void {
+    const holdMs = this.options.holdMs ?? 0;
+    // A master without replicas cannot be replaced: waiting for a failover would only delay the error.
+    const holdable =
+      !this.closed &&
+      !failure.sent &&
+      failure.kind === 'unavailable' &&
+      holdMs > 0 &&
+      (unreachable === undefined || this.topology.hasReplicas(unreachable));
+    const now = Date.now();
+    const waiting: Op[] = [];
+    for (const item of ops) {
+      if (item.deadline === 0) item.deadline = now + holdMs;
+      if (holdable && now < item.deadline) waiting.push(item);
+      else settle(item, failure);
+    }
+    if (waiting.length === 0) return;
+    this.topology.failed();
+    this.later(
+      HOLD_RETRY_MS,
+      () => this.dispatch(waiting),
+      () => {
+        for (const item of waiting) settle(item, failure);
+      },
+    );
   }
 }
 
@@ -619,6 +689,7 @@ function op(
     masterOnly: false,
     replica: false,
     attempts: 0,
+    deadline: 0,
     settle,
     collect: undefined,
     index: 0,

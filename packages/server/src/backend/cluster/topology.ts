@@ -122,6 +122,8 @@ const MIN_REFRESH_GAP_MS = 100;
 export class ClusterTopology {
   private owners: (SlotOwner | undefined)[] = new Array(SLOTS);
   private masterList: string[] = [];
+  /** Masters with at least one replica listed: a failover can replace them. */
+  private replicated = new Set<string>();
   private next = 0;
   private loaded = false;
   private refreshing: Promise<void> | null = null;
@@ -150,6 +152,11 @@ export class ClusterTopology {
   /** Every master, ordered by the first slot it serves. */
   get masters(): readonly string[] {
     return this.masterList;
+  }
+
+  /** True if a replica of this master is known, so a failover may replace it. */
+  hasReplicas(master: string): boolean {
+    return this.replicated.has(master);
   }
 
   /** A master, taking turns: for keyless commands. */
@@ -285,11 +292,14 @@ export class ClusterTopology {
     this.owners = owners;
     this.masterList = masters;
     const nodes = new Set<string>();
+    const replicated = new Set<string>();
     for (const owner of owners) {
       if (owner === undefined || nodes.has(owner.master)) continue;
       nodes.add(owner.master);
       for (const replica of owner.replicas) nodes.add(replica);
+      if (owner.replicas.length > 0) replicated.add(owner.master);
     }
+    this.replicated = replicated;
     // A seed named otherwise than the cluster names its node (a host name, say) would be a second
     // connection to that node: it is closed, and opened again only if the seeds must be asked again.
     for (const pool of this.pools) pool.retain(nodes);

@@ -9,7 +9,7 @@ import { parseSentinel } from '../redis-url.js';
 import { type Arg, type Reply, ReplyError } from '../resp.js';
 import { ClusterBackend, redirection } from './backend.js';
 import { hashSlot } from './slots.js';
-import { type ClusterTopology, NodePool } from './topology.js';
+import { type ClusterTopology, mastersWithReplicas, NodePool } from './topology.js';
 
 /** A node connection that answers every command with `answer(args)`, on the next turn. */
 class FakeConnection {
@@ -378,5 +378,20 @@ describe('parseSentinel', () => {
   it('refuses a database number on a Sentinel address', () => {
     // Sentinel answers SELECT with "ERR unknown command 'SELECT'": the handshake fails on every attempt.
     expect(() => parseSentinel(['redis://127.0.0.1:26379/2'], 'mymaster')).toThrow();
+  });
+});
+
+describe('mastersWithReplicas', () => {
+  it('reads CLUSTER NODES: masters with a replica that is not failing', () => {
+    const nodes = [
+      'aaa 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-5460',
+      'bbb 127.0.0.1:7001@17001 master - 0 0 2 connected 5461-10922',
+      'ccc 127.0.0.1:7002@17002 master - 0 0 3 connected 10923-16383',
+      'ddd 127.0.0.1:7003@17003 slave aaa 0 0 1 connected',
+      'eee 127.0.0.1:7004@17004 slave,fail bbb 0 0 2 disconnected',
+      'fff 127.0.0.1:7005@17005 replica ccc 0 0 3 connected',
+      '',
+    ].join('\n');
+    expect([...mastersWithReplicas(nodes)].sort()).toEqual(['aaa', 'ccc']);
   });
 });

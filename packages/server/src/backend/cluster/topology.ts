@@ -260,7 +260,7 @@ export class ClusterTopology {
           problems.push(reply);
           continue;
         }
-        this.apply(reply.owners, reply.masters);
+        this.apply(reply);
         return;
       }
     }
@@ -269,17 +269,31 @@ export class ClusterTopology {
   }
 
   /** One node's view of the slots, or why it gave none. */
-  private ask(address: string): Promise<{ owners: (SlotOwner | undefined)[]; masters: string[] } | string> {
+  /**
+   * One node's view: `CLUSTER SLOTS` for the slot map, and `CLUSTER NODES` for
+   * which masters have a replica that could replace them (`CLUSTER SLOTS`
+   * leaves out replicas that have not replicated anything yet).
+   */
+  private ask(address: string): Promise<SlotMap | string> {
     const { table, pool } = this.options;
-    const commands = table.ready ? [['CLUSTER', 'SLOTS']] : [['CLUSTER', 'SLOTS'], ['COMMAND']];
+    const commands = [
+      ['CLUSTER', 'SLOTS'],
+      ['CLUSTER', 'NODES'],
+    ];
+    if (!table.ready) commands.push(['COMMAND']);
     return new Promise((resolve) => {
       pool.get(address).send(commands, (result) => {
         if (result instanceof BackendFailure) return resolve(result.message);
-        const [slots, command] = result;
+        const [slots, nodes, command] = result;
         if (slots instanceof ReplyError) return resolve(`${address}: ${slots.message}`);
         try {
           if (command !== undefined && !(command instanceof ReplyError)) table.load(command);
-          resolve(parseSlots(slots!, splitAddress(address).host));
+          const map = parseSlots(slots!, splitAddress(address).host);
+          if (nodes instanceof Uint8Array) {
+            const standing = mastersWithReplicas(Buffer.from(nodes).toString('utf8'));
+            for (const [master, id] of map.ids) if (standing.has(id)) map.replicated.add(master);
+          }
+          resolve(map);
         } catch (error) {
           resolve(`${address}: ${(error as Error).message}`);
         }
@@ -287,12 +301,11 @@ export class ClusterTopology {
     });
   }
 
-  private apply(owners: (SlotOwner | undefined)[], masters: string[]): void {
+  private apply({ owners, masters, replicated }: SlotMap): void {
     const before = this.masterList.join(',');
     this.owners = owners;
     this.masterList = masters;
     const nodes = new Set<string>();
-    const replicated = new Set<string>();
     for (const owner of owners) {
       if (owner === undefined || nodes.has(owner.master)) continue;
       nodes.add(owner.master);
@@ -315,13 +328,22 @@ export class ClusterTopology {
 }
 
 /** Reads a `CLUSTER SLOTS` reply. `fallbackHost` stands in for a node that does not know its own address. */
-export function parseSlots(
-  reply: Reply,
-  fallbackHost: string,
-): { owners: (SlotOwner | undefined)[]; masters: string[] } {
+/** A slot map learned from one node. */
+export interface SlotMap {
+  owners: (SlotOwner | undefined)[];
+  /** Every master, ordered by the first slot it serves. */
+  masters: string[];
+  /** Each master's node id. */
+  ids: Map<string, string>;
+  /** Masters known to have a replica (filled from `CLUSTER NODES`, and from the slot map). */
+  replicated: Set<string>;
+}
+
+export function parseSlots(reply: Reply, fallbackHost: string): SlotMap {
   if (!Array.isArray(reply)) throw new Error('unexpected CLUSTER SLOTS reply');
   const owners: (SlotOwner | undefined)[] = new Array(SLOTS);
   const firstSlot = new Map<string, number>();
+  const ids = new Map<string, string>();
   for (const range of reply) {
     if (!Array.isArray(range) || range.length < 3) throw new Error('unexpected CLUSTER SLOTS entry');
     const [start, end, ...nodes] = range;
@@ -329,13 +351,36 @@ export function parseSlots(
       throw new Error('unexpected CLUSTER SLOTS range');
     const [master, ...replicas] = nodes.map((node) => nodeAddress(node, fallbackHost));
     const owner: SlotOwner = { master: master!, replicas };
+    const id = Array.isArray(nodes[0]) ? nodes[0][2] : undefined;
+    if (id instanceof Uint8Array) ids.set(owner.master, Buffer.from(id).toString('utf8'));
     for (let slot = start; slot <= end && slot < SLOTS; slot++) owners[slot] = owner;
     const first = firstSlot.get(owner.master);
     if (first === undefined || start < first) firstSlot.set(owner.master, start);
   }
   if (firstSlot.size === 0) throw new Error('the cluster serves no slots yet');
   const masters = [...firstSlot.keys()].sort((a, b) => firstSlot.get(a)! - firstSlot.get(b)!);
-  return { owners, masters };
+  return { owners, masters, ids, replicated: new Set() };
+}
+
+/**
+ * The ids of masters that have a replica not flagged failing, from `CLUSTER
+ * NODES` lines: `<id> <ip:port@bus> <flags> <master id or -> …`.
+ */
+export function mastersWithReplicas(nodes: string): Set<string> {
+  const ids = new Set<string>();
+  for (const line of nodes.split('\n')) {
+    const [, , flags, master] = line.trim().split(' ');
+    if (flags === undefined || master === undefined || master === '-') continue;
+    const set = flags.split(',');
+    if (
+      (set.includes('slave') || set.includes('replica')) &&
+      !set.includes('fail') &&
+      !set.includes('fail?')
+    ) {
+      ids.add(master);
+    }
+  }
+  return ids;
 }
 
 function nodeAddress(node: Reply, fallbackHost: string): string {

@@ -226,6 +226,8 @@ export class RedisConnection implements Backend {
    */
   reconnect(reason: string): void {
     if (this.socket) {
+      // The next attempt (to wherever the endpoint now says) starts at once, not after a back-off.
+      this.attempts = 0;
       this.socket.destroy(new Error(reason));
       return;
     }
@@ -436,9 +438,15 @@ export class RedisConnection implements Backend {
     }
     // A held command that saw no connection in time says why there was none.
     const unreachable = this.holding ? new BackendFailure('unavailable', this.lastError, false) : failure;
+    let answered = false;
     for (const { pending } of this.offline) {
-      if (pending.deadline <= now) settle(pending, unreachable, this.options.log);
+      if (pending.deadline <= now) {
+        settle(pending, unreachable, this.options.log);
+        answered = true;
+      }
     }
+    // Answered commands leave at once: held ones would otherwise stay in memory for the whole outage.
+    if (answered) this.offline = this.offline.filter(({ pending }) => !pending.settled);
     if (this.head === this.queue.length && this.offline.length === 0 && this.sweepTimer) {
       clearInterval(this.sweepTimer);
       this.sweepTimer = null;

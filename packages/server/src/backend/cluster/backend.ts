@@ -261,6 +261,9 @@ export class ClusterBackend implements Backend {
     const collect = new Collect(commands.length, done);
     const ops: Op[] = [];
     for (let i = 0; i < commands.length; i++) this.plan(commands[i]!, ops, collect, i);
+    // A command may wait for a failover until this long after it was accepted.
+    const deadline = Date.now() + (this.options.holdMs ?? 0);
+    for (const item of ops) item.deadline = deadline;
     this.dispatch(ops);
   }
 
@@ -285,7 +288,7 @@ export class ClusterBackend implements Backend {
         }
       }
     }
-    this.transact(batch, slot, 0, undefined, done);
+    this.transact(batch, slot, 0, undefined, done, Date.now() + (this.options.holdMs ?? 0));
   }
 
   close(): void {
@@ -420,14 +423,14 @@ export class ClusterBackend implements Backend {
     if (ops.length === 1) {
       const item = ops[0]!;
       const address = this.target(item);
-      if (address instanceof BackendFailure) return this.holdOrFail(ops, address);
+      if (address instanceof BackendFailure) return settle(item, address);
       return this.sendGroup(address, item.replica === true, ops);
     }
     const groups = new Map<string, { address: string; replica: boolean; ops: Op[] }>();
     for (const item of ops) {
       const address = this.target(item);
       if (address instanceof BackendFailure) {
-        this.holdOrFail([item], address);
+        settle(item, address);
         continue;
       }
       // A node's replica connection is another connection than its master one.
@@ -468,7 +471,7 @@ export class ClusterBackend implements Backend {
     if (item.master !== undefined) {
       return (
         this.topology.masters[item.master] ??
-        new BackendFailure('unavailable', 'the cluster lost a master while this command ran; retry it', false)
+        new BackendFailure('unavailable', 'the cluster lost a master while this command ran; retry it')
       );
     }
     if (item.slot === -1) return this.topology.anyMaster() ?? this.noTopology();
@@ -480,7 +483,6 @@ export class ClusterBackend implements Backend {
         this.topology.ready
           ? `no cluster node serves slot ${item.slot} (CLUSTERDOWN)`
           : this.topology.lastFailure,
-        false,
       );
     }
     if (this.options.replicas && !item.masterOnly && owner.replicas.length > 0) {
@@ -555,15 +557,17 @@ export class ClusterBackend implements Backend {
     attempt: number,
     redirected: { address: string; ask: boolean } | undefined,
     done: BatchCallback,
-    deadline = 0,
+    deadline: number,
   ): void {
     if (this.closed) return done(new BackendFailure('unavailable', 'the server is shutting down'));
     // A block that could not be sent waits for a failover like a command does.
-    const holdOrFail = (failure: BackendFailure, unreachable?: string) => {
-      const holdMs = this.options.holdMs ?? 0;
-      deadline ||= Date.now() + holdMs;
-      const replaceable = unreachable === undefined || this.topology.hasReplicas(unreachable);
-      if (this.closed || failure.sent || holdMs === 0 || !replaceable || Date.now() >= deadline) {
+    const holdOrFail = (failure: BackendFailure, unreachable: string) => {
+      if (
+        this.closed ||
+        failure.sent ||
+        !this.replaceable(unreachable) ||
+        Date.now() + HOLD_RETRY_MS >= deadline
+      ) {
         return done(failure);
       }
       this.topology.failed();
@@ -575,7 +579,10 @@ export class ClusterBackend implements Backend {
     };
     const address =
       redirected?.address ?? (slot === -1 ? this.topology.anyMaster() : this.topology.ownerOf(slot)?.master);
-    if (address === undefined) return holdOrFail(this.noTopology());
+    if (address === undefined) {
+      this.topology.failed();
+      return done(this.noTopology());
+    }
     const ask = redirected?.ask === true;
     const connection = this.pool.connect(address);
     if (connection === undefined) return done(noRoom());
@@ -632,40 +639,63 @@ export class ClusterBackend implements Backend {
   }
 
   private noTopology(): BackendFailure {
-    return new BackendFailure('unavailable', this.topology.lastFailure, false);
+    return new BackendFailure('unavailable', this.topology.lastFailure);
   }
 
   /**
-   * Ops that could not be sent wait for the topology to change (a failover
-   * promoting a replica of `unreachable`, or a slot map at all), trying again
-   * every HOLD_RETRY_MS until their deadline; the others, and those out of
-   * time, get the failure.
+   * Ops that could not reach `unreachable` (nothing was written) wait for a
+   * failover to give their slot a new master: every HOLD_RETRY_MS they are sent
+   * again if the slot map now names another node (or the node is back), until
+   * their deadline. Ops out of time, ops that may have run, and ops whose
+   * master has no replica to replace it get the failure.
    */
-  private holdOrFail(ops: Op[], failure: BackendFailure, unreachable?: string): void {
-    const holdMs = this.options.holdMs ?? 0;
-    // A master without replicas cannot be replaced: waiting for a failover would only delay the error.
+  private holdOrFail(ops: Op[], failure: BackendFailure, unreachable: string): void {
     const holdable =
-      !this.closed &&
-      !failure.sent &&
-      failure.kind === 'unavailable' &&
-      holdMs > 0 &&
-      (unreachable === undefined || this.topology.hasReplicas(unreachable));
+      !this.closed && !failure.sent && failure.kind === 'unavailable' && this.replaceable(unreachable);
     const now = Date.now();
     const waiting: Op[] = [];
     for (const item of ops) {
-      if (item.deadline === 0) item.deadline = now + holdMs;
-      if (holdable && now < item.deadline) waiting.push(item);
+      // A redirection pointed at the dead node: the slot map decides again.
+      item.moved = undefined;
+      item.ask = undefined;
+      if (holdable && now + HOLD_RETRY_MS < item.deadline) waiting.push(item);
       else settle(item, failure);
     }
     if (waiting.length === 0) return;
     this.topology.failed();
     this.later(
       HOLD_RETRY_MS,
-      () => this.dispatch(waiting),
+      () => this.retryHeld(waiting, failure, unreachable),
       () => {
         for (const item of waiting) settle(item, failure);
       },
     );
+  }
+
+  /** Held ops go out again unless the map still sends them to the node that cannot be reached yet. */
+  private retryHeld(ops: Op[], failure: BackendFailure, unreachable: string): void {
+    const stillDown = this.pool.peek(unreachable)?.failing === true;
+    const ready: Op[] = [];
+    const waiting: Op[] = [];
+    for (const item of ops) {
+      if (stillDown && this.masterFor(item) === unreachable) waiting.push(item);
+      else ready.push(item);
+    }
+    if (ready.length > 0) this.dispatch(ready);
+    // Not sent again: its connection keeps trying on its own back-off, no attempt per held request.
+    if (waiting.length > 0) this.holdOrFail(waiting, failure, unreachable);
+  }
+
+  /** True when a failover may still give `master`'s slots a reachable master. */
+  private replaceable(master: string): boolean {
+    return this.topology.hasReplicas(master) || !this.topology.masters.includes(master);
+  }
+
+  /** The master an op would go to now, for ops bound to a slot or to a master; undefined for the others. */
+  private masterFor(item: Op): string | undefined {
+    if (item.master !== undefined) return this.topology.masters[item.master];
+    if (item.slot === -1) return undefined;
+    return this.topology.ownerOf(item.slot)?.master;
   }
 }
 

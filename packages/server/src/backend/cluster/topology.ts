@@ -363,8 +363,8 @@ export function parseSlots(reply: Reply, fallbackHost: string): SlotMap {
 }
 
 /**
- * The ids of masters that have a replica not flagged failing, from `CLUSTER
- * NODES` lines: `<id> <ip:port@bus> <flags> <master id or -> …`.
+ * The ids of masters that have a replica able to take over (not failing, not
+ * `nofailover`), from `CLUSTER NODES` lines: `<id> <ip:port@bus> <flags> <master id or -> …`.
  */
 export function mastersWithReplicas(nodes: string): Set<string> {
   const ids = new Set<string>();
@@ -372,13 +372,10 @@ export function mastersWithReplicas(nodes: string): Set<string> {
     const [, , flags, master] = line.trim().split(' ');
     if (flags === undefined || master === undefined || master === '-') continue;
     const set = flags.split(',');
-    if (
-      (set.includes('slave') || set.includes('replica')) &&
-      !set.includes('fail') &&
-      !set.includes('fail?')
-    ) {
-      ids.add(master);
-    }
+    const replica = set.includes('slave') || set.includes('replica');
+    // A replica that failed, has no address, or is told never to fail over cannot replace its master.
+    const unable = ['fail', 'fail?', 'noaddr', 'nofailover', 'handshake'].some((flag) => set.includes(flag));
+    if (replica && !unable) ids.add(master);
   }
   return ids;
 }

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { textOf } from '../backend/resp.js';
 
 /** What an `ACL RESTTOKEN` token carries: the database and the Redis ACL user's credentials. */
 export interface AclClaims {
@@ -64,19 +65,13 @@ export function passwordMatches(reply: unknown, password: string): boolean {
   let flags: string[] = [];
   let hashes: string[] = [];
   for (let i = 0; i + 1 < reply.length; i += 2) {
-    const key = text(reply[i]);
+    const key = textOf(reply[i]);
     const value = reply[i + 1];
-    if (key === 'flags' && Array.isArray(value)) flags = value.map(text);
-    if (key === 'passwords' && Array.isArray(value)) hashes = value.map(text);
+    if (key === 'flags' && Array.isArray(value)) flags = value.map(textOf);
+    if (key === 'passwords' && Array.isArray(value)) hashes = value.map(textOf);
   }
   if (!flags.includes('on')) return false;
   if (flags.includes('nopass')) return true;
   const hash = createHash('sha256').update(password).digest('hex');
   return hashes.includes(hash);
-}
-
-function text(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
-  return '';
 }

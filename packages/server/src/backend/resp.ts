@@ -34,6 +34,13 @@ export type Reply = string | Uint8Array | number | bigint | null | ReplyError | 
 /** A command argument: text is sent as UTF-8, bytes as they are. */
 export type Arg = string | Uint8Array;
 
+/** An argument or a reply as text: bytes decoded as UTF-8, a string as it is, anything else ''. */
+export function textOf(value: Arg | Reply | undefined): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
+  return '';
+}
+
 const CR = 13;
 const CRLF = '\r\n';
 

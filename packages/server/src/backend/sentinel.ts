@@ -1,7 +1,7 @@
 import type { Logger } from '../log.js';
 import { BackendFailure, RedisConnection } from './connection.js';
 import { describeEndpoint, type RedisEndpoint, type SentinelTarget } from './redis-url.js';
-import { type Reply, ReplyError } from './resp.js';
+import { type Reply, ReplyError, textOf } from './resp.js';
 import { openStream, type RedisStream } from './stream.js';
 
 export interface SentinelOptions {
@@ -166,7 +166,7 @@ export class SentinelMaster {
         }
         // message, +switch-master, "<name> <old-ip> <old-port> <new-ip> <new-port>"
         if (!Array.isArray(reply) || reply.length !== 3 || !(reply[2] instanceof Uint8Array)) return;
-        const [master, , , host, port] = Buffer.from(reply[2]).toString('utf8').split(' ');
+        const [master, , , host, port] = textOf(reply[2]).split(' ');
         if (master !== name || host === undefined || port === undefined) return;
         this.moveTo({ host, port: Number(port) });
       },
@@ -187,9 +187,7 @@ export class SentinelMaster {
 /** `[host, port]` from `SENTINEL get-master-addr-by-name`, or undefined (nil: unknown master). */
 function parseAddress(reply: Reply): { host: string; port: number } | undefined {
   if (!Array.isArray(reply) || reply.length !== 2) return undefined;
-  const [host, port] = reply.map((part) =>
-    part instanceof Uint8Array ? Buffer.from(part).toString('utf8') : '',
-  );
+  const [host, port] = reply.map(textOf);
   if (!host || !/^\d+$/.test(port!)) return undefined;
   return { host, port: Number(port) };
 }
@@ -205,9 +203,10 @@ export function masterCheck(): { command: string[]; check: (reply: Reply) => voi
       // A user without permission for ROLE cannot tell; the database's own connection has checked the same address.
       if (reply instanceof ReplyError) return;
       const role = Array.isArray(reply) ? reply[0] : undefined;
-      const text = role instanceof Uint8Array ? Buffer.from(role).toString('utf8') : String(role);
-      if (text !== 'master')
+      const text = textOf(role);
+      if (text !== 'master') {
         throw new Error(`this Redis is a ${text}, not the master; asking Sentinel again`);
+      }
     },
   };
 }

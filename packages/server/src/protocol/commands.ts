@@ -1,5 +1,5 @@
 import { errors } from '@restash/core/protocol';
-import type { Arg, Reply } from '../backend/resp.js';
+import { type Arg, type Reply, textOf } from '../backend/resp.js';
 
 /** Commands that would block a shared connection; HTTP is request/response. */
 const BLOCKING = new Set([
@@ -136,7 +136,7 @@ export class CommandTable {
     if (movable !== undefined) return movable;
     let spec = this.keySpecs.get(name);
     if (spec === undefined && this.containers.has(name) && args[1] !== undefined) {
-      spec = this.keySpecs.get(`${name}|${text(args[1]).toUpperCase()}`);
+      spec = this.keySpecs.get(`${name}|${textOf(args[1]).toUpperCase()}`);
     }
     if (spec === undefined) return [];
     const last = spec.last < 0 ? args.length + spec.last : Math.min(spec.last, args.length - 1);
@@ -158,7 +158,7 @@ export class CommandTable {
     // A command with subcommands is judged by the subcommand alone (OBJECT ENCODING yes, OBJECT FREQ… per its flags).
     const sub = args[1];
     if (sub === undefined) return false;
-    const subName = typeof sub === 'string' ? sub : Buffer.from(sub).toString('utf8');
+    const subName = textOf(sub);
     return this.readOnly.has(`${name}|${subName.toUpperCase()}`);
   }
 }
@@ -180,7 +180,7 @@ function add(table: Learned, entry: Reply): void {
   if (!Array.isArray(entry)) return;
   const [name, , flags, first, last, step, categories, , , subcommands] = entry;
   if (!(name instanceof Uint8Array) && typeof name !== 'string') return;
-  const upper = text(name).toUpperCase();
+  const upper = textOf(name).toUpperCase();
   const flagged = Array.isArray(flags) && flags.includes('readonly');
   const dangerous = Array.isArray(categories) && categories.includes('@dangerous');
   if (flagged && !dangerous) table.readOnly.add(upper);
@@ -259,11 +259,11 @@ function movableKeys(name: string, args: readonly Arg[]): number[] | undefined {
 function streamKeys(name: string, args: readonly Arg[]): number[] {
   let i = 1;
   if (name === 'XREADGROUP') {
-    if (args[1] === undefined || text(args[1]).toUpperCase() !== 'GROUP') return [];
+    if (args[1] === undefined || textOf(args[1]).toUpperCase() !== 'GROUP') return [];
     i = 4;
   }
   for (; i < args.length; i++) {
-    switch (text(args[i]!).toUpperCase()) {
+    switch (textOf(args[i]!).toUpperCase()) {
       case 'COUNT':
       case 'BLOCK':
         i++;
@@ -283,14 +283,10 @@ function streamKeys(name: string, args: readonly Arg[]): number[] {
 
 /** `numkeys key [key …]` at `at`: the indexes of the keys, none if numkeys is not a number. */
 function counted(args: readonly Arg[], at: number): number[] {
-  const count = args[at] === undefined ? Number.NaN : Number(text(args[at]!));
+  const count = args[at] === undefined ? Number.NaN : Number(textOf(args[at]!));
   if (!Number.isInteger(count) || count <= 0) return [];
   const last = Math.min(at + count, args.length - 1);
   const indexes: number[] = [];
   for (let i = at + 1; i <= last; i++) indexes.push(i);
   return indexes;
-}
-
-function text(arg: Arg): string {
-  return typeof arg === 'string' ? arg : Buffer.from(arg).toString('utf8');
 }

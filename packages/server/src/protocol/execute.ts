@@ -3,7 +3,7 @@ import { passwordMatches, type TokenSealer } from '../auth/acl-tokens.js';
 import type { Access } from '../auth/tokens.js';
 import type { Backend } from '../backend/backend.js';
 import { BackendFailure } from '../backend/connection.js';
-import { type Arg, encodeResp, type Reply, ReplyError, ReplyTooLarge } from '../backend/resp.js';
+import { type Arg, encodeResp, type Reply, ReplyError, ReplyTooLarge, textOf } from '../backend/resp.js';
 import { type CommandTable, refusal } from './commands.js';
 import { encodeEntry, encodeError, encodeResult } from './reply.js';
 import { commandName } from './request.js';
@@ -138,8 +138,8 @@ export class Executor {
 
   private restToken(args: Arg[]): Denial | Substitute {
     if (args.length !== 4) return { kind: 'command', message: errors.wrongArity('acl|resttoken') };
-    const username = asText(args[2]!);
-    const password = asText(args[3]!);
+    const username = textOf(args[2]!);
+    const password = textOf(args[3]!);
     const issuer = this.issuer;
     if (!issuer) return { kind: 'command', message: errors.notAvailable('ACL RESTTOKEN') };
     return {
@@ -276,11 +276,7 @@ function encodeEntries(entries: Reply[], base64: boolean): string {
 }
 
 function isWord(arg: Arg | undefined, word: string): boolean {
-  return arg !== undefined && asText(arg).toUpperCase() === word;
-}
-
-function asText(arg: Arg): string {
-  return typeof arg === 'string' ? arg : Buffer.from(arg).toString('utf8');
+  return arg !== undefined && textOf(arg).toUpperCase() === word;
 }
 
 function mergeRefused(replies: Reply[], refused: (string | undefined)[]): Reply[] {

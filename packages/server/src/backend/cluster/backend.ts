@@ -3,7 +3,7 @@ import type { CommandTable } from '../../protocol/commands.js';
 import { commandName } from '../../protocol/request.js';
 import type { Backend } from '../backend.js';
 import { BackendFailure, type BatchCallback } from '../connection.js';
-import { type Arg, type Reply, ReplyError } from '../resp.js';
+import { type Arg, type Reply, ReplyError, textOf } from '../resp.js';
 import { hashSlot } from './slots.js';
 import { type ClusterTopology, type NodePool, type SlotOwner, splitAddress } from './topology.js';
 
@@ -158,9 +158,7 @@ function everywhereUser(replies: Reply[]): Reply {
   const users = replies as Reply[][];
   const field = (user: Reply[], name: string): Reply[] => {
     for (let i = 0; i + 1 < user.length; i += 2) {
-      const key = user[i];
-      const text = key instanceof Uint8Array ? Buffer.from(key).toString('utf8') : String(key);
-      if (text === name) return Array.isArray(user[i + 1]) ? (user[i + 1] as Reply[]) : [];
+      if (textOf(user[i]) === name) return Array.isArray(user[i + 1]) ? (user[i + 1] as Reply[]) : [];
     }
     return [];
   };
@@ -177,9 +175,8 @@ function everywhereUser(replies: Reply[]): Reply {
   };
   const merged = users[0]!.slice();
   for (let i = 0; i + 1 < merged.length; i += 2) {
-    const key = merged[i];
-    const text = key instanceof Uint8Array ? Buffer.from(key).toString('utf8') : String(key);
-    if (text === 'flags' || text === 'passwords') merged[i + 1] = common(text);
+    const key = textOf(merged[i]);
+    if (key === 'flags' || key === 'passwords') merged[i + 1] = common(key);
   }
   return merged;
 }
@@ -332,7 +329,7 @@ export class ClusterBackend implements Backend {
     if (direct !== undefined) return direct;
     const subcommands = EVERY_MASTER_SUBCOMMANDS[name];
     if (subcommands === undefined || args[1] === undefined) return undefined;
-    return subcommands[text(args[1]).toUpperCase()];
+    return subcommands[textOf(args[1]).toUpperCase()];
   }
 
   /**
@@ -344,7 +341,7 @@ export class ClusterBackend implements Backend {
   private planScan(args: Arg[], ops: Op[], deliver: (outcome: Outcome) => void): void {
     const masters = this.topology.masters;
     if (masters.length === 0) return deliver(this.noTopology());
-    const cursorText = args[1] === undefined ? '' : text(args[1]);
+    const cursorText = args[1] === undefined ? '' : textOf(args[1]);
     if (!/^\d{1,40}$/.test(cursorText)) return deliver(new ReplyError('ERR invalid cursor'));
     const cursor = BigInt(cursorText);
     const index = Number(cursor & (BigInt(SCAN_MAX_MASTERS) - 1n));
@@ -363,7 +360,7 @@ export class ClusterBackend implements Backend {
           if (outcome instanceof BackendFailure || outcome instanceof ReplyError || !Array.isArray(outcome)) {
             return deliver(outcome);
           }
-          const next = BigInt(text(outcome[0] as Uint8Array));
+          const next = BigInt(textOf(outcome[0] as Uint8Array));
           const resumed =
             next !== 0n
               ? (next << SCAN_NODE_BITS) | BigInt(index)
@@ -777,8 +774,4 @@ function combine(outcomes: Outcome[]): Reply[] | BackendFailure {
 /** The replies of a transaction refused before anything was sent: everything queued, EXEC fails. */
 function refuseTransaction(inner: readonly Arg[][], message: string): Reply[] {
   return ['OK', ...inner.map(() => 'QUEUED'), new ReplyError(message)];
-}
-
-function text(arg: Arg): string {
-  return typeof arg === 'string' ? arg : Buffer.from(arg).toString('utf8');
 }

@@ -2,7 +2,7 @@ import type { Logger } from '../../log.js';
 import type { CommandTable } from '../../protocol/commands.js';
 import { BackendFailure, type RedisConnection } from '../connection.js';
 import { describeEndpoint, type RedisEndpoint } from '../redis-url.js';
-import { type Reply, ReplyError } from '../resp.js';
+import { type Reply, ReplyError, textOf } from '../resp.js';
 import { SLOTS } from './slots.js';
 
 /** The nodes serving a range of slots: its master and its replicas, as `host:port`. */
@@ -290,7 +290,7 @@ export class ClusterTopology {
           if (command !== undefined && !(command instanceof ReplyError)) table.load(command);
           const map = parseSlots(slots!, splitAddress(address).host);
           if (nodes instanceof Uint8Array) {
-            const standing = mastersWithReplicas(Buffer.from(nodes).toString('utf8'));
+            const standing = mastersWithReplicas(textOf(nodes));
             for (const [master, id] of map.ids) if (standing.has(id)) map.replicated.add(master);
           }
           resolve(map);
@@ -352,7 +352,7 @@ export function parseSlots(reply: Reply, fallbackHost: string): SlotMap {
     const [master, ...replicas] = nodes.map((node) => nodeAddress(node, fallbackHost));
     const owner: SlotOwner = { master: master!, replicas };
     const id = Array.isArray(nodes[0]) ? nodes[0][2] : undefined;
-    if (id instanceof Uint8Array) ids.set(owner.master, Buffer.from(id).toString('utf8'));
+    if (id instanceof Uint8Array) ids.set(owner.master, textOf(id));
     for (let slot = start; slot <= end && slot < SLOTS; slot++) owners[slot] = owner;
     const first = firstSlot.get(owner.master);
     if (first === undefined || start < first) firstSlot.set(owner.master, start);
@@ -382,9 +382,7 @@ export function mastersWithReplicas(nodes: string): Set<string> {
 
 function nodeAddress(node: Reply, fallbackHost: string): string {
   if (!Array.isArray(node) || typeof node[1] !== 'number') throw new Error('unexpected CLUSTER SLOTS node');
-  const raw = node[0];
-  let host =
-    raw instanceof Uint8Array ? Buffer.from(raw).toString('utf8') : typeof raw === 'string' ? raw : '';
+  let host = textOf(node[0]);
   // An empty host means "the address you reached me at"; "?" means the node does not know its hostname.
   if (host === '' || host === '?') host = fallbackHost;
   return `${host}:${node[1]}`;

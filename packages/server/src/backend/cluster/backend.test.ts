@@ -4,48 +4,13 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CommandTable } from '../../protocol/commands.js';
-import { BackendFailure, type BatchCallback, type RedisConnection } from '../connection.js';
+import { BackendFailure, type RedisConnection } from '../connection.js';
 import { parseSentinel } from '../redis-url.js';
-import { type Arg, type Reply, ReplyError } from '../resp.js';
+import { type Reply, ReplyError } from '../resp.js';
 import { ClusterBackend, redirection } from './backend.js';
+import { FakeConnection, fakeTopology, setGetTable } from './fakes.js';
 import { hashSlot } from './slots.js';
 import { type ClusterTopology, mastersWithReplicas, NodePool } from './topology.js';
-
-/** A node connection that answers every command with `answer(args)`, on the next turn. */
-class FakeConnection {
-  busy = false;
-  ready = true;
-  failing = false;
-  closed = 0;
-  sent: Arg[][] = [];
-  constructor(readonly answer: (args: Arg[]) => Reply) {}
-  send(commands: readonly Arg[][], done: BatchCallback): void {
-    this.sent.push(...commands);
-    setImmediate(() => done(commands.map((args) => this.answer(args))));
-  }
-  atomic(batch: readonly Arg[][], done: BatchCallback): void {
-    this.send(batch, done);
-  }
-  close(): void {
-    this.closed++;
-  }
-}
-
-/** A topology with one master serving every slot. */
-function fakeTopology(master: string): ClusterTopology {
-  return {
-    ownerOf: () => ({ master, replicas: [] }),
-    masters: [master],
-    anyMaster: () => master,
-    ready: true,
-    lastFailure: 'no failure',
-    moved: () => {},
-    failed: () => {},
-    track: () => {},
-    untrack: () => {},
-    hasReplicas: () => true,
-  } as unknown as ClusterTopology;
-}
 
 afterEach(() => {
   vi.useRealTimers();
@@ -131,15 +96,6 @@ describe('ClusterBackend', () => {
 });
 
 describe('ClusterBackend redirections and fallbacks', () => {
-  const SET_TABLE = () => {
-    const table = new CommandTable();
-    table.load([
-      ['set', -3, ['write'], 1, 1, 1, ['@write'], [], [], []],
-      ['get', 2, ['readonly'], 1, 1, 1, ['@read'], [], [], []],
-    ]);
-    return table;
-  };
-
   it('reads MOVED and ASK, putting the answering node’s host in for an unknown one', () => {
     expect(redirection('MOVED 3999 10.0.0.2:6381', '10.0.0.1:6379')).toEqual({
       kind: 'moved',
@@ -176,7 +132,7 @@ describe('ClusterBackend redirections and fallbacks', () => {
     const backend = new ClusterBackend({
       topology: fakeTopology('127.0.0.1:7000'),
       pool,
-      table: SET_TABLE(),
+      table: setGetTable(),
     });
     const result = await new Promise<Reply[] | BackendFailure>((resolve) =>
       backend.atomic([['MULTI'], ['SET', 'k', 'v'], ['EXEC']], resolve),
@@ -199,7 +155,7 @@ describe('ClusterBackend redirections and fallbacks', () => {
       },
     } as unknown as ClusterTopology;
     const pool = new NodePool(() => node as unknown as RedisConnection, 1000);
-    const backend = new ClusterBackend({ topology, pool, table: SET_TABLE() });
+    const backend = new ClusterBackend({ topology, pool, table: setGetTable() });
     const send = () =>
       new Promise<Reply[] | BackendFailure>((resolve) => backend.send([['SET', 'k', 'v']], resolve));
     expect(await send()).toEqual(['OK']);
@@ -225,7 +181,7 @@ describe('ClusterBackend redirections and fallbacks', () => {
     const backend = new ClusterBackend({
       topology: fakeTopology('127.0.0.1:7000'),
       pool,
-      table: SET_TABLE(),
+      table: setGetTable(),
     });
     const result = await new Promise<Reply[] | BackendFailure>((resolve) =>
       backend.atomic([['MULTI'], ['SET', 'k', 'v'], ['EXEC']], resolve),
@@ -253,7 +209,7 @@ describe('ClusterBackend redirections and fallbacks', () => {
       (_host, port) => (port === 7000 ? dead : promoted) as unknown as RedisConnection,
       1000,
     );
-    const backend = new ClusterBackend({ topology, pool, table: SET_TABLE(), holdMs: 2000 });
+    const backend = new ClusterBackend({ topology, pool, table: setGetTable(), holdMs: 2000 });
     const started = Date.now();
     const answer = new Promise<Reply[] | BackendFailure>((resolve) =>
       backend.send([['SET', 'k', 'v']], resolve),
@@ -269,7 +225,7 @@ describe('ClusterBackend redirections and fallbacks', () => {
       ...fakeTopology('127.0.0.1:7000'),
       hasReplicas: () => false,
     } as unknown as ClusterTopology;
-    const lone = new ClusterBackend({ topology: unreplicated, pool, table: SET_TABLE(), holdMs: 2000 });
+    const lone = new ClusterBackend({ topology: unreplicated, pool, table: setGetTable(), holdMs: 2000 });
     const alone = Date.now();
     expect(await new Promise((resolve) => lone.send([['SET', 'k', 'v']], resolve))).toBeInstanceOf(
       BackendFailure,
@@ -279,7 +235,7 @@ describe('ClusterBackend redirections and fallbacks', () => {
 
     // Nowhere to go within holdMs: the failure, once; and a command that may have run is never held.
     master = '127.0.0.1:7000';
-    const short = new ClusterBackend({ topology, pool, table: SET_TABLE(), holdMs: 300 });
+    const short = new ClusterBackend({ topology, pool, table: setGetTable(), holdMs: 300 });
     const before = Date.now();
     const failed = await new Promise<Reply[] | BackendFailure>((resolve) =>
       short.send([['SET', 'k', 'v']], resolve),
@@ -313,7 +269,7 @@ describe('ClusterBackend redirections and fallbacks', () => {
       ...fakeTopology('127.0.0.1:7000'),
       ownerOf: () => ({ master: '127.0.0.1:7000', replicas: ['127.0.0.1:7100'] }),
     } as unknown as ClusterTopology;
-    const backend = new ClusterBackend({ topology, pool, table: SET_TABLE(), replicas: true });
+    const backend = new ClusterBackend({ topology, pool, table: setGetTable(), replicas: true });
     const result = await new Promise<Reply[] | BackendFailure>((resolve) =>
       backend.send([['GET', 'k']], resolve),
     );
@@ -338,7 +294,7 @@ describe('ClusterBackend redirections and fallbacks', () => {
         ...fakeTopology('127.0.0.1:7000'),
         masters: replies.map((_, i) => `127.0.0.1:${7000 + i}`),
       } as unknown as ClusterTopology;
-      const backend = new ClusterBackend({ topology, pool, table: SET_TABLE() });
+      const backend = new ClusterBackend({ topology, pool, table: setGetTable() });
       return new Promise<Reply[] | BackendFailure>((resolve) =>
         backend.send([['ACL', 'GETUSER', 'app']], resolve),
       );

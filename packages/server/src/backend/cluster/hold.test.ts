@@ -5,32 +5,12 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../log.js';
-import { CommandTable } from '../../protocol/commands.js';
-import { BackendFailure, type BatchCallback, RedisConnection } from '../connection.js';
-import { type Arg, type Reply, ReplyError } from '../resp.js';
+import { BackendFailure, RedisConnection } from '../connection.js';
+import { type Reply, ReplyError } from '../resp.js';
 import { ClusterBackend } from './backend.js';
+import { FakeConnection, fakeTopology, setGetTable } from './fakes.js';
 import { hashSlot } from './slots.js';
 import { type ClusterTopology, mastersWithReplicas, NodePool } from './topology.js';
-
-/** A node connection that answers every command with `answer(args)`, on the next turn. */
-class FakeConnection {
-  busy = false;
-  ready = true;
-  failing = false;
-  closed = 0;
-  sent: Arg[][] = [];
-  constructor(readonly answer: (args: Arg[]) => Reply) {}
-  send(commands: readonly Arg[][], done: BatchCallback): void {
-    this.sent.push(...commands);
-    setImmediate(() => done(commands.map((args) => this.answer(args))));
-  }
-  atomic(batch: readonly Arg[][], done: BatchCallback): void {
-    this.send(batch, done);
-  }
-  close(): void {
-    this.closed++;
-  }
-}
 
 /** A node that cannot be reached: every batch fails, surely unsent, after `ms`. */
 function deadNode(ms = 0): FakeConnection {
@@ -43,31 +23,16 @@ function deadNode(ms = 0): FakeConnection {
   return node;
 }
 
-const SET_TABLE = () => {
-  const table = new CommandTable();
-  table.load([
-    ['set', -3, ['write'], 1, 1, 1, ['@write'], [], [], []],
-    ['get', 2, ['readonly'], 1, 1, 1, ['@read'], [], [], []],
-  ]);
-  return table;
-};
-
 /** A topology whose single slot owner is `state.master`, with replicas as `state.replicated` says. */
 function movingTopology(state: { master: string; replicated: Set<string> }): ClusterTopology {
-  return {
+  return fakeTopology(state.master, {
     ownerOf: () => ({ master: state.master, replicas: [] }),
     get masters() {
       return [state.master];
     },
     anyMaster: () => state.master,
-    ready: true,
-    lastFailure: 'no failure',
-    moved: () => {},
-    failed: () => {},
-    track: () => {},
-    untrack: () => {},
     hasReplicas: (address: string) => state.replicated.has(address),
-  } as unknown as ClusterTopology;
+  });
 }
 
 function poolOf(nodes: Record<number, FakeConnection>): NodePool {
@@ -89,7 +54,7 @@ describe('cluster hold', () => {
     const backend = new ClusterBackend({
       topology: movingTopology(state),
       pool: poolOf({ 7000: dead, 7001: promoted, 7002: stale }),
-      table: SET_TABLE(),
+      table: setGetTable(),
       holdMs: 1500,
     });
     const switched = setTimeout(() => {
@@ -118,7 +83,7 @@ describe('cluster hold', () => {
     const backend = new ClusterBackend({
       topology: movingTopology(state),
       pool: poolOf({ 7000: dead, 7001: promoted }),
-      table: SET_TABLE(),
+      table: setGetTable(),
       holdMs: 2000,
     });
     const switched = setTimeout(() => {
@@ -145,7 +110,7 @@ describe('cluster hold', () => {
     const backend = new ClusterBackend({
       topology: movingTopology(state),
       pool: poolOf({ 7000: dead, 7001: promoted }),
-      table: SET_TABLE(),
+      table: setGetTable(),
       holdMs: 2000,
     });
     const switched = setTimeout(() => {
@@ -171,7 +136,7 @@ describe('cluster hold', () => {
     const backend = new ClusterBackend({
       topology: movingTopology(state),
       pool: poolOf({ 7000: dead }),
-      table: SET_TABLE(),
+      table: setGetTable(),
       holdMs: 600,
     });
     try {
@@ -218,7 +183,7 @@ describe('cluster hold', () => {
     const backend = new ClusterBackend({
       topology: movingTopology(state),
       pool,
-      table: SET_TABLE(),
+      table: setGetTable(),
       holdMs: 1000,
     });
     try {

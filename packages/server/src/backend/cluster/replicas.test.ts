@@ -3,26 +3,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CommandTable } from '../../protocol/commands.js';
-import type { BatchCallback, RedisConnection } from '../connection.js';
-import type { Arg, Reply } from '../resp.js';
+import type { RedisConnection } from '../connection.js';
+import type { Reply } from '../resp.js';
 import { ClusterBackend } from './backend.js';
+import { FakeConnection, fakeTopology } from './fakes.js';
 import { hashSlot } from './slots.js';
-import { type ClusterTopology, NodePool } from './topology.js';
-
-class FakeConnection {
-  busy = false;
-  ready = true;
-  failing = false;
-  sent: Arg[][] = [];
-  send(commands: readonly Arg[][], done: BatchCallback): void {
-    this.sent.push(...commands);
-    setImmediate(() => done(commands.map(() => 'v')));
-  }
-  atomic(batch: readonly Arg[][], done: BatchCallback): void {
-    this.send(batch, done);
-  }
-  close(): void {}
-}
+import { NodePool } from './topology.js';
 
 describe('replica reads', () => {
   it('lets each shard’s replicas take turns, also when reads alternate between shards', async () => {
@@ -33,17 +19,10 @@ describe('replica reads', () => {
       [hashSlot(x), { master: '127.0.0.1:7000', replicas: ['127.0.0.1:7100', '127.0.0.1:7101'] }],
       [hashSlot(y), { master: '127.0.0.1:7001', replicas: ['127.0.0.1:7200', '127.0.0.1:7201'] }],
     ]);
-    const topology = {
+    const topology = fakeTopology('127.0.0.1:7000', {
       ownerOf: (slot: number) => shards.get(slot),
       masters: ['127.0.0.1:7000', '127.0.0.1:7001'],
-      anyMaster: () => '127.0.0.1:7000',
-      ready: true,
-      lastFailure: '',
-      moved: () => {},
-      failed: () => {},
-      track: () => {},
-      untrack: () => {},
-    } as unknown as ClusterTopology;
+    });
     const connections = new Map<string, FakeConnection>();
     const pool = new NodePool((_host, port, replica) => {
       const connection = new FakeConnection();

@@ -5,10 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { post, prefix, startServer } from './helpers.js';
+import { post, resultOf, spreadKeys, startServer } from './helpers.js';
 import { startCluster, type TestCluster } from './topology.js';
-
-const resultOf = (res: { body: unknown }): unknown => (res.body as { result?: unknown }).result;
 
 let nodes: TestCluster;
 
@@ -19,12 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await nodes?.close();
 }, 30_000);
-
-/** `count` keys (no hash tag) spread over the masters. */
-const spread = (count: number) => {
-  const k = prefix().replace(/[{}]/g, '');
-  return Array.from({ length: count }, (_, i) => `${k}${i}`);
-};
 
 /** Our connections (CLIENT SETNAME restash…) on every master. */
 async function ourConnections(): Promise<string[]> {
@@ -41,14 +33,15 @@ describe('the connection budget on a cluster', () => {
       await post(
         base,
         '/pipeline',
-        spread(30).map((key) => ['SET', key, '1']),
+        spreadKeys(30).map((key) => ['SET', key, '1']),
       );
       expect(
         (await post(base, '/', ['ACL', 'SETUSER', 'budget', 'on', '>budget-pass', '~*', '+@all'])).body,
       ).toEqual({ result: 'OK' });
       const token = resultOf(await post(base, '/', ['ACL', 'RESTTOKEN', 'budget', 'budget-pass'])) as string;
       const answers = new Set<string>();
-      for (const key of spread(30)) answers.add((await post(base, '/', ['SET', key, '2'], { token })).text);
+      for (const key of spreadKeys(30))
+        answers.add((await post(base, '/', ['SET', key, '2'], { token })).text);
       // One connection was left for the user: its first node's keys work, the others' say why not.
       expect(answers).toContain('{"result":"OK"}');
       expect([...answers].some((text) => text.includes('max connections reached for this database'))).toBe(
@@ -71,7 +64,7 @@ describe('seeds given by host name', () => {
       await post(
         server.baseUrl,
         '/pipeline',
-        spread(30).map((key) => ['SET', key, '1']),
+        spreadKeys(30).map((key) => ['SET', key, '1']),
       );
       // README: "one shared connection per node the server talks to".
       expect((await ourConnections()).length).toBe(3);
@@ -87,7 +80,7 @@ describe('a pipeline when one master cannot be reached', () => {
     const server = await startServer({ redisCluster: nodes.seeds });
     try {
       const base = server.baseUrl;
-      const keys = spread(30);
+      const keys = spreadKeys(30);
       expect(
         (
           await post(
@@ -142,7 +135,7 @@ describe('a Redis Cluster over TLS', () => {
       const ca = readFileSync(certFile, 'utf8');
       const server = await startServer({ redisCluster: [secure.seeds[0]!], redisTlsCa: ca });
       try {
-        const keys = spread(30);
+        const keys = spreadKeys(30);
         const res = await post(
           server.baseUrl,
           '/pipeline',

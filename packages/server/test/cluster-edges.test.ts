@@ -5,10 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSlot } from '../src/backend/cluster/slots.js';
-import { post, prefix, startServer, TOKEN } from './helpers.js';
+import { post, prefix, resultOf, spreadKeys, startServer, TOKEN } from './helpers.js';
 import { startCluster, type TestCluster, type TestNode } from './topology.js';
-
-const resultOf = (res: { body: unknown }): unknown => (res.body as { result?: unknown }).result;
 
 let nodes: TestCluster;
 
@@ -19,12 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await nodes?.close();
 }, 30_000);
-
-/** `count` keys (no hash tag) spread over the masters. */
-const spread = (count: number) => {
-  const k = prefix().replace(/[{}]/g, '');
-  return Array.from({ length: count }, (_, i) => `${k}${i}`);
-};
 
 /** Reads an SSE body until `done(text)` or `ms` pass; returns what was read. */
 async function readUntil(
@@ -116,7 +108,7 @@ describe('Redis Cluster', () => {
       await post(
         base,
         '/pipeline',
-        spread(30).map((key) => ['SET', key, '1']),
+        spreadKeys(30).map((key) => ['SET', key, '1']),
       );
       const res = await fetch(`${base}/monitor`, {
         headers: { authorization: `Bearer ${TOKEN}` },
@@ -155,7 +147,7 @@ describe('Redis Cluster', () => {
       const minted = await post(base, '/', ['ACL', 'RESTTOKEN', 'rest-made', 'made-pass']);
       expect(minted.status).toBe(200);
       const token = resultOf(minted) as string;
-      for (const key of spread(20)) {
+      for (const key of spreadKeys(20)) {
         expect((await post(base, '/', ['SET', key, '1'], { token })).body).toEqual({ result: 'OK' });
       }
     } finally {
@@ -178,7 +170,7 @@ describe('Redis Cluster', () => {
       expect(typeof token).toBe('string');
       expect((await post(base, '/', ['ACL', 'DELUSER', 'revoked'])).body).toEqual({ result: 1 });
       const accepted: string[] = [];
-      for (const key of spread(30)) {
+      for (const key of spreadKeys(30)) {
         const res = await post(base, '/', ['SET', key, 'after-revocation'], { token });
         if (res.status === 200) accepted.push(key);
       }

@@ -1,12 +1,19 @@
 import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSlot } from '../src/backend/cluster/slots.js';
-import { call, post, prefix, READ_ONLY_TOKEN, startServer, TOKEN, until } from './helpers.js';
+import {
+  call,
+  post,
+  prefix,
+  READ_ONLY_TOKEN,
+  resultOf,
+  spreadKeys,
+  startServer,
+  TOKEN,
+  until,
+} from './helpers.js';
 import { restApiSuite } from './rest-api.suite.js';
 import { startCluster, type TestCluster } from './topology.js';
-
-/** The `result` of a JSON answer. */
-const resultOf = (res: { body: unknown }): unknown => (res.body as { result?: unknown }).result;
 
 /** One 3-master, 3-replica cluster for this file; the server in front of it per block. */
 let clusterStarting: Promise<TestCluster> | undefined;
@@ -47,12 +54,6 @@ describe('Redis Cluster', () => {
     await server?.close();
   });
 
-  /** `count` keys spread over every master (no hash tag). */
-  const spread = (count: number) => {
-    const k = prefix().replace(/[{}]/g, '');
-    return Array.from({ length: count }, (_, i) => `${k}${i}`);
-  };
-
   it('hashes keys to the slots Redis computes, hash tags included', async () => {
     const keys = [
       'foo',
@@ -63,7 +64,7 @@ describe('Redis Cluster', () => {
       'x{y}z{w}',
       'héllo wörld',
       '123456789',
-      ...spread(20),
+      ...spreadKeys(20),
     ];
     const node = nodes.nodes[0]!;
     for (const key of keys) {
@@ -73,7 +74,7 @@ describe('Redis Cluster', () => {
   });
 
   it('routes single commands to the master of their slot, on every master', async () => {
-    const keys = spread(30);
+    const keys = spreadKeys(30);
     const masters = new Set<number>();
     for (const key of keys) {
       expect((await post(base, '/', ['SET', key, `v-${key}`])).body).toEqual({ result: 'OK' });
@@ -87,7 +88,7 @@ describe('Redis Cluster', () => {
   });
 
   it('splits a pipeline across nodes and answers in the original order, errors as entries', async () => {
-    const keys = spread(200);
+    const keys = spreadKeys(200);
     const commands: string[][] = [];
     for (const key of keys) {
       commands.push(['SET', key, key], ['INCR', key], ['GET', key]);
@@ -117,7 +118,9 @@ describe('Redis Cluster', () => {
   });
 
   it('refuses a transaction over several slots with CROSSSLOT, running nothing', async () => {
-    const [a, b] = spread(50).filter((key, _, all) => hashSlot(key) !== hashSlot(all[0]!) || key === all[0]);
+    const [a, b] = spreadKeys(50).filter(
+      (key, _, all) => hashSlot(key) !== hashSlot(all[0]!) || key === all[0],
+    );
     const res = await post(base, '/multi-exec', [
       ['SET', a!, '1'],
       ['SET', b!, '1'],
@@ -132,7 +135,7 @@ describe('Redis Cluster', () => {
   });
 
   it('splits MGET, MSET, DEL, EXISTS, TOUCH and UNLINK over slots and merges the replies', async () => {
-    const keys = spread(12);
+    const keys = spreadKeys(12);
     const pairs = keys.flatMap((key) => [key, `v-${key}`]);
     expect((await post(base, '/', ['MSET', ...pairs])).body).toEqual({ result: 'OK' });
     const missing = `${keys[0]}-missing`;
@@ -162,7 +165,7 @@ describe('Redis Cluster', () => {
 
     it('DBSIZE sums the masters, KEYS merges them, FLUSHALL empties all, RANDOMKEY finds a key anywhere', async () => {
       await nodes.flushAll();
-      const keys = spread(60);
+      const keys = spreadKeys(60);
       await post(
         url,
         '/pipeline',
@@ -180,7 +183,7 @@ describe('Redis Cluster', () => {
 
     it('SCAN walks every master with a cursor the client resumes, MATCH and COUNT included', async () => {
       await nodes.flushAll();
-      const keys = spread(300);
+      const keys = spreadKeys(300);
       await post(
         url,
         '/pipeline',
@@ -218,7 +221,7 @@ describe('Redis Cluster', () => {
       const sha = resultOf(
         await post(url, '/', ['SCRIPT', 'LOAD', 'return redis.call("SET", KEYS[1], ARGV[1])']),
       ) as string;
-      for (const key of spread(12)) {
+      for (const key of spreadKeys(12)) {
         expect((await post(url, '/', ['EVALSHA', sha, '1', key, 'x'])).body).toEqual({ result: 'OK' });
         expect((await post(url, '/', ['GET', key])).body).toEqual({ result: 'x' });
       }
@@ -235,7 +238,7 @@ describe('Redis Cluster', () => {
       expect((await post(url, '/', ['FUNCTION', 'LOAD', 'REPLACE', library])).body).toEqual({
         result: 'restash_test',
       });
-      for (const key of spread(12)) {
+      for (const key of spreadKeys(12)) {
         expect((await post(url, '/', ['FCALL', 'put', '1', key, 'f'])).body).toEqual({ result: 'OK' });
       }
       for (const master of await nodes.masters()) {
@@ -284,7 +287,7 @@ describe('Redis Cluster', () => {
     const mreader = mres.body!.getReader();
     let seen = '';
     while (!seen.includes('"OK"')) seen += Buffer.from((await mreader.read()).value!).toString();
-    const keys = spread(30);
+    const keys = spreadKeys(30);
     await post(
       base,
       '/pipeline',
@@ -301,7 +304,7 @@ describe('Redis Cluster', () => {
   });
 
   it('sends read-only tokens to replicas with --read-from-replicas, and still refuses their writes', async () => {
-    const keys = spread(30);
+    const keys = spreadKeys(30);
     await post(
       base,
       '/pipeline',
@@ -393,7 +396,7 @@ describe('Redis Cluster', () => {
 
   it('works unchanged through @upstash/redis: commands, pipelines, hash-tagged transactions', async () => {
     const client = new Redis({ url: base, token: TOKEN, enableAutoPipelining: true });
-    const keys = spread(20);
+    const keys = spreadKeys(20);
     await Promise.all(keys.map((key, i) => client.set(key, { i })));
     expect(await Promise.all(keys.map((key) => client.get(key)))).toEqual(keys.map((_, i) => ({ i })));
     const p = client.pipeline();

@@ -125,6 +125,17 @@ export function prefix(): string {
   return `{t${Math.random().toString(36).slice(2, 10)}}:`;
 }
 
+/** `count` fresh keys without a hash tag, so that on a cluster they spread over every master. */
+export function spreadKeys(count: number): string[] {
+  const k = prefix().replace(/[{}]/g, '');
+  return Array.from({ length: count }, (_, i) => `${k}${i}`);
+}
+
+/** The `result` of a JSON answer. */
+export function resultOf(res: { body: unknown }): unknown {
+  return (res.body as { result?: unknown }).result;
+}
+
 /** `fetch` with the standard token unless `headers.authorization` is given. */
 export async function call(
   baseUrl: string,

@@ -557,23 +557,6 @@ export class ClusterBackend implements Backend {
     deadline: number,
   ): void {
     if (this.closed) return done(new BackendFailure('unavailable', 'the server is shutting down'));
-    // A block that could not be sent waits for a failover like a command does.
-    const holdOrFail = (failure: BackendFailure, unreachable: string) => {
-      if (
-        this.closed ||
-        failure.sent ||
-        !this.replaceable(unreachable) ||
-        Date.now() + HOLD_RETRY_MS >= deadline
-      ) {
-        return done(failure);
-      }
-      this.topology.failed();
-      this.later(
-        HOLD_RETRY_MS,
-        () => this.transact(batch, slot, attempt, undefined, done, deadline),
-        () => done(failure),
-      );
-    };
     const address =
       redirected?.address ?? (slot === -1 ? this.topology.anyMaster() : this.topology.ownerOf(slot)?.master);
     if (address === undefined) {
@@ -586,7 +569,13 @@ export class ClusterBackend implements Backend {
     connection.atomic(ask ? [ASKING, ...batch] : batch, (result) => {
       if (result instanceof BackendFailure) {
         if (result.kind === 'unavailable') this.topology.failed();
-        return result.kind === 'unavailable' ? holdOrFail(result, address) : done(result);
+        // A block that could not be sent waits for a failover like a command does.
+        if (!this.mayHold(result, address) || Date.now() + HOLD_RETRY_MS >= deadline) return done(result);
+        return this.later(
+          HOLD_RETRY_MS,
+          () => this.transact(batch, slot, attempt, undefined, done, deadline),
+          () => done(result),
+        );
       }
       const replies = ask ? result.slice(1) : result;
       // A refused queued command, or EXEC itself when the slot moved in between, means nothing ran.
@@ -596,26 +585,10 @@ export class ClusterBackend implements Backend {
         if (reply instanceof ReplyError) redirect = redirection(reply.message, address);
       }
       if (redirect === undefined || attempt >= MAX_ATTEMPTS) return done(replies);
-      if (redirect.kind === 'moved') {
-        this.topology.moved(redirect.slot, redirect.address);
-        return this.transact(
-          batch,
-          slot,
-          attempt + 1,
-          { address: redirect.address, ask: false },
-          done,
-          deadline,
-        );
-      }
-      if (redirect.kind === 'ask') {
-        return this.transact(
-          batch,
-          slot,
-          attempt + 1,
-          { address: redirect.address, ask: true },
-          done,
-          deadline,
-        );
+      if (redirect.kind !== 'retry') {
+        if (redirect.kind === 'moved') this.topology.moved(redirect.slot, redirect.address);
+        const to = { address: redirect.address, ask: redirect.kind === 'ask' };
+        return this.transact(batch, slot, attempt + 1, to, done, deadline);
       }
       if (redirect.refresh) this.topology.failed();
       this.later(
@@ -647,8 +620,7 @@ export class ClusterBackend implements Backend {
    * master has no replica to replace it get the failure.
    */
   private holdOrFail(ops: Op[], failure: BackendFailure, unreachable: string): void {
-    const holdable =
-      !this.closed && !failure.sent && failure.kind === 'unavailable' && this.replaceable(unreachable);
+    const holdable = this.mayHold(failure, unreachable);
     const now = Date.now();
     const waiting: Op[] = [];
     for (const item of ops) {
@@ -683,9 +655,14 @@ export class ClusterBackend implements Backend {
     if (waiting.length > 0) this.holdOrFail(waiting, failure, unreachable);
   }
 
-  /** True when a failover may still give `master`'s slots a reachable master. */
-  private replaceable(master: string): boolean {
-    return this.topology.hasReplicas(master) || !this.topology.masters.includes(master);
+  /**
+   * True when a command that failed to reach `unreachable` may wait: nothing
+   * was written, and a failover may still give that master's slots a
+   * reachable master (it has a replica, or the map has already moved on).
+   */
+  private mayHold(failure: BackendFailure, unreachable: string): boolean {
+    if (this.closed || failure.sent || failure.kind !== 'unavailable') return false;
+    return this.topology.hasReplicas(unreachable) || !this.topology.masters.includes(unreachable);
   }
 
   /** The master an op would go to now, for ops bound to a slot or to a master; undefined for the others. */

@@ -10,6 +10,7 @@ import { Database } from './backend/database.js';
 import { describeEndpoint, parseClusterSeeds, parseRedisUrl, parseSentinel } from './backend/redis-url.js';
 import { EmbeddedRedis } from './embedded/redis-process.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
+import { commandList } from './protocol/commands.js';
 import { HttpHandler } from './transport/http.js';
 import { SseStreams } from './transport/sse.js';
 
@@ -31,6 +32,10 @@ export interface DatabaseConfig {
   maxRequestSize?: number;
   /** Most Redis connections for this database: the shared one, streams and ACL users' ones. @default 100 */
   maxConnections?: number;
+  /** Replaces the server's `allowCommands` for this database. */
+  allowCommands?: string[];
+  /** Replaces the server's `denyCommands` for this database. */
+  denyCommands?: string[];
 }
 
 /** A Redis master found through Sentinel. */
@@ -86,6 +91,14 @@ export interface ServerOptions {
   maxRequestSize?: number;
   /** Most Redis connections per database. @default 100 */
   maxConnections?: number;
+  /**
+   * Server-administration commands to allow although they are refused by
+   * default (every command Redis flags `@admin`, and MIGRATE): `NAME` or
+   * `NAME|SUBCOMMAND`, e.g. `['CONFIG|GET', 'SLOWLOG']`. @default []
+   */
+  allowCommands?: string[];
+  /** Commands to refuse to every token, e.g. `['EVAL', 'FLUSHALL']`; wins over `allowCommands`. @default [] */
+  denyCommands?: string[];
   /** How long a command may wait for Redis before a 504, in ms. @default 10000 */
   commandTimeout?: number;
   /** How long a connection attempt to Redis may take, in ms. @default 3000 */
@@ -214,6 +227,10 @@ export function createServer(options: ServerOptions): RestashServer {
   const limitsOf = (config: DatabaseConfig) => ({
     maxRequestSize: config.maxRequestSize ?? options.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE,
     maxConnections: config.maxConnections ?? options.maxConnections ?? 100,
+    commands: {
+      allow: commandList(config.allowCommands ?? options.allowCommands ?? [], true),
+      deny: commandList(config.denyCommands ?? options.denyCommands ?? [], false),
+    },
   });
 
   const start = async (config: DatabaseConfig): Promise<Running> => {
@@ -286,7 +303,7 @@ export function createServer(options: ServerOptions): RestashServer {
           throw new Error('[restash/server] the server was closed while its databases were starting');
         const current = running.get(config.id);
         if (current && sameRedis(current.config, config)) {
-          limits.push(() => Object.assign(current.database.options, limitsOf(config)));
+          limits.push(() => current.database.setLimits(limitsOf(config)));
           kept.set(config.id, { ...current, config });
         } else {
           const fresh = await start(config);
@@ -441,6 +458,7 @@ function validate(options: ServerOptions): void {
       throw new ConfigError(`${name}: must be an integer ≥ ${min}, got ${value}`);
     }
   };
+  checkCommands(options, '');
   positive('max request size', options.maxRequestSize, 1024);
   positive('max connections', options.maxConnections, 2);
   positive('command timeout', options.commandTimeout);
@@ -490,6 +508,25 @@ function checkDatabases(databases: DatabaseConfig[], where: string): void {
       tokens.add(token);
     }
     checkTarget(config, `${where}: database "${config.id}": `);
+    checkCommands(config, `${where}: database "${config.id}": `);
+  }
+}
+
+/** The allow and deny lists name commands, and allow nothing the REST API cannot run. */
+function checkCommands(config: Pick<DatabaseConfig, 'allowCommands' | 'denyCommands'>, where: string): void {
+  for (const [what, list, allow] of [
+    ['allow commands', config.allowCommands, true],
+    ['deny commands', config.denyCommands, false],
+  ] as const) {
+    if (list === undefined) continue;
+    if (!Array.isArray(list) || !list.every((entry) => typeof entry === 'string')) {
+      throw new ConfigError(`${where}${what}: must be a list of command names`);
+    }
+    try {
+      commandList(list, allow);
+    } catch (error) {
+      throw new ConfigError(`${where}${what}: ${(error as Error).message}`);
+    }
   }
 }
 

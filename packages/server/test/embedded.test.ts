@@ -26,7 +26,7 @@ describe('embedded Redis', () => {
     await first.close();
     expect(alive(pid)).toBe(false);
 
-    const second = embedded(dir);
+    const second = embedded(dir, { allowCommands: ['CONFIG|GET'] });
     cleanups.push(() => second.close());
     const again = await second.listen();
     expect((await post(again, '/', ['GET', 'kept'])).body).toEqual({ result: 'across restarts' });

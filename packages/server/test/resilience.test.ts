@@ -93,7 +93,10 @@ describe('when Redis goes away', () => {
   });
 
   it('answers 504 when Redis stops answering, instead of hanging', async () => {
-    const { base } = await setup({ commandTimeout: 300 }, ['--enable-debug-command', 'yes']);
+    const { base } = await setup({ commandTimeout: 300, allowCommands: ['DEBUG'] }, [
+      '--enable-debug-command',
+      'yes',
+    ]);
     const res = await post(base, '/', ['DEBUG', 'SLEEP', '1']);
     expect(res.status).toBe(504);
     expect((res.body as { error: string }).error).toContain('did not answer within 300 ms');
@@ -228,7 +231,7 @@ describe('logs', () => {
 
 describe('shutdown', () => {
   it('answers requests in flight before close() resolves', async () => {
-    const { base, server } = await setup({}, ['--enable-debug-command', 'yes']);
+    const { base, server } = await setup({ allowCommands: ['DEBUG'] }, ['--enable-debug-command', 'yes']);
     const arrived = once(server.http, 'request');
     const slow = post(base, '/', ['DEBUG', 'SLEEP', '0.3']);
     await arrived;

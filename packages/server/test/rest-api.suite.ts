@@ -455,18 +455,42 @@ export function restApiSuite(start: () => Promise<SuiteTarget>): void {
   describe('read-only token', () => {
     const ro = { token: READ_ONLY_TOKEN };
 
-    it('runs reads, PING, ECHO and EVAL_RO', async () => {
+    it('runs reads, PING and ECHO', async () => {
       const k = prefix();
       await post(base, '/', ['SET', `${k}a`, 'v']);
       expect((await call(base, `/get/${k}a`, ro)).body).toEqual({ result: 'v' });
       expect((await post(base, '/', ['PING'], ro)).body).toEqual({ result: 'PONG' });
       expect((await post(base, '/', ['ECHO', 'hi'], ro)).body).toEqual({ result: 'hi' });
-      expect(
-        (await post(base, '/', ['EVAL_RO', "return redis.call('GET', KEYS[1])", 1, `${k}a`], ro)).body,
-      ).toEqual({
-        result: 'v',
-      });
       expect((await post(base, '/', ['OBJECT', 'ENCODING', `${k}a`], ro)).status).toBe(200);
+    });
+
+    it('is refused every script, also the read-only ones: inside them Redis runs SELECT, INFO, SLOWLOG…', async () => {
+      const k = prefix();
+      await post(base, '/', ['SET', `${k}a`, 'v']);
+      for (const command of [
+        ['EVAL_RO', "return redis.call('GET', KEYS[1])", 1, `${k}a`],
+        ['EVAL_RO', "redis.call('SELECT', 1) return redis.call('GET', KEYS[1])", 1, `${k}a`],
+        ['EVAL_RO', "return redis.call('SLOWLOG', 'GET')", 0],
+        ['EVAL_RO', "return redis.call('INFO')", 0],
+        ['EVALSHA_RO', 'ffffffffffffffffffffffffffffffffffffffff', 0],
+        ['FCALL_RO', 'f', 0],
+        ['eval_ro', "return redis.call('INFO')", 0],
+      ]) {
+        for (const res of [
+          await post(base, '/', command, ro),
+          await post(base, '/multi-exec', [command], ro),
+          await call(
+            base,
+            `/${[command[0], ...command.slice(1)].map((a) => encodeURIComponent(String(a))).join('/')}`,
+            ro,
+          ),
+        ]) {
+          expect(res.status, String(command[1])).toBe(400);
+          expect((res.body as { error: string }).error).toMatch(/^NOPERM/);
+        }
+        const pipe = await post(base, '/pipeline', [command], ro);
+        expect(pipe.body).toEqual([{ error: expect.stringMatching(/^NOPERM/) }]);
+      }
     });
 
     it('is refused every write on every route, and KEYS and the SCAN family', async () => {
@@ -511,7 +535,6 @@ export function restApiSuite(start: () => Promise<SuiteTarget>): void {
         ['SSCAN', `${k}s`, 0],
         ['ZSCAN', `${k}z`, 0],
         ['FLUSHALL'],
-        ['CONFIG', 'SET', 'maxmemory', '1'],
         ['PUBLISH', 'c', 'm'],
         ['SCRIPT', 'FLUSH'],
       ]) {
@@ -536,6 +559,53 @@ export function restApiSuite(start: () => Promise<SuiteTarget>): void {
   });
 
   describe('refused commands', () => {
+    it('refuses server administration by default, on every route and in every spelling', async () => {
+      const before = await redis.cli('CONFIG', 'GET', 'maxmemory');
+      const admin: [string, ...string[]][] = [
+        ['SHUTDOWN', 'NOSAVE'],
+        ['shutdown'],
+        ['CONFIG', 'SET', 'maxmemory', '1'],
+        ['config', 'get', 'requirepass'],
+        ['REPLICAOF', '127.0.0.1', '1'],
+        ['SLAVEOF', '127.0.0.1', '1'],
+        ['SAVE'],
+        ['BGSAVE'],
+        ['BGREWRITEAOF'],
+        ['MODULE', 'LOAD', '/nonexistent.so'],
+        ['FAILOVER'],
+        ['DEBUG', 'SLEEP', '0'],
+        ['SLOWLOG', 'GET'],
+        ['SlowLog', 'reset'],
+        ['LATENCY', 'RESET'],
+        ['LASTSAVE'],
+        ['MIGRATE', '127.0.0.1', '1', 'k', '0', '100'],
+        ['CLUSTER', 'FORGET', 'x'],
+        ['PFDEBUG', 'GETREG', 'k'],
+      ];
+      for (const command of admin) {
+        const name = command[0].toUpperCase();
+        const sub = ['CONFIG', 'MODULE', 'SLOWLOG', 'LATENCY', 'CLUSTER'].includes(name)
+          ? ` ${command[1]!.toUpperCase()}`
+          : '';
+        const error = `ERR Command is not available: '${name}${sub}'`;
+        expect((await post(base, '/', command)).body, command.join(' ')).toEqual({ error });
+        expect((await post(base, '/pipeline', [command, ['PING']])).body).toEqual([
+          { error },
+          { result: 'PONG' },
+        ]);
+        expect((await post(base, '/multi-exec', [['PING'], command])).body).toEqual({ error });
+        const path = command.map((arg, i) =>
+          i === 0 ? `%${arg.charCodeAt(0).toString(16)}${arg.slice(1)}` : arg,
+        );
+        expect((await call(base, `/${path.join('/')}`)).body).toEqual({ error });
+        expect((await call(base, `/${command.join('/')}`, { token: READ_ONLY_TOKEN })).status).toBe(400);
+      }
+      expect((await post(base, '/', ['PING'])).body).toEqual({ result: 'PONG' });
+      expect(await redis.cli('CONFIG', 'GET', 'maxmemory')).toBe(before);
+      // ACL is part of the REST API (ACL RESTTOKEN users), and stays.
+      expect((await post(base, '/', ['ACL', 'WHOAMI'])).status).toBe(200);
+    });
+
     it.each([
       ['BLPOP', 'l', '0'],
       ['BRPOP', 'l', '0'],

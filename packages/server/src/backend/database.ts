@@ -1,7 +1,7 @@
 import type { TokenSealer } from '../auth/acl-tokens.js';
 import { AclUsers, type UserResolution } from '../auth/acl-users.js';
 import type { Logger } from '../log.js';
-import { CommandTable } from '../protocol/commands.js';
+import { type CommandPolicy, CommandTable } from '../protocol/commands.js';
 import { Executor } from '../protocol/execute.js';
 import type { Backend } from './backend.js';
 import { ClusterBackend } from './cluster/backend.js';
@@ -28,6 +28,8 @@ export interface DatabaseOptions {
   maxRequestSize: number;
   /** Most Redis connections this database may hold at once (shared + streams). */
   maxConnections: number;
+  /** The operator's exceptions to the default command rules. */
+  commands: CommandPolicy;
   commandTimeout: number;
   connectTimeout: number;
   log: Logger;
@@ -64,6 +66,7 @@ export class Database {
   private readonly userConnections = new Set<RedisConnection>();
 
   constructor(readonly options: DatabaseOptions) {
+    this.table.policy = options.commands;
     const { cluster } = options;
     if (cluster) {
       this.label = `cluster (${cluster.seeds.map(describeEndpoint).join(' ')})`;
@@ -237,6 +240,12 @@ export class Database {
   /** The executor for a Redis ACL user, once Redis confirms the credentials. */
   resolveUser(username: string, password: string, done: (result: UserResolution) => void): void {
     this.users.resolve(username, password, done);
+  }
+
+  /** Applies new limits and command rules (a config reload); connections stay. */
+  setLimits(limits: Pick<DatabaseOptions, 'maxRequestSize' | 'maxConnections' | 'commands'>): void {
+    Object.assign(this.options, limits);
+    this.table.policy = limits.commands;
   }
 
   get maxRequestSize(): number {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseClusterSeeds, parseRedisUrl, parseSentinel } from '../backend/redis-url.js';
+import { commandList } from '../protocol/commands.js';
 import { ConfigError, type DatabaseConfig } from '../server.js';
 import { parseSize } from './size.js';
 
@@ -65,6 +66,8 @@ export function parseDatabases(json: unknown, where: string): DatabaseConfig[] {
       'readOnlyToken',
       'maxRequestSize',
       'maxConnections',
+      'allowCommands',
+      'denyCommands',
     ]);
     for (const key of Object.keys(e))
       if (!known.has(key)) throw new ConfigError(`${at}: unknown field "${key}"`);
@@ -162,6 +165,21 @@ export function parseDatabases(json: unknown, where: string): DatabaseConfig[] {
       }
       maxConnections = e.maxConnections as number;
     }
+    const commands = (key: 'allowCommands' | 'denyCommands'): string[] | undefined => {
+      const value = e[key];
+      if (value === undefined) return undefined;
+      if (!Array.isArray(value) || !value.every((entry) => typeof entry === 'string')) {
+        throw new ConfigError(`${at}.${key} must be a list of command names`);
+      }
+      try {
+        commandList(value, key === 'allowCommands');
+      } catch (error) {
+        throw new ConfigError(`${at}.${key}: ${(error as Error).message}`);
+      }
+      return value;
+    };
+    const allowCommands = commands('allowCommands');
+    const denyCommands = commands('denyCommands');
     configs.push({
       id,
       redisUrl: redis === 'embedded' ? undefined : redis,
@@ -172,6 +190,8 @@ export function parseDatabases(json: unknown, where: string): DatabaseConfig[] {
       readOnlyToken,
       maxRequestSize,
       maxConnections,
+      allowCommands,
+      denyCommands,
     });
   });
   return configs;

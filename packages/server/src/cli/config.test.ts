@@ -149,3 +149,53 @@ describe('parseSize', () => {
     expect(() => parseSize('10')).toThrow(/at least 1kb/);
   });
 });
+
+describe('command rules', () => {
+  it('reads --allow-commands and --deny-commands, and their variables', () => {
+    const dir = dataDir();
+    const { options } = resolveConfig(
+      ['--token', 't', '--data-dir', dir, '--allow-commands', 'config|get, SLOWLOG'],
+      { RESTASH_DENY_COMMANDS: 'EVAL,FLUSHALL' },
+    );
+    expect(options.allowCommands).toEqual(['config|get', 'SLOWLOG']);
+    expect(options.denyCommands).toEqual(['EVAL', 'FLUSHALL']);
+  });
+
+  it('refuses entries that are no command name, or that the REST API can never run', () => {
+    const make = (extra: object) => () => createServer({ token: 't', redisUrl: 'redis://h:1', ...extra });
+    expect(make({ allowCommands: ['SELECT'] })).toThrow(/allow commands: "SELECT" cannot be allowed/);
+    expect(make({ allowCommands: ['blpop'] })).toThrow(/cannot be allowed/);
+    expect(make({ denyCommands: ['two words'] })).toThrow(/deny commands: "two words" is not a command name/);
+    expect(make({ denyCommands: ['SELECT', 'CONFIG|SET'] })).not.toThrow();
+  });
+
+  it('reads allowCommands and denyCommands per database from a config file', () => {
+    const [db] = parseDatabases(
+      {
+        databases: [
+          {
+            id: 'a',
+            redis: 'redis://h:1',
+            token: 't',
+            allowCommands: ['CONFIG|GET'],
+            denyCommands: ['EVAL'],
+          },
+        ],
+      },
+      'f',
+    );
+    expect(db).toMatchObject({ allowCommands: ['CONFIG|GET'], denyCommands: ['EVAL'] });
+    expect(() =>
+      parseDatabases(
+        { databases: [{ id: 'a', redis: 'redis://h:1', token: 't', denyCommands: 'EVAL' }] },
+        'f',
+      ),
+    ).toThrow(/databases\[0\]\.denyCommands must be a list/);
+    expect(() =>
+      parseDatabases(
+        { databases: [{ id: 'a', redis: 'redis://h:1', token: 't', allowCommands: ['WATCH'] }] },
+        'f',
+      ),
+    ).toThrow(/databases\[0\]\.allowCommands: "WATCH" cannot be allowed/);
+  });
+});

@@ -80,6 +80,14 @@ export const FLAGS: Record<string, Flag> = {
     value: '100',
     help: 'most Redis connections per database (shared + streams + ACL users)',
   },
+  'allow-commands': {
+    env: 'RESTASH_ALLOW_COMMANDS',
+    help: 'server-administration commands to allow after all, comma-separated NAME or NAME|SUB\n(e.g. CONFIG|GET,SLOWLOG); every command Redis flags @admin, and MIGRATE, is refused by default',
+  },
+  'deny-commands': {
+    env: 'RESTASH_DENY_COMMANDS',
+    help: 'commands to refuse to every token, comma-separated NAME or NAME|SUB (e.g. EVAL,FLUSHALL)',
+  },
   'sse-heartbeat': {
     env: 'RESTASH_SSE_HEARTBEAT',
     value: '15000',
@@ -245,6 +253,8 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
       readConfigFile: configFile === undefined ? undefined : readDatabasesFile,
       secret,
       maxConnections: integer('max-connections', 2, 1_000_000),
+      allowCommands: list('allow-commands'),
+      denyCommands: list('deny-commands'),
       sseHeartbeat: integer('sse-heartbeat', 1, 3_600_000),
       sseMaxBuffer: size('sse-max-buffer'),
       dataDir,

@@ -51,6 +51,102 @@ const KEYSPACE_WALKS = new Set(['KEYS', 'SCAN', 'HSCAN', 'SSCAN', 'ZSCAN']);
 const READ_ONLY_EXTRAS = new Set(['PING', 'ECHO']);
 
 /**
+ * Refused by default besides what Redis flags `@admin`: MIGRATE makes Redis
+ * connect to any host and port a client names.
+ */
+const DENIED_BY_DEFAULT = new Set(['MIGRATE']);
+
+/**
+ * `@admin` commands allowed by default, as parts of Upstash's REST API: `ACL`
+ * (SETUSER, DELUSER, RESTTOKEN…) and `MONITOR` (the `/monitor` stream only).
+ * An operator may still deny them.
+ */
+const ADMIN_ALLOWED_BY_DEFAULT = new Set(['ACL', 'MONITOR']);
+
+/**
+ * An operator's exceptions to the default command rules: `NAME` or
+ * `NAME|SUBCOMMAND`, upper-cased. `deny` wins over `allow`.
+ */
+export interface CommandPolicy {
+  /** Server-administration commands to let through after all (e.g. `CONFIG|GET`, `SLOWLOG`). */
+  allow: ReadonlySet<string>;
+  /** Commands to refuse on top of the default ones (e.g. `EVAL`, `FLUSHALL`). */
+  deny: ReadonlySet<string>;
+}
+
+/** What Redis 7.0 flags `@admin`, for the moments before a `COMMAND` reply is loaded. */
+const REDIS7_ADMIN = [
+  'BGREWRITEAOF',
+  'BGSAVE',
+  'CONFIG|GET',
+  'CONFIG|SET',
+  'CONFIG|RESETSTAT',
+  'CONFIG|REWRITE',
+  'DEBUG',
+  'FAILOVER',
+  'LASTSAVE',
+  'LATENCY|DOCTOR',
+  'LATENCY|GRAPH',
+  'LATENCY|HISTOGRAM',
+  'LATENCY|HISTORY',
+  'LATENCY|LATEST',
+  'LATENCY|RESET',
+  'MODULE|LIST',
+  'MODULE|LOAD',
+  'MODULE|LOADEX',
+  'MODULE|UNLOAD',
+  'PFDEBUG',
+  'PFSELFTEST',
+  'REPLICAOF',
+  'ROLE',
+  'SAVE',
+  'SHUTDOWN',
+  'SLAVEOF',
+  'SLOWLOG|GET',
+  'SLOWLOG|LEN',
+  'SLOWLOG|RESET',
+  'CLUSTER|ADDSLOTS',
+  'CLUSTER|ADDSLOTSRANGE',
+  'CLUSTER|BUMPEPOCH',
+  'CLUSTER|DELSLOTS',
+  'CLUSTER|DELSLOTSRANGE',
+  'CLUSTER|FAILOVER',
+  'CLUSTER|FLUSHSLOTS',
+  'CLUSTER|FORGET',
+  'CLUSTER|MEET',
+  'CLUSTER|REPLICATE',
+  'CLUSTER|RESET',
+  'CLUSTER|SAVECONFIG',
+  'CLUSTER|SET-CONFIG-EPOCH',
+  'CLUSTER|SETSLOT',
+];
+
+const NO_EXCEPTIONS: CommandPolicy = { allow: new Set(), deny: new Set() };
+
+/**
+ * Normalises an operator's command list (`config|get`, `FLUSHALL`) and checks
+ * each entry; throws with the entry at fault. Commands the REST API refuses
+ * structurally (blocking, connection state) cannot be allowed.
+ */
+export function commandList(entries: readonly string[], allow: boolean): Set<string> {
+  const set = new Set<string>();
+  for (const entry of entries) {
+    const upper = entry.trim().toUpperCase();
+    if (!/^[A-Z0-9_.:-]+(\|[A-Z0-9_.:-]+)?$/.test(upper)) {
+      throw new Error(`"${entry}" is not a command name (NAME or NAME|SUBCOMMAND)`);
+    }
+    if (allow) {
+      const name = upper.split('|')[0]!;
+      if (refusal(name, []) !== undefined) {
+        throw new Error(`"${entry}" cannot be allowed: it blocks or changes the shared connection`);
+      }
+    }
+    set.add(upper);
+  }
+  return set;
+}
+
+/**
  * Returns the error text if the command may not be sent over REST at all, else undefined.
  * `name` is upper-cased.
  */
@@ -92,14 +188,17 @@ function hasBlockOption(args: readonly Arg[]): boolean {
 }
 
 /**
- * Which commands a read-only token may run, learned from the `COMMAND` reply of
- * the Redis behind us, so modules and newer Redis versions are classified by
- * Redis itself: a command (or subcommand, e.g. `OBJECT|ENCODING`) is allowed
- * when Redis flags it `readonly` and not `@dangerous`, except KEYS and the SCAN
- * family; PING and ECHO are allowed too.
+ * Which commands a read-only token may run, and which are server
+ * administration, learned from the `COMMAND` reply of the Redis behind us, so
+ * modules and newer Redis versions are classified by Redis itself: a read-only
+ * token may run a command (or subcommand, e.g. `OBJECT|ENCODING`) that Redis
+ * flags `readonly` and files under `@read` but not `@dangerous`, except KEYS
+ * and the SCAN family; PING and ECHO too. No script: see `add`.
  */
 export class CommandTable {
   private readOnly = new Set<string>();
+  /** Until the first `COMMAND` reply, Redis 7's own list: nothing slips through before the table loads. */
+  private admin = new Set(REDIS7_ADMIN);
   private containers = new Set<string>();
   private keySpecs = new Map<string, KeySpec>();
   private loaded = false;
@@ -107,9 +206,15 @@ export class CommandTable {
   /** Replaces the table with what a `COMMAND` reply says. */
   load(reply: Reply): void {
     if (!Array.isArray(reply)) throw new Error('unexpected COMMAND reply');
-    const table: Learned = { readOnly: new Set(), containers: new Set(), keySpecs: new Map() };
+    const table: Learned = {
+      readOnly: new Set(),
+      admin: new Set(),
+      containers: new Set(),
+      keySpecs: new Map(),
+    };
     for (const entry of reply) add(table, entry);
     this.readOnly = table.readOnly;
+    this.admin = table.admin;
     this.containers = table.containers;
     this.keySpecs = table.keySpecs;
     this.loaded = true;
@@ -150,6 +255,30 @@ export class CommandTable {
     return this.loaded;
   }
 
+  /** The operator's exceptions to the default rules (see {@link CommandPolicy}). */
+  policy: CommandPolicy = NO_EXCEPTIONS;
+
+  /**
+   * The error text if this command is refused to every token: a command (or
+   * subcommand) Redis flags `@admin` — SHUTDOWN, CONFIG SET, REPLICAOF, SAVE,
+   * MODULE, SLOWLOG… — unless the operator allowed it, MIGRATE, and whatever
+   * the operator denied. `name` is upper-cased; call once the table is `ready`.
+   */
+  administrative(name: string, args: readonly Arg[]): string | undefined {
+    let full = name;
+    // Before the table is loaded, which commands have subcommands is not known: try both readings.
+    if (args[1] !== undefined && (this.containers.has(name) || !this.loaded)) {
+      full = `${name}|${textOf(args[1]).toUpperCase()}`;
+    }
+    const { allow, deny } = this.policy;
+    if (deny.size > 0 && (deny.has(name) || deny.has(full)))
+      return errors.notAvailable(full.replace('|', ' '));
+    if (ADMIN_ALLOWED_BY_DEFAULT.has(name)) return undefined;
+    if (!this.admin.has(full) && !this.admin.has(name) && !DENIED_BY_DEFAULT.has(name)) return undefined;
+    if (allow.size > 0 && (allow.has(name) || allow.has(full))) return undefined;
+    return errors.notAvailable(full.replace('|', ' '));
+  }
+
   /** True if a read-only token may run this command. `name` is upper-cased. */
   allowsReadOnly(name: string, args: readonly Arg[]): boolean {
     if (READ_ONLY_EXTRAS.has(name)) return true;
@@ -172,6 +301,7 @@ interface KeySpec {
 
 interface Learned {
   readOnly: Set<string>;
+  admin: Set<string>;
   containers: Set<string>;
   keySpecs: Map<string, KeySpec>;
 }
@@ -182,8 +312,11 @@ function add(table: Learned, entry: Reply): void {
   if (!(name instanceof Uint8Array) && typeof name !== 'string') return;
   const upper = textOf(name).toUpperCase();
   const flagged = Array.isArray(flags) && flags.includes('readonly');
-  const dangerous = Array.isArray(categories) && categories.includes('@dangerous');
-  if (flagged && !dangerous) table.readOnly.add(upper);
+  const category = (name: string) => Array.isArray(categories) && categories.includes(name);
+  // `@read` as well as the flag: scripts (EVAL_RO, FCALL_RO) are flagged readonly, but Redis only stops
+  // their writes — inside them SELECT, INFO, SLOWLOG… run. Upstash's read-only user is `+@read -@dangerous`.
+  if (flagged && category('@read') && !category('@dangerous')) table.readOnly.add(upper);
+  if (category('@admin')) table.admin.add(upper);
   if (
     typeof first === 'number' &&
     first > 0 &&

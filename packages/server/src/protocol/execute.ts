@@ -126,6 +126,8 @@ export class Executor {
     const name = commandName(args);
     const refused = refusal(name, args);
     if (refused !== undefined) return { kind: 'command', message: refused };
+    const administrative = this.table.administrative(name, args);
+    if (administrative !== undefined) return { kind: 'command', message: administrative };
     if (access === 'read-only' && !this.table.allowsReadOnly(name, args)) {
       if (!this.table.ready) {
         return { kind: 'unavailable', message: errors.unavailable(this.backend.lastFailure) };

@@ -69,6 +69,9 @@ export class SseStreams {
     } catch (error) {
       return fail(errorAnswer('command', (error as Error).message));
     }
+    // The operator's deny list covers the streams too (e.g. MONITOR where tenants share a Redis).
+    const denied = identity.database.table.administrative(command[0] as string, command);
+    if (denied !== undefined) return fail(errorAnswer('command', denied));
     if (kind === 'monitor' && identity.access === 'read-only') {
       return fail(errorAnswer('forbidden', errors.noPermission('monitor')));
     }

@@ -1,9 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { restashVitest } from '../../vitest.shared.js';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-  },
-});
+export default restashVitest();

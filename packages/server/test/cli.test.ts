@@ -10,11 +10,12 @@ import {
   heldClients,
   holdWrites,
   post,
+  startCluster,
   startRedis,
+  startSentinelGroup,
   tempDir,
   until,
 } from './helpers.js';
-import { startCluster, startSentinelGroup } from './topology.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 

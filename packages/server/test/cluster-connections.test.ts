@@ -5,8 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { post, resultOf, spreadKeys, startServer } from './helpers.js';
-import { startCluster, type TestCluster } from './topology.js';
+import { post, resultOf, spreadKeys, startCluster, startServer, type TestCluster } from './helpers.js';
 
 let nodes: TestCluster;
 

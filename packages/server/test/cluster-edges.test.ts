@@ -5,8 +5,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSlot } from '../src/backend/cluster/slots.js';
-import { post, prefix, resultOf, spreadKeys, startServer, TOKEN } from './helpers.js';
-import { startCluster, type TestCluster, type TestNode } from './topology.js';
+import {
+  post,
+  prefix,
+  resultOf,
+  spreadKeys,
+  startCluster,
+  startServer,
+  type TestCluster,
+  type TestNode,
+  TOKEN,
+} from './helpers.js';
 
 let nodes: TestCluster;
 

@@ -8,12 +8,13 @@ import {
   READ_ONLY_TOKEN,
   resultOf,
   spreadKeys,
+  startCluster,
   startServer,
+  type TestCluster,
   TOKEN,
   until,
 } from './helpers.js';
 import { restApiSuite } from './rest-api.suite.js';
-import { startCluster, type TestCluster } from './topology.js';
 
 /** One 3-master, 3-replica cluster for this file; the server in front of it per block. */
 let clusterStarting: Promise<TestCluster> | undefined;

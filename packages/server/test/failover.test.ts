@@ -1,8 +1,15 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { post, startServer, TOKEN } from './helpers.js';
-import { startCluster, startSentinelGroup, type TestCluster, type TestSentinelGroup } from './topology.js';
+import {
+  post,
+  startCluster,
+  startSentinelGroup,
+  startServer,
+  type TestCluster,
+  type TestSentinelGroup,
+  TOKEN,
+} from './helpers.js';
 
 /** What a load run saw. */
 interface LoadRun {

@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from './helpers.js';
 import {
   startCluster,
   startSentinelGroup,
   type TestCluster,
   type TestNode,
   type TestSentinelGroup,
-} from './topology.js';
+  until,
+} from './helpers.js';
 
 /** The redis-server processes this test process started and has not reaped. */
 function ownRedisServers(): string[] {

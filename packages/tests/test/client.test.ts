@@ -1,18 +1,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis, RestashError } from '../src/index.js';
-import { freePort, prefix, READ_ONLY_TOKEN, type Stack, startStack, TOKEN } from './helpers.js';
+import { Redis, RestashError } from '@restash/core';
+import { freePort, prefix, READ_ONLY_TOKEN, TOKEN, useStack } from '@restash/test-harness';
+import { beforeAll, describe, expect, it } from 'vitest';
 
-let stack: Stack;
-let redis: Redis;
+const stack = useStack();
 const p = prefix();
-
-beforeAll(async () => {
-  stack = await startStack();
+let redis: Redis;
+beforeAll(() => {
   redis = stack.client();
 });
-afterAll(() => stack?.stop());
 
 describe('pipelines and transactions', () => {
   it('returns a typed tuple in command order', async () => {

@@ -1,14 +1,9 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { HttpRequester, Redis } from '../src/index.js';
-import { clientSuite, requesterSuite } from '../src/testing/index.js';
-import { type Stack, startStack, TOKEN } from './helpers.js';
+import { HttpRequester, Redis } from '@restash/core';
+import { clientSuite, requesterSuite } from '@restash/core/testing';
+import { TOKEN, useStack } from '@restash/test-harness';
+import { describe, it } from 'vitest';
 
-let stack: Stack;
-
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(() => stack?.stop());
+const stack = useStack();
 
 requesterSuite(
   { describe, it },

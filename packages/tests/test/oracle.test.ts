@@ -1,19 +1,14 @@
+import { Redis } from '@restash/core';
+import { prefix, TOKEN, useStack } from '@restash/test-harness';
 import { Redis as UpstashRedis } from '@upstash/redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from '../src/index.js';
-import { prefix, type Stack, startStack, TOKEN } from './helpers.js';
+import { describe, expect, it } from 'vitest';
 
 /**
  * The oracle: one scripted sequence of commands run through @restash/core and
  * through @upstash/redis 1.39.0 (from npm) against the same server, each on its
  * own key prefix; the results must be the same.
  */
-let stack: Stack;
-
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(() => stack?.stop());
+const stack = useStack();
 
 /** Both clients are driven through our typed surface; @upstash/redis takes the same arguments for these steps. */
 type Client = Redis;

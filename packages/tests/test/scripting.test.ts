@@ -1,16 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Redis, RestashError } from '../src/index.js';
-import { prefix, type Stack, startStack } from './helpers.js';
+import { type Redis, RestashError } from '@restash/core';
+import { prefix, useStack } from '@restash/test-harness';
+import { beforeAll, describe, expect, it } from 'vitest';
 
-let stack: Stack;
-let redis: Redis;
+const stack = useStack();
 const p = prefix();
-
-beforeAll(async () => {
-  stack = await startStack();
+let redis: Redis;
+beforeAll(() => {
   redis = stack.client();
 });
-afterAll(() => stack?.stop());
 
 describe('scripts', () => {
   it('runs EVAL with keys and arguments and deserializes the result', async () => {

@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from '../src/index.js';
-import { prefix, type Stack, startStack } from './helpers.js';
+import type { Redis } from '@restash/core';
+import { prefix, useStack } from '@restash/test-harness';
+import { beforeAll, describe, expect, it } from 'vitest';
 
-let stack: Stack;
+const stack = useStack();
+const p = prefix();
 let redis: Redis;
-let p: string;
-
-beforeAll(async () => {
-  stack = await startStack();
-  redis = stack.client();
-});
-afterAll(() => stack?.stop());
 beforeAll(() => {
-  p = prefix();
+  redis = stack.client();
 });
 
 describe('strings', () => {

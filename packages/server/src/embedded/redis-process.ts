@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { delimiter, join, resolve } from 'node:path';
 import type { Logger } from '../log.js';
+import { freePort } from './free-port.js';
 
 export interface EmbeddedRedisOptions {
   /** Where Redis keeps its append-only files, pid file and socket. */
@@ -211,15 +211,4 @@ function isRedis(pid: number): boolean {
     // not running, or not Linux: nothing to clean up
     return false;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = net.createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => done(port));
-    });
-  });
 }

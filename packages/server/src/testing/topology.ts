@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './helpers.js';
+import { freePort } from '../embedded/free-port.js';
 
 const HOST = '127.0.0.1';
 const SLOTS = 16_384;

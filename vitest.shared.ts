@@ -1,0 +1,38 @@
+import { defineConfig, type ViteUserConfig } from 'vitest/config';
+
+/**
+ * Workspace packages resolve to their TypeScript sources in tests (the
+ * `@restash/source` export condition), so a test never needs a build first and
+ * never runs a stale `dist`.
+ */
+const conditions = ['@restash/source', 'module', 'node', 'development|production'];
+
+/**
+ * The vitest config every package and app shares: sources resolved from the
+ * workspace, unit tests beside the code, integration tests in `test/`, and
+ * generous timeouts for tests that start real `redis-server` processes.
+ *
+ * @example
+ * ```ts
+ * // packages/foo/vitest.config.ts
+ * import { restashVitest } from '../../vitest.shared.js';
+ * export default restashVitest({ globalSetup: ['@restash/test-harness/global-setup'] });
+ * ```
+ */
+export function restashVitest(test: NonNullable<ViteUserConfig['test']> = {}): ViteUserConfig {
+  return defineConfig({
+    plugins: [
+      {
+        // Every environment, including the one vitest runs globalSetup files in.
+        name: 'restash-source',
+        configEnvironment: () => ({ resolve: { conditions } }),
+      },
+    ],
+    test: {
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'test/**/*.test.tsx'],
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+      ...test,
+    },
+  });
+}

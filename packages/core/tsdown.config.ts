@@ -1,13 +1,7 @@
-import { defineConfig } from 'tsdown';
+import { restashPackage } from '../../tsdown.shared.js';
 
-export default defineConfig({
-  entry: {
-    index: 'src/index.ts',
-    'protocol/index': 'src/protocol/index.ts',
-    'testing/index': 'src/testing/index.ts',
-  },
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  platform: 'neutral',
+export default restashPackage({
+  index: 'src/index.ts',
+  'protocol/index': 'src/protocol/index.ts',
+  'testing/index': 'src/testing/index.ts',
 });

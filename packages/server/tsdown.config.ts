@@ -1,19 +1,7 @@
 import { defineConfig } from 'tsdown';
+import { restashPackage } from '../../tsdown.shared.js';
 
 export default defineConfig([
-  {
-    entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
-    format: ['esm', 'cjs'],
-    dts: true,
-    clean: true,
-    platform: 'node',
-    fixedExtension: false,
-  },
-  {
-    entry: { cli: 'src/cli.ts' },
-    format: ['esm'],
-    platform: 'node',
-    fixedExtension: false,
-    clean: false,
-  },
+  restashPackage({ index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' }, { platform: 'node' }),
+  { entry: { cli: 'src/cli.ts' }, format: ['esm'], platform: 'node', fixedExtension: false, clean: false },
 ]);

@@ -170,6 +170,73 @@ describe('ACL RESTTOKEN', () => {
     controller.abort();
   });
 
+  it("serves a user granted only what Upstash's docs grant (+get), without CLIENT SETNAME or an ACL LOG entry", async () => {
+    const { baseUrl } = await server({ aclRecheck: 1000 });
+    const name = `u${prefix().slice(1, -1)}`;
+    await user(name, 'pass', '~*', '+get');
+    await redis.cli('ACL', 'LOG', 'RESET');
+    const token = await restToken(baseUrl, name, 'pass');
+    await redis.cli('SET', `${name}:k`, 'v');
+    expect(await post(baseUrl, '/', ['GET', `${name}:k`], { token })).toMatchObject({
+      status: 200,
+      body: { result: 'v' },
+    });
+    const write = await post(baseUrl, '/', ['SET', `${name}:k`, 'w'], { token });
+    expect(write).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^NOPERM/) } });
+    expect(await redis.cli('ACL', 'LOG')).not.toContain('setname');
+  });
+
+  it("answers a user's connection that Redis refuses with Redis's NOPERM as a 400, not as unreachable", async () => {
+    const { baseUrl } = await server({ redisUrl: `${redis.url}/3` });
+    const name = `u${prefix().slice(1, -1)}`;
+    await user(name, 'pass', '~*', '+get', '-select');
+    const token = await restToken(baseUrl, name, 'pass');
+    const res = await post(baseUrl, '/', ['GET', 'k'], { token });
+    expect(res).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^NOPERM .*select/) } });
+  });
+
+  it('lets a user who may not name connections open a stream', async () => {
+    const { baseUrl } = await server();
+    const name = `u${prefix().slice(1, -1)}`;
+    await user(name, 'pass', '&*', '+subscribe');
+    const token = await restToken(baseUrl, name, 'pass');
+    const controller = new AbortController();
+    const res = await fetch(`${baseUrl}/subscribe/${name}`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: controller.signal,
+    });
+    expect(res.status).toBe(200);
+    const { value } = await res.body!.getReader().read();
+    expect(new TextDecoder().decode(value)).toContain(`data: subscribe,${name},1`);
+    controller.abort();
+  });
+
+  it.each([
+    ['resetpass', ['resetpass']],
+    ['off', ['off']],
+    ['a new password', ['resetpass', '>other']],
+  ])('ends an open stream of a user within a second of %s', async (_, rules) => {
+    const { baseUrl } = await server({ aclRecheck: 1000 });
+    const name = `u${prefix().slice(1, -1)}`;
+    await user(name, 'pw', '~*', '&*', '+@all');
+    const token = await restToken(baseUrl, name, 'pw');
+    const res = await fetch(`${baseUrl}/subscribe/${name}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const reader = res.body!.getReader();
+    let text = new TextDecoder().decode((await reader.read()).value);
+    expect(text).toContain('data: subscribe');
+    await redis.cli('ACL', 'SETUSER', name, ...rules);
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    // Without the re-check the stream would never end (Redis keeps the connection): the test times out.
+    expect(text).toContain('event: error\ndata: ERR the ACL user was revoked');
+    expect(await redis.cli('PUBLISH', name, 'after')).toBe('0');
+  });
+
   it('refuses /multi-exec for a user who may not run MULTI, and runs none of its commands', async () => {
     const { baseUrl } = await server();
     const name = `u${prefix().slice(1, -1)}`;

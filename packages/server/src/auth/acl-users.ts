@@ -8,9 +8,16 @@ import type { CommandTable } from '../protocol/commands.js';
 import { Executor } from '../protocol/execute.js';
 import { passwordMatches } from './acl-tokens.js';
 
+/** An ACL user's credentials, and whether the user may name its connections (`CLIENT SETNAME`). */
+export interface UserCredentials {
+  username: string;
+  password: string;
+  named: boolean;
+}
+
 /** The outcome of resolving ACL credentials. */
 export type UserResolution =
-  | { ok: true; executor: Executor }
+  | { ok: true; executor: Executor; named: boolean }
   | { ok: false; kind: 'unauthorized' | 'unavailable'; message: string };
 
 interface UserEntry {
@@ -20,6 +27,8 @@ interface UserEntry {
   checkedAt: number;
   /** Whether the user may run MULTI, as of the last check. */
   multi: boolean;
+  /** Whether the user may run CLIENT SETNAME, when its connection was made. */
+  named: boolean;
   lastUsed: number;
   /** Callers waiting for a check under way. */
   waiting: ((outcome: Check | BackendFailure) => void)[] | null;
@@ -30,6 +39,8 @@ interface Check {
   valid: boolean;
   /** False when the user may not run MULTI. */
   multi: boolean;
+  /** False when the user may not run CLIENT SETNAME: its connections then go unnamed. */
+  named: boolean;
 }
 
 export interface AclUsersOptions {
@@ -38,7 +49,7 @@ export interface AclUsersOptions {
   table: CommandTable;
   log: Logger;
   /** Makes a connection (or, on a cluster, connections) authenticated as the user. */
-  connect: (credentials: { username: string; password: string }) => Backend;
+  connect: (credentials: UserCredentials) => Backend;
   /** How long a successful check is trusted, in ms. */
   recheckMs: number;
   /** Connections unused this long are closed, in ms. */
@@ -72,12 +83,12 @@ export class AclUsers {
   }
 
   resolve(username: string, password: string, done: (result: UserResolution) => void): void {
-    const key = `${username}\0${createHash('sha256').update(password).digest('base64')}`;
+    const key = keyOf(username, password);
     const now = Date.now();
     let entry = this.users.get(key);
     if (entry && now - entry.checkedAt < this.options.recheckMs) {
       entry.lastUsed = now;
-      done({ ok: true, executor: entry.executor });
+      done({ ok: true, executor: entry.executor, named: entry.named });
       return;
     }
     this.check(username, password, entry, (outcome) => {
@@ -100,7 +111,7 @@ export class AclUsers {
           });
           return;
         }
-        const connection = this.options.connect({ username, password });
+        const connection = this.options.connect({ username, password, named: outcome.named });
         const created: UserEntry = {
           connection,
           // A MULTI that Redis refuses would leave the rest of the batch to run one by one, outside any
@@ -110,6 +121,7 @@ export class AclUsers {
           ),
           checkedAt: 0,
           multi: true,
+          named: outcome.named,
           lastUsed: 0,
           waiting: null,
         };
@@ -119,7 +131,7 @@ export class AclUsers {
       entry.multi = outcome.multi;
       entry.checkedAt = Date.now();
       entry.lastUsed = entry.checkedAt;
-      done({ ok: true, executor: entry.executor });
+      done({ ok: true, executor: entry.executor, named: entry.named });
     });
   }
 
@@ -141,12 +153,18 @@ export class AclUsers {
     const commands = [
       ['ACL', 'GETUSER', username],
       ['ACL', 'DRYRUN', username, 'MULTI'],
+      // A user made as in Upstash's docs (`+get` only) may not name its connection: it must not need to.
+      ['ACL', 'DRYRUN', username, 'CLIENT', 'SETNAME', 'restash-user'],
     ];
     this.options.admin.send(commands, (result) => {
       const outcome =
         result instanceof BackendFailure
           ? result
-          : { valid: passwordMatches(result[0], password), multi: multiAllowed(result[1]!) };
+          : {
+              valid: passwordMatches(result[0], password),
+              multi: dryRunAllows(result[1]!),
+              named: dryRunAllows(result[2]!),
+            };
       if (entry) {
         const waiting = entry.waiting ?? [];
         entry.waiting = null;
@@ -154,6 +172,21 @@ export class AclUsers {
       } else {
         done(outcome);
       }
+    });
+  }
+
+  /**
+   * Asks Redis again, whatever the last check said: `done(false)` once the
+   * credentials are revoked (password changed, user `off` or deleted). Open
+   * streams call it, since Redis itself only closes their connections on
+   * `ACL DELUSER`. A Redis that cannot answer tells nothing: `done(true)`.
+   */
+  verify(username: string, password: string, done: (valid: boolean) => void): void {
+    const key = keyOf(username, password);
+    this.check(username, password, this.users.get(key), (outcome) => {
+      if (outcome instanceof BackendFailure) return done(true);
+      if (!outcome.valid) this.drop(key);
+      done(outcome.valid);
     });
   }
 
@@ -189,10 +222,14 @@ export class AclUsers {
   }
 }
 
+function keyOf(username: string, password: string): string {
+  return `${username}\0${createHash('sha256').update(password).digest('base64')}`;
+}
+
 /**
- * Reads an `ACL DRYRUN <user> MULTI` reply: `OK` when allowed, a text saying why
+ * Reads an `ACL DRYRUN <user> …` reply: `OK` when allowed, a text saying why
  * not otherwise. An error (Redis before 7.0 has no DRYRUN) tells nothing: allowed.
  */
-function multiAllowed(reply: Reply): boolean {
+function dryRunAllows(reply: Reply): boolean {
   return !(reply instanceof Uint8Array);
 }

@@ -1,6 +1,7 @@
 import type { Database } from '../backend/database.js';
 import type { Executor } from '../protocol/execute.js';
 import { ACL_TOKEN_PREFIX, type TokenSealer } from './acl-tokens.js';
+import type { UserCredentials } from './acl-users.js';
 import { type Access, TokenRegistry } from './tokens.js';
 
 /** Who is making a request: which database, with which rights, through which executor. */
@@ -9,7 +10,7 @@ export interface Identity {
   access: Access;
   executor: Executor;
   /** Set for `ACL RESTTOKEN` tokens: streams open as this Redis user. */
-  credentials?: { username: string; password: string };
+  credentials?: UserCredentials;
 }
 
 /** Why a token was not accepted. */
@@ -63,8 +64,12 @@ export class Identities {
       const claims = this.sealer.unseal(token);
       const database = claims && this.databases.get(claims.database);
       if (!claims || !database) return done(UNAUTHORIZED);
-      const credentials = { username: claims.username, password: claims.password };
       database.resolveUser(claims.username, claims.password, (result) => {
+        const credentials = {
+          username: claims.username,
+          password: claims.password,
+          named: result.ok && result.named,
+        };
         if (result.ok) done({ database, access: 'standard', executor: result.executor, credentials });
         else
           done(

@@ -3,7 +3,7 @@ import type { Logger } from '../log.js';
 import type { Backend } from './backend.js';
 import { describeEndpoint, type RedisEndpoint } from './redis-url.js';
 import { type Arg, CommandWriter, type Reply, ReplyError, ReplyParser } from './resp.js';
-import { handshakeCommands, openSocket, readyEvent } from './socket.js';
+import { handshakeCommands, isNameReply, openSocket, readyEvent } from './socket.js';
 
 /** Why a command got no reply from Redis. */
 export class BackendFailure {
@@ -36,8 +36,8 @@ export interface ConnectionOptions {
    */
   endpoint: RedisEndpoint | (() => RedisEndpoint | string);
   log: Logger;
-  /** Name shown by `CLIENT LIST`. */
-  name: string;
+  /** Name shown by `CLIENT LIST`; none for ACL users who may not set one. */
+  name: string | undefined;
   /** How long one connection attempt may take, in ms. */
   connectTimeout: number;
   /** How long a command may wait for its reply, in ms. */
@@ -292,7 +292,9 @@ export class RedisConnection implements Backend {
           socket.destroy(new Error(`no answer to the connection handshake: ${result.message}`));
           return;
         }
-        const failed = result.slice(0, setup.length).find((reply) => reply instanceof ReplyError);
+        const failed = result
+          .slice(0, setup.length)
+          .find((reply, i) => reply instanceof ReplyError && !isNameReply(setup, i));
         if (failed) {
           socket.destroy(new Error((failed as ReplyError).message));
           return;

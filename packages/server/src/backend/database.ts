@@ -1,5 +1,5 @@
 import type { TokenSealer } from '../auth/acl-tokens.js';
-import { AclUsers, type UserResolution } from '../auth/acl-users.js';
+import { AclUsers, type UserCredentials, type UserResolution } from '../auth/acl-users.js';
 import type { Logger } from '../log.js';
 import { type CommandPolicy, CommandTable } from '../protocol/commands.js';
 import { Executor } from '../protocol/execute.js';
@@ -139,7 +139,7 @@ export class Database {
 
   private newConnection(
     endpoint: RedisEndpoint | (() => RedisEndpoint | string),
-    name: string,
+    name: string | undefined,
     loadTable: boolean,
     replica = false,
   ): RedisConnection {
@@ -186,8 +186,8 @@ export class Database {
   }
 
   /** Connections to cluster nodes, with the database's credentials or a user's. */
-  private nodePool(credentials: { username: string; password: string } | undefined): NodePool {
-    const name = credentials ? 'restash-user' : 'restash';
+  private nodePool(credentials: UserCredentials | undefined): NodePool {
+    const name = credentials ? userName(credentials, 'restash-user') : 'restash';
     return new NodePool(
       (host, port, replica) =>
         this.newConnection(this.nodeEndpoint(host, port, credentials), name, false, replica),
@@ -197,11 +197,7 @@ export class Database {
     );
   }
 
-  private nodeEndpoint(
-    host: string,
-    port: number,
-    credentials?: { username: string; password: string },
-  ): RedisEndpoint {
+  private nodeEndpoint(host: string, port: number, credentials?: UserCredentials): RedisEndpoint {
     const seed = this.options.endpoint;
     return {
       host,
@@ -214,19 +210,23 @@ export class Database {
   }
 
   /** Where an ACL user's commands go: a connection, or cluster connections, authenticated as the user. */
-  private userBackend(credentials: { username: string; password: string }): Backend {
+  private userBackend(credentials: UserCredentials): Backend {
     const sentinel = this.sentinel;
     if (sentinel) {
       const endpoint = () => {
         const master = sentinel.endpoint();
-        return typeof master === 'string' ? master : { ...master, ...credentials };
+        return typeof master === 'string' ? master : asUser(master, credentials);
       };
-      const connection = this.newConnection(endpoint, 'restash-user', false);
+      const connection = this.newConnection(endpoint, userName(credentials, 'restash-user'), false);
       this.userConnections.add(connection);
       return connection;
     }
     if (!this.topology) {
-      return this.newConnection({ ...this.options.endpoint, ...credentials }, 'restash-user', false);
+      return this.newConnection(
+        asUser(this.options.endpoint, credentials),
+        userName(credentials, 'restash-user'),
+        false,
+      );
     }
     return new ClusterBackend({
       topology: this.topology,
@@ -246,6 +246,11 @@ export class Database {
   setLimits(limits: Pick<DatabaseOptions, 'maxRequestSize' | 'maxConnections' | 'commands'>): void {
     Object.assign(this.options, limits);
     this.table.policy = limits.commands;
+  }
+
+  /** Checks an ACL user's credentials with Redis now; `done(false)` once they are revoked. */
+  verifyUser(username: string, password: string, done: (valid: boolean) => void): void {
+    this.users.verify(username, password, done);
   }
 
   get maxRequestSize(): number {
@@ -292,12 +297,12 @@ export class Database {
    */
   openStream(
     options: Pick<StreamOptions, 'commands' | 'onReply' | 'onEnd'>,
-    credentials?: { username: string; password: string },
+    credentials?: UserCredentials,
   ): RedisStream {
     let endpoints: RedisEndpoint[] | string;
     if (this.sentinel) {
       const master = this.sentinel.endpoint();
-      endpoints = typeof master === 'string' ? master : [{ ...master, ...credentials }];
+      endpoints = typeof master === 'string' ? master : [asUser(master, credentials)];
     } else if (this.topology) {
       const monitor = options.commands[0]?.[0] === 'MONITOR';
       const masters = monitor ? this.topology.masters : [this.topology.anyMaster()];
@@ -309,7 +314,7 @@ export class Database {
         });
       if (endpoints.length === 0) endpoints = this.topology.lastFailure;
     } else {
-      endpoints = [{ ...this.options.endpoint, ...credentials }];
+      endpoints = [asUser(this.options.endpoint, credentials)];
     }
     const needed = typeof endpoints === 'string' ? 0 : endpoints.length;
     if (this.connections + needed > this.options.maxConnections) {
@@ -318,8 +323,9 @@ export class Database {
       );
     }
     if (typeof endpoints === 'string') return this.endedStream(endpoints, options);
-    if (endpoints.length === 1) return this.stream(endpoints[0]!, options);
-    return this.merged(endpoints, options);
+    const name = userName(credentials, 'restash-stream');
+    if (endpoints.length === 1) return this.stream(endpoints[0]!, name, options);
+    return this.merged(endpoints, name, options);
   }
 
   /** A stream that could not start: it ends at once, saying why. */
@@ -330,6 +336,7 @@ export class Database {
 
   private stream(
     endpoint: RedisEndpoint,
+    name: string | undefined,
     options: Pick<StreamOptions, 'commands' | 'onReply' | 'onEnd'>,
   ): RedisStream {
     const stream = openStream({
@@ -337,7 +344,7 @@ export class Database {
       tlsCa: this.options.tlsCa,
       connectTimeout: this.options.connectTimeout,
       commandTimeout: this.options.commandTimeout,
-      name: 'restash-stream',
+      name,
       commands: options.commands,
       onReply: options.onReply,
       onEnd: (reason) => {
@@ -357,6 +364,7 @@ export class Database {
    */
   private merged(
     endpoints: RedisEndpoint[],
+    name: string | undefined,
     options: Pick<StreamOptions, 'commands' | 'onReply' | 'onEnd'>,
   ): RedisStream {
     let unconfirmed = endpoints.length;
@@ -371,7 +379,7 @@ export class Database {
     for (const endpoint of endpoints) {
       let confirmed = false;
       parts.push(
-        this.stream(endpoint, {
+        this.stream(endpoint, name, {
           commands: options.commands,
           onReply: (reply) => {
             if (ended) return;
@@ -408,4 +416,15 @@ export class Database {
     this.topology?.close();
     this.sentinel?.close();
   }
+}
+
+/** An endpoint with a user's credentials instead of the database's. */
+function asUser(endpoint: RedisEndpoint, credentials: UserCredentials | undefined): RedisEndpoint {
+  if (!credentials) return endpoint;
+  return { ...endpoint, username: credentials.username, password: credentials.password };
+}
+
+/** The connection name for a user's connection, or none when the user may not set one. */
+function userName(credentials: UserCredentials | undefined, name: string): string | undefined {
+  return credentials?.named === false ? undefined : name;
 }

@@ -28,8 +28,11 @@ export function readyEvent(endpoint: RedisEndpoint): 'secureConnect' | 'connect'
   return endpoint.tls ? 'secureConnect' : 'connect';
 }
 
-/** AUTH, SELECT and CLIENT SETNAME for a new connection. */
-export function handshakeCommands(endpoint: RedisEndpoint, name: string): Arg[][] {
+/**
+ * AUTH, SELECT and, with a name, CLIENT SETNAME (always last) for a new
+ * connection. The name is a label only: an error to it must not fail the connection.
+ */
+export function handshakeCommands(endpoint: RedisEndpoint, name: string | undefined): Arg[][] {
   const setup: Arg[][] = [];
   if (endpoint.password !== undefined) {
     setup.push(
@@ -37,6 +40,11 @@ export function handshakeCommands(endpoint: RedisEndpoint, name: string): Arg[][
     );
   }
   if (endpoint.db !== 0) setup.push(['SELECT', String(endpoint.db)]);
-  setup.push(['CLIENT', 'SETNAME', name]);
+  if (name !== undefined) setup.push(['CLIENT', 'SETNAME', name]);
   return setup;
+}
+
+/** True for the reply to `handshakeCommands`' CLIENT SETNAME, whose errors (NOPERM) are ignored. */
+export function isNameReply(setup: Arg[][], index: number): boolean {
+  return index === setup.length - 1 && setup[index]![0] === 'CLIENT';
 }

@@ -1,6 +1,6 @@
 import type { RedisEndpoint } from './redis-url.js';
 import { type Arg, CommandWriter, type Reply, ReplyError, ReplyParser } from './resp.js';
-import { handshakeCommands, openSocket, readyEvent } from './socket.js';
+import { handshakeCommands, isNameReply, openSocket, readyEvent } from './socket.js';
 
 export interface StreamOptions {
   endpoint: RedisEndpoint;
@@ -8,8 +8,8 @@ export interface StreamOptions {
   connectTimeout: number;
   /** How long Redis may take, once connected, to confirm the subscription (or MONITOR), in ms. */
   commandTimeout: number;
-  /** Name shown by `CLIENT LIST`. */
-  name: string;
+  /** Name shown by `CLIENT LIST`; none for ACL users who may not set one. */
+  name: string | undefined;
   /** What to run once connected: SUBSCRIBE …, PSUBSCRIBE …, or MONITOR. */
   commands: Arg[][];
   /** Every reply after the handshake: subscribe confirmations, messages, MONITOR lines. */
@@ -45,7 +45,9 @@ export function openStream(options: StreamOptions): RedisStream {
     if (ended) return;
     if (handshakeLeft > 0) {
       handshakeLeft--;
-      if (reply instanceof ReplyError) end(reply.message);
+      if (reply instanceof ReplyError && !isNameReply(setup, setup.length - 1 - handshakeLeft)) {
+        end(reply.message);
+      }
       return;
     }
     if (!confirmed) {

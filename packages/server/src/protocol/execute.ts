@@ -32,9 +32,12 @@ export function errorAnswer(kind: ErrorKind, message: string): Answer {
 }
 
 function failureAnswer(failure: BackendFailure): Answer {
-  return failure.kind === 'timeout'
-    ? errorAnswer('timeout', `ERR ${failure.message}`)
-    : errorAnswer('unavailable', errors.unavailable(failure.message));
+  if (failure.kind === 'timeout') return errorAnswer('timeout', `ERR ${failure.message}`);
+  // An ACL user's connection refused by Redis (e.g. SELECT of a database the user may not use) is
+  // the user's rights, not an outage: Redis's text, as a 4xx.
+  const denied = failure.message.indexOf('NOPERM');
+  if (denied !== -1) return errorAnswer('forbidden', failure.message.slice(denied));
+  return errorAnswer('unavailable', errors.unavailable(failure.message));
 }
 
 /**

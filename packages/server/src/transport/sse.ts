@@ -77,9 +77,11 @@ export class SseStreams {
     }
     let started = false;
     let heartbeat: NodeJS.Timeout | undefined;
+    let recheck: NodeJS.Timeout | undefined;
     let stream: RedisStream;
     const finish = (finalEvent?: string) => {
       clearInterval(heartbeat);
+      clearInterval(recheck);
       if (!this.open.delete(res)) return;
       stream.close();
       if (res.destroyed) return;
@@ -115,6 +117,18 @@ export class SseStreams {
       res.flushHeaders();
       heartbeat = setInterval(() => write(': keep-alive\n\n'), this.options.heartbeatMs);
       heartbeat.unref();
+      const { credentials, database } = identity;
+      if (credentials) {
+        // Redis closes a user's connections on ACL DELUSER only, not on a new password or `off`:
+        // ask it again, at least every second, as REST requests are re-checked.
+        const every = Math.min(1000, Math.max(100, database.options.aclRecheckMs));
+        recheck = setInterval(() => {
+          database.verifyUser(credentials.username, credentials.password, (valid) => {
+            if (!valid) finish('event: error\ndata: ERR the ACL user was revoked\n\n');
+          });
+        }, every);
+        recheck.unref();
+      }
       onStart();
     };
     try {

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Installs everything, then runs every test of every package. Tests start their
-# own redis-server processes on free ports; they never touch one on 6379.
+# Installs everything, then runs every test of every package and app, then the
+# publishing checks (publint + attw on each public package's tarball). Tests
+# start their own redis-server processes on free ports; they never touch one on 6379.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 echo "==> testing"
 pnpm run test:packages
+echo "==> publishing checks"
+pnpm run check:packages

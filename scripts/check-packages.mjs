@@ -1,0 +1,68 @@
+// Publishing checks for every public package, on what npm would receive:
+// packs each one (its prepack copies the licence in), checks that the tarball
+// holds LICENSE, README.md, package.json and every file its exports map names,
+// then runs publint and @arethetypeswrong/cli on the tarball. Exits non-zero
+// on the first broken package, naming it. Needs a build first.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const bin = (name) => join(root, 'node_modules/.bin', name);
+const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: 'pipe' });
+
+/** Every file path an exports map names (conditions other than the workspace's source one). */
+function exportedFiles(value, out = new Set()) {
+  if (typeof value === 'string') out.add(value.replace(/^\.\//, ''));
+  else if (value && typeof value === 'object')
+    for (const [key, inner] of Object.entries(value)) if (key !== '@restash/source') exportedFiles(inner, out);
+  return out;
+}
+
+const failures = [];
+for (const dir of readdirSync(join(root, 'packages'))) {
+  const cwd = join(root, 'packages', dir);
+  let pkg;
+  try {
+    pkg = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8'));
+  } catch {
+    continue;
+  }
+  if (pkg.private) continue;
+  const out = mkdtempSync(join(tmpdir(), 'restash-pack-'));
+  try {
+    run('pnpm', ['pack', '--pack-destination', out], cwd);
+    const tarball = join(out, readdirSync(out).find((f) => f.endsWith('.tgz')));
+    const files = new Set(
+      run('tar', ['-tzf', tarball], cwd)
+        .split('\n')
+        .filter(Boolean)
+        .map((f) => f.replace(/^package\//, '')),
+    );
+    const missing = ['LICENSE', 'README.md', 'package.json', ...exportedFiles(pkg.exports)].filter(
+      (f) => !files.has(f),
+    );
+    if (missing.length) throw new Error(`the tarball lacks ${missing.join(', ')}`);
+    const packed = JSON.parse(run('tar', ['-xzOf', tarball, 'package/package.json'], cwd));
+    const loose = Object.entries({ ...packed.dependencies, ...packed.peerDependencies }).filter(([, range]) =>
+      String(range).startsWith('workspace:'),
+    );
+    if (loose.length) throw new Error(`the tarball keeps workspace: ranges (${loose.map(([n]) => n).join(', ')})`);
+    for (const field of ['repository', 'homepage', 'bugs', 'keywords', 'license'])
+      if (!packed[field]) throw new Error(`package.json has no "${field}"`);
+    run(bin('publint'), ['run', '--strict', tarball], cwd);
+    run(bin('attw'), [tarball, '--format', 'ascii'], cwd);
+    console.log(`ok  ${pkg.name}`);
+  } catch (error) {
+    const detail = [error.message, error.stdout, error.stderr].filter(Boolean).join('\n');
+    console.error(`FAIL ${pkg.name}\n${detail}`);
+    failures.push(pkg.name);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+if (failures.length) {
+  console.error(`\npublishing checks failed: ${failures.join(', ')}`);
+  process.exit(1);
+}

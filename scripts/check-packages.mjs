@@ -16,7 +16,8 @@ const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: 'utf8',
 function exportedFiles(value, out = new Set()) {
   if (typeof value === 'string') out.add(value.replace(/^\.\//, ''));
   else if (value && typeof value === 'object')
-    for (const [key, inner] of Object.entries(value)) if (key !== '@restash/source') exportedFiles(inner, out);
+    for (const [key, inner] of Object.entries(value))
+      if (key !== '@restash/source') exportedFiles(inner, out);
   return out;
 }
 
@@ -33,7 +34,10 @@ for (const dir of readdirSync(join(root, 'packages'))) {
   const out = mkdtempSync(join(tmpdir(), 'restash-pack-'));
   try {
     run('pnpm', ['pack', '--pack-destination', out], cwd);
-    const tarball = join(out, readdirSync(out).find((f) => f.endsWith('.tgz')));
+    const tarball = join(
+      out,
+      readdirSync(out).find((f) => f.endsWith('.tgz')),
+    );
     const files = new Set(
       run('tar', ['-tzf', tarball], cwd)
         .split('\n')
@@ -48,7 +52,8 @@ for (const dir of readdirSync(join(root, 'packages'))) {
     const loose = Object.entries({ ...packed.dependencies, ...packed.peerDependencies }).filter(([, range]) =>
       String(range).startsWith('workspace:'),
     );
-    if (loose.length) throw new Error(`the tarball keeps workspace: ranges (${loose.map(([n]) => n).join(', ')})`);
+    if (loose.length)
+      throw new Error(`the tarball keeps workspace: ranges (${loose.map(([n]) => n).join(', ')})`);
     for (const field of ['repository', 'homepage', 'bugs', 'keywords', 'license'])
       if (!packed[field]) throw new Error(`package.json has no "${field}"`);
     run(bin('publint'), ['run', '--strict', tarball], cwd);

@@ -198,8 +198,11 @@ export function createServer(options: ServerOptions): RestashServer {
     corsOrigin: options.corsOrigin ?? '*',
     health,
   });
-  const server = http.createServer({ keepAliveTimeout: 65_000 }, handler.handle);
+  // Without a Host header Node answers an empty 400 itself; HTTP/1.0 clients never send one anyway.
+  const server = http.createServer({ keepAliveTimeout: 65_000, requireHostHeader: false }, handler.handle);
   server.on('clientError', handler.clientError);
+  server.on('connect', handler.connectMethod);
+  server.on('checkExpectation', handler.expectation);
   server.headersTimeout = 30_000;
   server.requestTimeout = 120_000;
 

@@ -171,7 +171,8 @@ export class Executor {
       answerWith(done, () => {
         const reply = transform ? transform(result[0]!) : result[0]!;
         if (reply instanceof ReplyTooLarge) return errorAnswer('too-large', reply.message);
-        if (reply instanceof ReplyError) return errorAnswer('command', reply.message);
+        if (reply instanceof ReplyError)
+          return errorAnswer(loading(reply) ? 'unavailable' : 'command', reply.message);
         if (format.resp2) {
           const out: (string | Uint8Array)[] = [];
           encodeResp(reply, out);
@@ -211,6 +212,8 @@ export class Executor {
     }
     const answer = (replies: Reply[]) =>
       answerWith(done, () => {
+        const restarting = replies.find(loading);
+        if (restarting) return errorAnswer('unavailable', (restarting as ReplyError).message);
         transformReplies(replies, transforms);
         const entries: Reply[] = refused ? mergeRefused(replies, refused) : replies;
         if (format.resp2) {
@@ -258,10 +261,13 @@ export class Executor {
       for (let i = 1; i < result.length - 1; i++) {
         const queued = result[i];
         if (queued instanceof ReplyError) {
+          if (loading(queued)) return done(errorAnswer('unavailable', queued.message));
           return done(errorAnswer('command', errors.transactionAborted(queued.message)));
         }
       }
-      if (exec instanceof ReplyError) return done(errorAnswer('command', exec.message));
+      if (exec instanceof ReplyError) {
+        return done(errorAnswer(loading(exec) ? 'unavailable' : 'command', exec.message));
+      }
       if (!Array.isArray(exec)) return done(errorAnswer('internal', 'ERR unexpected EXEC reply'));
       answerWith(done, () => {
         transformReplies(exec, transforms);
@@ -269,6 +275,14 @@ export class Executor {
       });
     });
   }
+}
+
+/**
+ * True for Redis's `LOADING` error: it is restarting and loading its data, so
+ * nothing ran (writes are refused while loading) and the request may be retried: a 503.
+ */
+function loading(reply: Reply): boolean {
+  return reply instanceof ReplyError && reply.message.startsWith('LOADING ');
 }
 
 function encodeEntries(entries: Reply[], base64: boolean): string {

@@ -26,6 +26,8 @@ export interface HttpHandlerOptions {
 }
 
 const ALLOWED_METHODS = 'GET, HEAD, POST, PUT';
+/** How long a socket we closed may wait for the client to close its side before it is destroyed. */
+const CLOSE_GRACE_MS = 5000;
 const CORS_ALLOW_HEADERS =
   'Authorization, Content-Type, Upstash-Encoding, Upstash-Response-Format, Upstash-Sync-Token, Upstash-Telemetry-Sdk, Upstash-Telemetry-Platform, Upstash-Telemetry-Runtime';
 
@@ -112,11 +114,48 @@ export class HttpHandler {
         : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
           ? [408, 'ERR request timeout']
           : [400, 'ERR malformed HTTP request'];
+    this.refuse(socket, status, message);
+  };
+
+  /**
+   * `CONNECT`: Node hands the socket over instead of making a request of it. We
+   * are no proxy: a JSON 405, as for every other method we do not serve.
+   */
+  readonly connectMethod = (req: IncomingMessage, socket: Duplex): void => {
+    socket.on('error', () => {});
+    this.refuse(socket, 405, errors.methodNotAllowed(req.method ?? 'CONNECT'));
+  };
+
+  /** An `Expect` header other than `100-continue` (which Node answers itself): a JSON 417. */
+  readonly expectation = (req: IncomingMessage, res: ServerResponse): void => {
+    req.resume();
+    const body = encodeError(
+      `ERR unsupported Expect header ${JSON.stringify(String(req.headers.expect))}: only 100-continue is understood`,
+    );
+    res.writeHead(417, [
+      'content-type',
+      'application/json',
+      'content-length',
+      String(Buffer.byteLength(body)),
+      ...this.head(req),
+      'connection',
+      'close',
+    ]);
+    res.end(body);
+  };
+
+  /**
+   * Writes a JSON error straight to a socket that has no request object, then
+   * closes it — and destroys it after a grace period: a client that never
+   * closes its side would otherwise keep the file descriptor (FIN-WAIT-2) for good.
+   */
+  private refuse(socket: Duplex, status: number, message: string): void {
     const body = encodeError(message);
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${headers.syncToken}: ${this.syncPrefix}${++this.syncCounter}\r\nconnection: close\r\n\r\n${body}`,
     );
-  };
+    setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
 
   private route(req: IncomingMessage, res: ServerResponse, send: Send, release: () => void): void {
     const method = req.method ?? 'GET';
@@ -143,6 +182,10 @@ export class HttpHandler {
     }
     if (method !== 'POST' && method !== 'GET' && method !== 'PUT' && method !== 'HEAD') {
       return send(errorAnswer('method-not-allowed', errors.methodNotAllowed(method)));
+    }
+    const coding = unsupportedCoding(req);
+    if (coding !== undefined) {
+      return send({ status: 415, body: encodeError(coding), contentType: 'application/json' });
     }
     const token = tokenFromHeader(req.headers.authorization) ?? tokenFromQuery(query);
     this.options.identities.resolve(token, (identity) => {
@@ -332,7 +375,7 @@ export class HttpHandler {
       head.push('allow', ALLOWED_METHODS);
     }
     // A refused upload may still be arriving: do not read it, close the connection.
-    if (this.draining || status === 413) head.push('connection', 'close');
+    if (this.draining || status === 413 || status === 415) head.push('connection', 'close');
     res.writeHead(status, head);
     if (typeof body === 'string') {
       res.end(body);
@@ -341,6 +384,28 @@ export class HttpHandler {
       res.end();
     }
   }
+}
+
+/**
+ * Why the body cannot be read, if it is compressed: Node undoes the chunked
+ * transfer coding only, and a gzip body read as text would be garbage run as
+ * a command. `identity` is no coding.
+ */
+function unsupportedCoding(req: IncomingMessage): string | undefined {
+  const content = req.headers['content-encoding'];
+  if (content !== undefined && content.trim().toLowerCase() !== 'identity') {
+    return `ERR Content-Encoding ${JSON.stringify(content)} is not supported: send the body uncompressed`;
+  }
+  const transfer = req.headers['transfer-encoding'];
+  if (transfer !== undefined) {
+    for (const coding of transfer.split(',')) {
+      const name = coding.trim().toLowerCase();
+      if (name !== 'chunked' && name !== 'identity') {
+        return `ERR Transfer-Encoding ${JSON.stringify(transfer)} is not supported: only chunked is`;
+      }
+    }
+  }
+  return undefined;
 }
 
 function replyFormat(req: IncomingMessage): ReplyFormat | string {

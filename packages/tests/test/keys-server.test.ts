@@ -2,7 +2,10 @@ import type { Redis } from '@restash/core';
 import { prefix, useStack } from '@restash/test-harness';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-const stack = useStack();
+// The client's administration methods, against a server whose operator allowed them (they are refused by default).
+const stack = useStack({
+  server: { allowCommands: ['LASTSAVE', 'CONFIG', 'SLOWLOG', 'ROLE', 'LATENCY'] },
+});
 const p = prefix();
 let redis: Redis;
 beforeAll(() => {
@@ -237,5 +240,18 @@ describe('command coverage', () => {
     for (const [name, doc] of Object.entries(docs)) check(name, doc);
     expect(Object.keys(docs).length).toBeGreaterThan(200);
     expect(missing).toEqual([]);
+  });
+});
+
+describe('administration on a server with the default settings', () => {
+  const plain = useStack();
+
+  it('surfaces the refusal as a RestashError and leaves Redis unchanged', async () => {
+    const client = plain.client({ retry: false });
+    await expect(client.configSet({ maxmemory: '1mb' })).rejects.toMatchObject({
+      name: 'RestashError',
+      message: expect.stringContaining("Command is not available: 'CONFIG SET'"),
+    });
+    expect(await plain.redis.cli('CONFIG', 'GET', 'maxmemory')).toBe('maxmemory\n0');
   });
 });

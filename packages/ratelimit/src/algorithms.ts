@@ -53,6 +53,12 @@ export interface Algorithm {
   readonly name: string;
   /** The configured limit (tokens per window, or the bucket size). */
   readonly tokens: number;
+  /**
+   * The window the limit is counted over, in ms, for `RateLimit-Policy`
+   * headers: the window, or for a token bucket the time it takes to refill from
+   * empty.
+   */
+  readonly windowMs: number;
   /** Whether it needs the ephemeral cache. */
   readonly needsCache?: boolean;
   /** Consumes `rate` tokens (a negative rate refunds, without a limit check). */
@@ -88,6 +94,7 @@ export function fixedWindow(tokens: number, window: Duration): Algorithm {
   return {
     name: 'fixedWindow',
     tokens: limit,
+    windowMs,
     async limit(ctx, key, rate, now) {
       const bucket = Math.floor(now / windowMs);
       const counter = `${key}:${bucket}`;
@@ -134,6 +141,7 @@ export function slidingWindow(tokens: number, window: Duration): Algorithm {
   return {
     name: 'slidingWindow',
     tokens: limit,
+    windowMs,
     async limit(ctx, key, rate, now) {
       const bucket = Math.floor(now / windowMs);
       const current = `${key}:${bucket}`;
@@ -187,6 +195,7 @@ export function tokenBucket(refillRate: number, interval: Duration, maxTokens?: 
   return {
     name: 'tokenBucket',
     tokens: max,
+    windowMs: Math.ceil(max / refill) * intervalMs,
     async limit(ctx, key, rate, now) {
       const [allowed, remaining, reset, effective] = (await ctx.run(tokenBucketLimit, dynamicKeys(key, ctx), [
         max,
@@ -233,6 +242,7 @@ export function cachedFixedWindow(tokens: number, window: Duration): Algorithm {
   return {
     name: 'cachedFixedWindow',
     tokens: limit,
+    windowMs,
     needsCache: true,
     async limit(ctx, key, rate, now) {
       const cache = ctx.cache!;

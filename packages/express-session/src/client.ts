@@ -1,0 +1,140 @@
+/**
+ * The slice of a Redis REST client the store needs. `@restash/core`'s `Redis`
+ * and `@upstash/redis`'s `Redis` both have it, whatever their
+ * `automaticDeserialization` setting.
+ */
+export interface RestashStoreClient {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: string, options?: { px: number }): Promise<unknown>;
+  pexpire(key: string, milliseconds: number): Promise<unknown>;
+  pttl(key: string): Promise<number>;
+  del(...keys: string[]): Promise<number>;
+  mget(...keys: string[]): Promise<unknown[]>;
+  ping(): Promise<unknown>;
+  // biome-ignore lint/suspicious/noExplicitAny: each client types its scan options and results its own way.
+  scan(cursor: any, options: { match: string; count: number; type?: string }): Promise<any>;
+  createScript(script: string): { exec(keys: string[], args: string[]): Promise<unknown> };
+}
+
+/** `@restash/core`'s escape hatch, which returns replies untransformed in any mode. */
+interface RawCapable {
+  sendCommand(args: readonly (string | number)[]): Promise<unknown>;
+  requester?: {
+    request(request: {
+      kind: 'command';
+      commands: { args: readonly string[] }[];
+      retry?: boolean;
+      timeout?: number;
+    }): Promise<unknown>;
+  };
+}
+
+/** What the store sends, with values always as the exact strings stored. */
+export interface Backend {
+  get(key: string): Promise<string | null>;
+  pttl(key: string): Promise<number>;
+  set(key: string, value: string, px: number | undefined): Promise<void>;
+  pexpire(key: string, px: number): Promise<void>;
+  del(keys: string[]): Promise<void>;
+  mget(keys: string[]): Promise<(string | null)[]>;
+  /** One SCAN page (of string keys only, unless `anyType`). */
+  scan(
+    cursor: string,
+    match: string,
+    count: number,
+    anyType?: boolean,
+  ): Promise<[cursor: string, keys: string[]]>;
+  script(lua: string, key: string, args: string[]): Promise<unknown>;
+  /** A PING that fails fast (no retries where the client allows it). */
+  probe(timeout: number): Promise<unknown>;
+}
+
+/** A stored value as text: a client that JSON-parsed it gets it back as JSON text. */
+function text(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** The Backend for a client: exact commands through `sendCommand` when it has one, its methods otherwise. */
+export function backendOf(client: RestashStoreClient): Backend {
+  const scripts = new Map<string, { exec(keys: string[], args: string[]): Promise<unknown> }>();
+  const script = (lua: string, key: string, args: string[]) => {
+    let found = scripts.get(lua);
+    if (!found) {
+      found = client.createScript(lua);
+      scripts.set(lua, found);
+    }
+    return found.exec([key], args);
+  };
+  const raw = client as Partial<RawCapable>;
+  if (typeof raw.sendCommand === 'function') {
+    const send = raw.sendCommand.bind(client);
+    const requester = raw.requester;
+    return {
+      get: (key) => send(['GET', key]) as Promise<string | null>,
+      pttl: (key) => send(['PTTL', key]) as Promise<number>,
+      set: async (key, value, px) => {
+        await send(px === undefined ? ['SET', key, value] : ['SET', key, value, 'PX', px]);
+      },
+      pexpire: async (key, px) => {
+        await send(['PEXPIRE', key, px]);
+      },
+      del: async (keys) => {
+        await send(['DEL', ...keys]);
+      },
+      mget: (keys) => send(['MGET', ...keys]) as Promise<(string | null)[]>,
+      scan: async (cursor, match, count, anyType) => {
+        const args = ['SCAN', cursor, 'MATCH', match, 'COUNT', count];
+        const [next, keys] = (await send(anyType ? args : [...args, 'TYPE', 'string'])) as [string, string[]];
+        return [String(next), keys];
+      },
+      script,
+      probe: (timeout) =>
+        requester
+          ? requester.request({ kind: 'command', commands: [{ args: ['PING'] }], retry: false, timeout })
+          : send(['PING']),
+    };
+  }
+  return {
+    get: async (key) => text(await client.get(key)),
+    pttl: (key) => client.pttl(key),
+    set: async (key, value, px) => {
+      await (px === undefined ? client.set(key, value) : client.set(key, value, { px }));
+    },
+    pexpire: async (key, px) => {
+      await client.pexpire(key, px);
+    },
+    del: async (keys) => {
+      await client.del(...keys);
+    },
+    mget: async (keys) => (await client.mget(...keys)).map(text),
+    scan: async (cursor, match, count, anyType) => {
+      const options = anyType ? { match, count } : { match, count, type: 'string' };
+      const [next, keys] = (await client.scan(cursor, options)) as [unknown, unknown[]];
+      // A client that JSON-parses replies may turn a key such as `123` into a number.
+      return [String(next), keys.map((key) => (typeof key === 'string' ? key : JSON.stringify(key)))];
+    },
+    script,
+    probe: () => client.ping(),
+  };
+}
+
+/**
+ * Whether an error says the server (or the Redis behind it) cannot be reached,
+ * as opposed to a refused command: no answer, a timeout, a 5xx, or the
+ * server's "Redis is unreachable".
+ */
+export function isTransportError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code, status } = error as { code?: unknown; status?: unknown };
+  if (error.name === 'RestashError') {
+    if (code === 'network' || code === 'timeout') return true;
+    if (code === 'http') return typeof status === 'number' && status >= 500;
+    return code === 'redis' && error.message.startsWith('ERR Redis is unreachable');
+  }
+  if (error.name === 'UpstashError') {
+    return /ERR Redis is unreachable|HTTP 5\d\d|ECONNREFUSED|ECONNRESET|fetch failed/.test(error.message);
+  }
+  // fetch's own failures (TypeError: fetch failed, AbortError, …) from other clients.
+  return error.name === 'TypeError' || error.name === 'AbortError' || error.name === 'TimeoutError';
+}

@@ -38,6 +38,20 @@ if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/nul
   fi
 fi
 
+# chromium: the runtime matrix (packages/runtimes) runs the client in a real headless Chromium.
+if [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing chromium (apt-get)"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "chromium is needed (the runtime matrix runs the client in it). Install it, then run this again:" >&2
+    echo "  Debian/Ubuntu: sudo apt-get install -y chromium" >&2
+    echo "  elsewhere:     set CHROMIUM_PATH to a Chromium or Chrome binary" >&2
+    exit 1
+  fi
+fi
+
 echo "==> installing dependencies"
 CI=true pnpm install --frozen-lockfile --reporter=silent
 echo "==> building"

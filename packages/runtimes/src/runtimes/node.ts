@@ -1,0 +1,14 @@
+import { buildEntry } from '../build.js';
+import { fromEnvVariables, type RuntimeUnderTest, startServing, type Target } from './shared.js';
+
+/** Node (the one running the tests), with `process.env` as the environment. */
+export async function startNode(target: Target): Promise<RuntimeUnderTest> {
+  const entry = await buildEntry('node');
+  return startServing(
+    'node',
+    `node ${process.versions.node}`,
+    process.execPath,
+    [entry],
+    fromEnvVariables(target),
+  );
+}

@@ -1,0 +1,4 @@
+import { startNode } from '../src/runtimes/node.js';
+import { runtimeMatrix } from './matrix.js';
+
+runtimeMatrix('Node', startNode);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -99,6 +100,20 @@ export interface ServerOptions {
   allowCommands?: string[];
   /** Commands to refuse to every token, e.g. `['EVAL', 'FLUSHALL']`; wins over `allowCommands`. @default [] */
   denyCommands?: string[];
+  /**
+   * Most HTTP connections open at once; beyond it a connection gets a JSON 503 and is closed.
+   * @default the open-file limit less 200 (for Redis connections and files), at least 100
+   */
+  maxClients?: number;
+  /** Most commands in one `/pipeline` or `/multi-exec` (413 beyond, before anything runs). @default 10000 */
+  maxPipelineCommands?: number;
+  /**
+   * Most response bytes that may wait, in all, for clients that read slowly; beyond it,
+   * answers over 64 KiB are a 503 until they read. @default 268435456 (256 MiB)
+   */
+  maxBufferedResponses?: number;
+  /** How long a client may take to read a response before its connection is closed, in ms. @default 60000 */
+  responseTimeout?: number;
   /** How long a command may wait for Redis before a 504, in ms. @default 10000 */
   commandTimeout?: number;
   /** How long a connection attempt to Redis may take, in ms. @default 3000 */
@@ -197,12 +212,16 @@ export function createServer(options: ServerOptions): RestashServer {
     log,
     corsOrigin: options.corsOrigin ?? '*',
     health,
+    maxPipelineCommands: options.maxPipelineCommands ?? 10_000,
+    maxBufferedResponses: options.maxBufferedResponses ?? 256 * 1024 * 1024,
+    responseTimeout: options.responseTimeout ?? 60_000,
   });
   // Without a Host header Node answers an empty 400 itself; HTTP/1.0 clients never send one anyway.
   const server = http.createServer({ keepAliveTimeout: 65_000, requireHostHeader: false }, handler.handle);
   server.on('clientError', handler.clientError);
   server.on('connect', handler.connectMethod);
   server.on('checkExpectation', handler.expectation);
+  handler.capConnections(server, options.maxClients ?? defaultMaxClients());
   server.headersTimeout = 30_000;
   server.requestTimeout = 120_000;
 
@@ -463,6 +482,10 @@ function validate(options: ServerOptions): void {
   };
   checkCommands(options, '');
   positive('max request size', options.maxRequestSize, 1024);
+  positive('max clients', options.maxClients);
+  positive('max pipeline commands', options.maxPipelineCommands);
+  positive('max buffered responses', options.maxBufferedResponses, 1024);
+  positive('response timeout', options.responseTimeout);
   positive('max connections', options.maxConnections, 2);
   positive('command timeout', options.commandTimeout);
   positive('connect timeout', options.connectTimeout);
@@ -558,4 +581,23 @@ function checkTarget(
   if (redisUrl !== undefined) check('redis URL', () => parseRedisUrl(redisUrl));
   if (redisCluster !== undefined) check('redis cluster', () => parseClusterSeeds(redisCluster));
   if (sentinel !== undefined) check('sentinel', () => parseSentinel(sentinel.sentinels, sentinel.master));
+}
+
+/**
+ * The default HTTP connection cap: the process's open-file limit (Linux,
+ * `/proc/self/limits`) less room for Redis connections and files, so that
+ * clients that open connections and never close them cannot starve accept().
+ */
+export function defaultMaxClients(limits = readLimits()): number {
+  const soft = /^Max open files\s+(\d+)/m.exec(limits)?.[1];
+  if (soft === undefined) return 10_000;
+  return Math.max(100, Number(soft) - 200);
+}
+
+function readLimits(): string {
+  try {
+    return readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    return '';
+  }
 }

@@ -80,6 +80,25 @@ export const FLAGS: Record<string, Flag> = {
     value: '100',
     help: 'most Redis connections per database (shared + streams + ACL users)',
   },
+  'max-clients': {
+    env: 'RESTASH_MAX_CLIENTS',
+    help: 'most HTTP connections open at once; beyond it a JSON 503 [default: the open-file limit less 200]',
+  },
+  'max-pipeline-commands': {
+    env: 'RESTASH_MAX_PIPELINE_COMMANDS',
+    value: '10000',
+    help: 'most commands in one /pipeline or /multi-exec (413 beyond, nothing runs)',
+  },
+  'max-buffered-responses': {
+    env: 'RESTASH_MAX_BUFFERED_RESPONSES',
+    value: '256mb',
+    help: 'response bytes that may wait, in all, for clients that read slowly;\nbeyond it, answers over 64 KiB are a 503',
+  },
+  'response-timeout': {
+    env: 'RESTASH_RESPONSE_TIMEOUT',
+    value: '60000',
+    help: 'ms a client may take to read a response before its connection is closed',
+  },
   'allow-commands': {
     env: 'RESTASH_ALLOW_COMMANDS',
     help: 'server-administration commands to allow after all, comma-separated NAME or NAME|SUB\n(e.g. CONFIG|GET,SLOWLOG); every command Redis flags @admin, and MIGRATE, is refused by default',
@@ -253,6 +272,10 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
       readConfigFile: configFile === undefined ? undefined : readDatabasesFile,
       secret,
       maxConnections: integer('max-connections', 2, 1_000_000),
+      maxClients: get('max-clients') === undefined ? undefined : integer('max-clients', 1, 10_000_000),
+      maxPipelineCommands: integer('max-pipeline-commands', 1, 100_000_000),
+      maxBufferedResponses: size('max-buffered-responses'),
+      responseTimeout: integer('response-timeout', 1, 3_600_000),
       allowCommands: list('allow-commands'),
       denyCommands: list('deny-commands'),
       sseHeartbeat: integer('sse-heartbeat', 1, 3_600_000),

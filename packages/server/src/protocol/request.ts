@@ -4,6 +4,9 @@ import type { Arg } from '../backend/resp.js';
 /** A request that cannot be turned into commands; answered with 400 and this message. */
 export class BadRequest extends Error {}
 
+/** A pipeline or transaction of more commands than allowed: a 413, before anything runs. */
+export class TooManyCommands extends BadRequest {}
+
 /**
  * Parses `POST /` bodies: one JSON array of arguments.
  * Numbers keep their exact text (no rounding of big integers), booleans become
@@ -19,7 +22,7 @@ export function parseCommandBody(text: string): Arg[] {
 }
 
 /** Parses `/pipeline` and `/multi-exec` bodies: a JSON array of argument arrays. */
-export function parsePipelineBody(text: string): Arg[][] {
+export function parsePipelineBody(text: string, maxCommands = Number.POSITIVE_INFINITY): Arg[][] {
   const parser = new JsonArgsParser(text);
   parser.skipSpace();
   if (!parser.eat(91)) throw new BadRequest(errors.notAPipeline);
@@ -32,6 +35,12 @@ export function parsePipelineBody(text: string): Arg[][] {
   for (;;) {
     parser.skipSpace();
     if (parser.peek() !== 91) throw new BadRequest(errors.notAPipeline);
+    // Stop at once: a 10 MB body of tiny commands would otherwise cost hundreds of MB to hold.
+    if (commands.length === maxCommands) {
+      throw new TooManyCommands(
+        `ERR too many commands in one request: the limit is ${maxCommands} (--max-pipeline-commands)`,
+      );
+    }
     commands.push(parser.parseArgs(commands.length));
     parser.skipSpace();
     if (parser.eat(44)) continue;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errors, headers, paths } from '@restash/core/protocol';
 import type { Identities, Identity } from '../auth/identity.js';
@@ -12,6 +13,7 @@ import {
   parseCommandBody,
   parsePathCommand,
   parsePipelineBody,
+  TooManyCommands,
   tokenFromQuery,
 } from '../protocol/request.js';
 import { type SseStreams, streamKind } from './sse.js';
@@ -23,9 +25,21 @@ export interface HttpHandlerOptions {
   corsOrigin: string;
   /** Answers the health check: resolves with an error message when a Redis is not usable. */
   health: () => Promise<string | undefined>;
+  /** Most commands in one `/pipeline` or `/multi-exec`. */
+  maxPipelineCommands: number;
+  /** Most response bytes that may wait, in all, for clients that read slowly. */
+  maxBufferedResponses: number;
+  /** How long a client may take to read a response before its connection is closed, in ms. */
+  responseTimeout: number;
 }
 
 const ALLOWED_METHODS = 'GET, HEAD, POST, PUT';
+/** Connections accepted over the cap (answered 503 and closing). */
+const overCap = new WeakSet<object>();
+
+/** Answers this small are always sent, whatever clients that read slowly hold. */
+const SMALL_RESPONSE = 64 * 1024;
+const BUSY = 'the server holds its whole budget of response bytes for clients that read slowly; retry later';
 /** How long a socket we closed may wait for the client to close its side before it is destroyed. */
 const CLOSE_GRACE_MS = 5000;
 const CORS_ALLOW_HEADERS =
@@ -46,10 +60,40 @@ export class HttpHandler {
   private readonly syncPrefix = `${randomBytes(6).toString('base64url')}-`;
   private syncCounter = 0;
   private inFlight = 0;
+  /** Response bytes written but not yet taken by their clients. */
+  private buffered = 0;
   private draining = false;
   private drained: (() => void) | null = null;
 
   constructor(private readonly options: HttpHandlerOptions) {}
+
+  /**
+   * Caps the HTTP connections open at once: one more gets a JSON 503 and is
+   * closed, before Node reads a byte of it. Each connection holds a file descriptor.
+   */
+  capConnections(server: Server, max: number): void {
+    let open = 0;
+    server.prependListener('connection', (socket: Socket) => {
+      if (open >= max) {
+        overCap.add(socket);
+        socket.on('error', () => {});
+        this.refuse(
+          socket,
+          503,
+          errors.unavailable(
+            `the server has ${max} connections open, its limit (--max-clients); retry later`,
+          ),
+        );
+        // Nothing to wait for: free the descriptor as soon as the answer is out.
+        socket.once('finish', () => socket.destroy());
+        return;
+      }
+      open++;
+      socket.once('close', () => {
+        open--;
+      });
+    });
+  }
 
   /** Requests being answered right now (open streams do not count). */
   get active(): number {
@@ -67,6 +111,8 @@ export class HttpHandler {
   }
 
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    // Answered with a 503 on accept already; Node parsed a request of it all the same.
+    if (overCap.has(req.socket)) return void res.destroy();
     this.inFlight++;
     const started = this.options.log.enabled('debug') ? performance.now() : 0;
     let released = false;
@@ -261,7 +307,7 @@ export class HttpHandler {
       }
       const transaction = path === paths.multiExec;
       this.readBody(req, limit, send, (body) => {
-        const commands = parsePipelineBody(body.toString('utf8'));
+        const commands = parsePipelineBody(body.toString('utf8'), this.options.maxPipelineCommands);
         // /multi-exec always answers JSON, even when RESP2 is asked for.
         if (transaction)
           executor.transaction(commands, access, format.base64 ? BASE64_FORMAT : JSON_FORMAT, reply);
@@ -308,7 +354,8 @@ export class HttpHandler {
       try {
         use(body);
       } catch (error) {
-        if (error instanceof BadRequest) send(errorAnswer('command', error.message));
+        if (error instanceof TooManyCommands) send(errorAnswer('too-large', error.message));
+        else if (error instanceof BadRequest) send(errorAnswer('command', error.message));
         else {
           this.options.log.error('unexpected error while handling a request', { error: String(error) });
           send(errorAnswer('internal', 'ERR internal server error'));
@@ -359,6 +406,17 @@ export class HttpHandler {
       ({ status, contentType } = tooLarge);
       body = tooLarge.body as string;
       length = Buffer.byteLength(body);
+    } else if (
+      length > SMALL_RESPONSE &&
+      this.buffered > 0 &&
+      this.buffered + length > this.options.maxBufferedResponses
+    ) {
+      // Clients that do not read hold the budget: a big answer now would grow memory without bound.
+      // (With nothing held, one answer of any size within the response limit still goes.)
+      const busy = errorAnswer('unavailable', errors.unavailable(BUSY));
+      ({ status, contentType } = busy);
+      body = busy.body as string;
+      length = Buffer.byteLength(body);
     }
     const head = ['content-type', contentType, 'content-length', String(length), ...this.head(res.req)];
     if (status === 204) {
@@ -383,6 +441,28 @@ export class HttpHandler {
       for (const chunk of body) res.write(chunk);
       res.end();
     }
+    if (res.writableLength > 0 && !res.writableFinished) this.holdUntilRead(res);
+  }
+
+  /**
+   * Counts a response its client has not taken yet against the budget, and
+   * closes the connection if the client does not take it within the response
+   * timeout: a reader that never reads must not hold memory for good.
+   */
+  private holdUntilRead(res: ServerResponse): void {
+    const held = res.writableLength;
+    this.buffered += held;
+    const timer = setTimeout(() => res.destroy(), this.options.responseTimeout);
+    timer.unref();
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      clearTimeout(timer);
+      this.buffered -= held;
+    };
+    res.once('finish', release);
+    res.once('close', release);
   }
 }
 

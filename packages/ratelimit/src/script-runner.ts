@@ -34,7 +34,8 @@ export class ScriptRunner {
       .catch((error: unknown) => {
         if (!UNKNOWN_FLAG.test(String((error as Error)?.message ?? error))) throw error;
         this.flagRefused = true;
-        return this.script(this.plain, lua, '').exec(keys, args);
+        // Refused on EVAL, so Redis has never seen the plain text either: send it at once.
+        return this.script(this.plain, lua, '').eval(keys, args);
       });
   }
 

@@ -60,7 +60,8 @@ return {limit - tonumber(redis.call('GET', KEYS[1]) or '0'), limit}
 
 /**
  * Sliding window: the previous window's count weighted by how much of it still
- * overlaps. KEYS: current, previous, [dynamic]. ARGV: limit, now ms, window ms,
+ * overlaps, in integer arithmetic (Upstash's `(1 - elapsed/window) * count`
+ * can land just under a whole number and drop one request from the count). KEYS: current, previous, [dynamic]. ARGV: limit, now ms, window ms,
  * rate. Returns {allowed 0|1, remaining, limit}.
  */
 export const slidingWindowLimit: LuaScript = {
@@ -70,7 +71,7 @@ local now = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
 local rate = tonumber(ARGV[4])
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-local previous = math.floor((1 - (now % window) / window) * tonumber(redis.call('GET', KEYS[2]) or '0'))
+local previous = math.floor((window - now % window) * tonumber(redis.call('GET', KEYS[2]) or '0') / window)
 if rate > 0 and previous + current + rate > limit then return {0, limit - previous - current, limit} end
 local used = redis.call('INCRBY', KEYS[1], rate)${settle('KEYS[1]', 'window * 2 + 1000')}
 return {1, limit - previous - used, limit}
@@ -84,7 +85,7 @@ export const slidingWindowRemaining: LuaScript = {
 local now = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-local previous = math.floor((1 - (now % window) / window) * tonumber(redis.call('GET', KEYS[2]) or '0'))
+local previous = math.floor((window - now % window) * tonumber(redis.call('GET', KEYS[2]) or '0') / window)
 return {limit - previous - current, limit}
 `,
 };

@@ -27,19 +27,19 @@ describe('@restash/ratelimit/express', () => {
   it('answers 429 with Retry-After, draft-8 headers and a JSON body once the limit is spent', async () => {
     const limiter = new Ratelimit({
       redis: stack.client(),
-      limiter: Ratelimit.fixedWindow(3, '1 m'),
+      limiter: Ratelimit.fixedWindow(3, '1 d'),
       prefix: keys(stack.client()).prefix,
     });
     const server = app(limiter);
     for (let i = 2; i >= 0; i--) {
       const ok = await request(server).get('/').expect(200);
-      expect(ok.headers['ratelimit-policy']).toBe('"default";q=3;w=60');
+      expect(ok.headers['ratelimit-policy']).toBe('"default";q=3;w=86400');
       expect(ok.headers.ratelimit).toMatch(new RegExp(`^"default";r=${i};t=\\d+$`));
     }
     const limited = await request(server).get('/').expect(429);
     expect(limited.headers['content-type']).toMatch(/application\/json/);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+    expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(86_400);
     expect(limited.headers.ratelimit).toMatch(/^"default";r=0;t=\d+$/);
     expect(limited.body).toEqual({
       error: 'Too Many Requests',
@@ -51,7 +51,7 @@ describe('@restash/ratelimit/express', () => {
     const prefix = keys(stack.client()).prefix;
     const limiter = new Ratelimit({
       redis: stack.client(),
-      limiter: Ratelimit.fixedWindow(1, '1 m'),
+      limiter: Ratelimit.fixedWindow(1, '1 d'),
       prefix,
     });
     const direct = app(limiter);
@@ -62,7 +62,7 @@ describe('@restash/ratelimit/express', () => {
     const behindProxy = app(
       new Ratelimit({
         redis: stack.client(),
-        limiter: Ratelimit.fixedWindow(1, '1 m'),
+        limiter: Ratelimit.fixedWindow(1, '1 d'),
         prefix: `${prefix}p`,
       }),
       {},
@@ -78,7 +78,7 @@ describe('@restash/ratelimit/express', () => {
     const prefix = keys(stack.client()).prefix;
     const limiter = new Ratelimit({
       redis: stack.client(),
-      limiter: Ratelimit.tokenBucket(1, '1 m', 10),
+      limiter: Ratelimit.tokenBucket(1, '1 d', 10),
       prefix,
     });
     const server = app(limiter, {
@@ -98,7 +98,7 @@ describe('@restash/ratelimit/express', () => {
   it('denies listed user agents with the reason in the body', async () => {
     const limiter = new Ratelimit({
       redis: stack.client(),
-      limiter: Ratelimit.slidingWindow(100, '1 m'),
+      limiter: Ratelimit.slidingWindow(100, '1 d'),
       prefix: keys(stack.client()).prefix,
       denyList: { values: ['BadBot/1.0'], shared: false },
     });
@@ -109,7 +109,7 @@ describe('@restash/ratelimit/express', () => {
   });
 
   it('hands a bad key to the error handler instead of letting the request through', async () => {
-    const limiter = new Ratelimit({ redis: stack.client(), limiter: Ratelimit.fixedWindow(1, '1 m') });
+    const limiter = new Ratelimit({ redis: stack.client(), limiter: Ratelimit.fixedWindow(1, '1 d') });
     await request(app(limiter, { key: () => '' }))
       .get('/')
       .expect(500);

@@ -9,21 +9,21 @@ const stack = useStack();
 type UpstashLimiter = ConstructorParameters<typeof UpstashRatelimit>[0]['limiter'];
 
 const cases: Array<[string, () => Algorithm, () => UpstashLimiter]> = [
-  ['fixedWindow', () => Ratelimit.fixedWindow(10, '1 m'), () => UpstashRatelimit.fixedWindow(10, '1 m')],
+  ['fixedWindow', () => Ratelimit.fixedWindow(10, '1 d'), () => UpstashRatelimit.fixedWindow(10, '1 d')],
   [
     'slidingWindow',
-    () => Ratelimit.slidingWindow(10, '1 m'),
-    () => UpstashRatelimit.slidingWindow(10, '1 m'),
+    () => Ratelimit.slidingWindow(10, '1 d'),
+    () => UpstashRatelimit.slidingWindow(10, '1 d'),
   ],
   [
     'tokenBucket',
-    () => Ratelimit.tokenBucket(10, '1 m', 10),
-    () => UpstashRatelimit.tokenBucket(10, '1 m', 10),
+    () => Ratelimit.tokenBucket(10, '1 d', 10),
+    () => UpstashRatelimit.tokenBucket(10, '1 d', 10),
   ],
   [
     'cachedFixedWindow',
-    () => Ratelimit.cachedFixedWindow(10, '1 m'),
-    () => UpstashRatelimit.cachedFixedWindow(10, '1 m'),
+    () => Ratelimit.cachedFixedWindow(10, '1 d'),
+    () => UpstashRatelimit.cachedFixedWindow(10, '1 d'),
   ],
 ];
 
@@ -131,7 +131,7 @@ describe('deny list shared with @upstash/ratelimit enableProtection', () => {
     const prefix = keys(stack.client()).prefix.slice(0, -1);
     const mine = new Ratelimit({
       redis: stack.client(),
-      limiter: Ratelimit.slidingWindow(10, '1 m'),
+      limiter: Ratelimit.slidingWindow(10, '1 d'),
       prefix,
       denyList: true,
     });
@@ -140,7 +140,7 @@ describe('deny list shared with @upstash/ratelimit enableProtection', () => {
     await mine.addToDenyList(['mallory']);
     const upstream = new UpstashRatelimit({
       redis: new UpstashRedis({ url: stack.url, token: stack.token, enableTelemetry: false }),
-      limiter: UpstashRatelimit.slidingWindow(10, '1 m'),
+      limiter: UpstashRatelimit.slidingWindow(10, '1 d'),
       prefix,
       enableProtection: true,
       enableTelemetry: false,

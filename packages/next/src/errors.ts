@@ -7,7 +7,9 @@ export type RestashNextErrorCode =
   /** `lock()` could not take the lock within its retries. */
   | 'locked'
   /** `idempotent()` found the same key still running and was told not to wait (or waited past its limit). */
-  | 'in-flight';
+  | 'in-flight'
+  /** A value given to the kit could not be stored (not JSON-serializable). */
+  | 'invalid-argument';
 
 /**
  * The one error class of `@restash/next`. Messages start with `[restash/next] `;

@@ -27,7 +27,8 @@ const OVERLAP_MS = 10_000;
  */
 export class TagStore {
   readonly #redis: TagClient;
-  readonly #keys: { stale: string; expired: string; log: string };
+  /** The keys of the manifest: `stale` and `expired` hashes (tag → ms), `log` sorted set. */
+  readonly keys: { stale: string; expired: string; log: string };
   readonly #manifest = new Map<string, TagState>();
   #loaded = false;
   #healthy = true;
@@ -36,7 +37,7 @@ export class TagStore {
 
   constructor(redis: TagClient, prefix: string) {
     this.#redis = redis;
-    this.#keys = { stale: `${prefix}tags:stale`, expired: `${prefix}tags:expired`, log: `${prefix}tags:log` };
+    this.keys = { stale: `${prefix}tags:stale`, expired: `${prefix}tags:expired`, log: `${prefix}tags:log` };
   }
 
   /** Whether the last refresh reached the server (if not, nothing local can be trusted). */
@@ -71,10 +72,10 @@ export class TagStore {
   async #loadAll(): Promise<void> {
     const [stale, expired, newest] = await this.#redis
       .pipeline()
-      .hgetall<Record<string, string>>(this.#keys.stale)
-      .hgetall<Record<string, string>>(this.#keys.expired)
+      .hgetall<Record<string, string>>(this.keys.stale)
+      .hgetall<Record<string, string>>(this.keys.expired)
       .zrange<string, { byScore: true; rev: true; withScores: true; limit: { offset: 0; count: 1 } }>(
-        this.#keys.log,
+        this.keys.log,
         '+inf',
         '-inf',
         { byScore: true, rev: true, withScores: true, limit: { offset: 0, count: 1 } },
@@ -90,7 +91,7 @@ export class TagStore {
     const from = Number.isFinite(this.#cursor) ? this.#cursor - OVERLAP_MS : '-inf';
     const changed = await this.#redis
       .pipeline()
-      .zrange<string, { byScore: true; withScores: true }>(this.#keys.log, from, '+inf', {
+      .zrange<string, { byScore: true; withScores: true }>(this.keys.log, from, '+inf', {
         byScore: true,
         withScores: true,
       })
@@ -100,8 +101,8 @@ export class TagStore {
     const tags = changed.map((row) => row.member);
     const [stale, expired] = await this.#redis
       .pipeline()
-      .hmget<Record<string, string | null>>(this.#keys.stale, ...tags)
-      .hmget<Record<string, string | null>>(this.#keys.expired, ...tags)
+      .hmget<Record<string, string | null>>(this.keys.stale, ...tags)
+      .hmget<Record<string, string | null>>(this.keys.expired, ...tags)
       .exec();
     for (const tag of tags) {
       const state = this.#state(tag);
@@ -143,10 +144,10 @@ export class TagStore {
       }
     }
     const tx = this.#redis.multi();
-    if (Object.keys(stale).length > 0) tx.hset(this.#keys.stale, stale);
-    if (Object.keys(expired).length > 0) tx.hset(this.#keys.expired, expired);
+    if (Object.keys(stale).length > 0) tx.hset(this.keys.stale, stale);
+    if (Object.keys(expired).length > 0) tx.hset(this.keys.expired, expired);
     const [first, ...rest] = tags.map((member) => ({ score: now, member }));
-    tx.zadd(this.#keys.log, first!, ...rest);
+    tx.zadd(this.keys.log, first!, ...rest);
     try {
       await tx.exec();
     } catch (error) {

@@ -1,0 +1,3 @@
+import { restashPackage } from '../../tsdown.shared.js';
+
+export default restashPackage({ index: 'src/index.ts' }, { platform: 'node' });

@@ -3,7 +3,7 @@ import type { Logger } from '../log.js';
 import type { Backend } from './backend.js';
 import { describeEndpoint, type RedisEndpoint } from './redis-url.js';
 import { type Arg, CommandWriter, type Reply, ReplyError, ReplyParser } from './resp.js';
-import { handshakeCommands, isNameReply, openSocket, readyEvent } from './socket.js';
+import { handshakeCommands, isNameRefusal, openSocket, readyEvent } from './socket.js';
 
 /** Why a command got no reply from Redis. */
 export class BackendFailure {
@@ -294,7 +294,7 @@ export class RedisConnection implements Backend {
         }
         const failed = result
           .slice(0, setup.length)
-          .find((reply, i) => reply instanceof ReplyError && !isNameReply(setup, i));
+          .find((reply, i) => reply instanceof ReplyError && !isNameRefusal(setup, i, reply));
         if (failed) {
           socket.destroy(new Error((failed as ReplyError).message));
           return;

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { RedisEndpoint } from './redis-url.js';
-import type { Arg } from './resp.js';
+import type { Arg, ReplyError } from './resp.js';
 
 /**
  * Opens a socket to Redis: TCP, TLS (certificate and host name checked, plus
@@ -44,7 +44,10 @@ export function handshakeCommands(endpoint: RedisEndpoint, name: string | undefi
   return setup;
 }
 
-/** True for the reply to `handshakeCommands`' CLIENT SETNAME, whose errors (NOPERM) are ignored. */
-export function isNameReply(setup: Arg[][], index: number): boolean {
-  return index === setup.length - 1 && setup[index]![0] === 'CLIENT';
+/**
+ * True for a refusal of `handshakeCommands`' CLIENT SETNAME by ACL (NOPERM),
+ * which is ignored; any other error (NOAUTH…) fails the connection as before.
+ */
+export function isNameRefusal(setup: Arg[][], index: number, reply: ReplyError): boolean {
+  return index === setup.length - 1 && setup[index]![0] === 'CLIENT' && reply.message.startsWith('NOPERM');
 }

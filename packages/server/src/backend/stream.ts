@@ -1,6 +1,6 @@
 import type { RedisEndpoint } from './redis-url.js';
 import { type Arg, CommandWriter, type Reply, ReplyError, ReplyParser } from './resp.js';
-import { handshakeCommands, isNameReply, openSocket, readyEvent } from './socket.js';
+import { handshakeCommands, isNameRefusal, openSocket, readyEvent } from './socket.js';
 
 export interface StreamOptions {
   endpoint: RedisEndpoint;
@@ -45,7 +45,7 @@ export function openStream(options: StreamOptions): RedisStream {
     if (ended) return;
     if (handshakeLeft > 0) {
       handshakeLeft--;
-      if (reply instanceof ReplyError && !isNameReply(setup, setup.length - 1 - handshakeLeft)) {
+      if (reply instanceof ReplyError && !isNameRefusal(setup, setup.length - 1 - handshakeLeft, reply)) {
         end(reply.message);
       }
       return;

@@ -68,6 +68,7 @@ export function parseDatabases(json: unknown, where: string): DatabaseConfig[] {
       'maxConnections',
       'allowCommands',
       'denyCommands',
+      'appendfsync',
     ]);
     for (const key of Object.keys(e))
       if (!known.has(key)) throw new ConfigError(`${at}: unknown field "${key}"`);
@@ -178,6 +179,18 @@ export function parseDatabases(json: unknown, where: string): DatabaseConfig[] {
       }
       return value;
     };
+    const appendfsync = e.appendfsync;
+    if (
+      appendfsync !== undefined &&
+      appendfsync !== 'always' &&
+      appendfsync !== 'everysec' &&
+      appendfsync !== 'no'
+    ) {
+      throw new ConfigError(`${at}.appendfsync must be "always", "everysec" or "no"`);
+    }
+    if (appendfsync !== undefined && redis !== 'embedded') {
+      throw new ConfigError(`${at}.appendfsync applies to an embedded Redis only ("redis": "embedded")`);
+    }
     const allowCommands = commands('allowCommands');
     const denyCommands = commands('denyCommands');
     configs.push({
@@ -192,6 +205,7 @@ export function parseDatabases(json: unknown, where: string): DatabaseConfig[] {
       maxConnections,
       allowCommands,
       denyCommands,
+      appendfsync: appendfsync as DatabaseConfig['appendfsync'],
     });
   });
   return configs;

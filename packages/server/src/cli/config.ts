@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { AppendFsync } from '../embedded/redis-process.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
 import { ConfigError, type ServerOptions } from '../server.js';
 import { readDatabasesFile } from './config-file.js';
@@ -119,6 +120,11 @@ export const FLAGS: Record<string, Flag> = {
   },
   'cors-origin': { env: 'RESTASH_CORS_ORIGIN', value: '*', help: 'Access-Control-Allow-Origin value' },
   'log-level': { env: 'RESTASH_LOG_LEVEL', value: 'info', help: LOG_LEVELS.join(' | ') },
+  appendfsync: {
+    env: 'RESTASH_APPENDFSYNC',
+    value: 'everysec',
+    help: 'embedded Redis: when writes reach the disk. everysec may lose the last second of\nacknowledged writes on a power cut; always loses none, at a cost in write speed (no: the OS decides)',
+  },
   'redis-server-bin': {
     env: 'RESTASH_REDIS_SERVER_BIN',
     value: 'redis-server',
@@ -130,6 +136,8 @@ export const FLAGS: Record<string, Flag> = {
 export interface CliConfig {
   options: ServerOptions & { port: number; host: string; dataDir: string };
   tokenGenerated: boolean;
+  /** Problems that do not stop the server, to print before it starts. */
+  warnings: string[];
   help: boolean;
 }
 
@@ -158,7 +166,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
     throw new ConfigError(`${(error as Error).message} (see --help)`);
   }
   if (values.help) {
-    return { options: {} as CliConfig['options'], tokenGenerated: false, help: true };
+    return { options: {} as CliConfig['options'], tokenGenerated: false, warnings: [], help: true };
   }
   const get = (name: string): string | undefined => {
     const flag = FLAGS[name]!;
@@ -208,6 +216,12 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
     );
   }
   const dataDir = get('data-dir')!;
+  const appendfsync = get('appendfsync')!;
+  if (!['always', 'everysec', 'no'].includes(appendfsync)) {
+    throw new ConfigError(
+      `--appendfsync (RESTASH_APPENDFSYNC) must be always, everysec or no, got "${appendfsync}"`,
+    );
+  }
   const configFile = get('config');
   let token = get('token');
   const readOnlyToken = get('read-only-token');
@@ -240,9 +254,27 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
     }
     readDatabasesFile(configFile);
   } else if (token === undefined) {
-    ({ token, generated: tokenGenerated } = loadOrCreateSecret(dataDir, 'token'));
+    try {
+      ({ token, generated: tokenGenerated } = loadOrCreateSecret(dataDir, 'token'));
+    } catch (error) {
+      throw new ConfigError(
+        `--data-dir (RESTASH_DATA_DIR): cannot keep a generated token in "${dataDir}": ${(error as Error).message}. Give a writable directory, or --token (RESTASH_TOKEN)`,
+      );
+    }
   }
-  const secret = get('secret') ?? loadOrCreateSecret(dataDir, 'secret').token;
+  const warnings: string[] = [];
+  let secret = get('secret');
+  if (secret === undefined) {
+    try {
+      secret = loadOrCreateSecret(dataDir, 'secret').token;
+    } catch (error) {
+      // A read-only filesystem (a container) is fine: ACL tokens then last as long as this process.
+      secret = randomBytes(32).toString('base64url');
+      warnings.push(
+        `--data-dir (RESTASH_DATA_DIR): cannot keep the ACL token secret in "${dataDir}" (${(error as Error).message}); using one for this process only: ACL RESTTOKEN tokens will not survive a restart. Give --secret (RESTASH_SECRET) to keep them`,
+      );
+    }
+  }
   const caFile = get('redis-tls-ca');
   let redisTlsCa: string | undefined;
   if (caFile !== undefined) {
@@ -286,8 +318,10 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
       corsOrigin: get('cors-origin')!,
       logLevel,
       redisServerBin: get('redis-server-bin')!,
+      appendfsync: appendfsync as AppendFsync,
     },
     tokenGenerated,
+    warnings,
     help: false,
   };
 }

@@ -1,4 +1,4 @@
-import { EmbeddedRedisError } from '../embedded/redis-process.js';
+import { DataDirError, EmbeddedRedisError } from '../embedded/redis-process.js';
 import { ConfigError, createServer } from '../server.js';
 import { helpText, resolveConfig } from './config.js';
 
@@ -18,6 +18,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     process.stdout.write(`${helpText()}\n`);
     return 0;
   }
+  for (const warning of config.warnings) process.stderr.write(`restash-server: warning: ${warning}\n`);
   const { options } = config;
   let server: ReturnType<typeof createServer>;
   try {
@@ -63,6 +64,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   } catch (error) {
     await server.close().catch(() => {});
     const message = (error as Error).message;
+    if (error instanceof DataDirError) {
+      process.stderr.write(`restash-server: ${message}\n`);
+      return 2;
+    }
     if (error instanceof EmbeddedRedisError || (error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       process.stderr.write(`restash-server: ${message}\n`);
       return 1;

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import type { Logger } from '../log.js';
 import { freePort } from './free-port.js';
@@ -10,7 +10,12 @@ export interface EmbeddedRedisOptions {
   /** The `redis-server` binary: a name looked up on PATH, or a path. */
   bin: string;
   log: Logger;
+  /** Redis's `appendfsync`: `always` loses no acknowledged write on a crash, at a cost in write speed. @default 'everysec' */
+  appendfsync?: AppendFsync;
 }
+
+/** When the embedded Redis flushes its append-only file to disk. */
+export type AppendFsync = 'always' | 'everysec' | 'no';
 
 /** Unix socket paths longer than this do not fit in `sockaddr_un` on Linux and macOS. */
 const MAX_SOCKET_PATH = 100;
@@ -20,6 +25,9 @@ const STOP_TIMEOUT_MS = 10_000;
 
 /** Error raised when the embedded Redis cannot be started. */
 export class EmbeddedRedisError extends Error {}
+
+/** The data directory cannot be used: not writable, or in use by another server (a configuration problem: exit 2). */
+export class DataDirError extends EmbeddedRedisError {}
 
 /**
  * Starts and supervises a private `redis-server`: listening on a unix socket in
@@ -35,7 +43,11 @@ export class EmbeddedRedis {
   private logTail: string[] = [];
   private url = '';
   private readonly dataDir: string;
-  private readonly onExit = () => this.child?.kill('SIGTERM');
+  private unlock: (() => void) | undefined;
+  private readonly onExit = () => {
+    this.child?.kill('SIGTERM');
+    this.unlock?.();
+  };
 
   constructor(private readonly options: EmbeddedRedisOptions) {
     this.dataDir = resolve(options.dataDir);
@@ -49,7 +61,15 @@ export class EmbeddedRedis {
         `redis-server was not found (looked for "${this.options.bin}" on PATH). Install it — Debian/Ubuntu: sudo apt-get install -y redis-server; macOS: brew install redis — or pass --redis redis://host:port to use a Redis you run yourself.`,
       );
     }
-    mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
+    try {
+      mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw new DataDirError(
+        `--data-dir (RESTASH_DATA_DIR): cannot create "${this.dataDir}": ${(error as Error).message}. The embedded Redis keeps its data there; give a writable directory, or --redis to use a Redis you run yourself`,
+      );
+    }
+    // Before anything else: a second server would kill the first one's Redis below and share its files.
+    this.unlock = lockDataDir(this.dataDir);
     await killLeftover(join(this.dataDir, 'redis.pid'));
     const socket = join(this.dataDir, 'redis.sock');
     const args = [
@@ -58,7 +78,7 @@ export class EmbeddedRedis {
       '--appendonly',
       'yes',
       '--appendfsync',
-      'everysec',
+      this.options.appendfsync ?? 'everysec',
       '--save',
       '',
       '--pidfile',
@@ -80,7 +100,13 @@ export class EmbeddedRedis {
       this.url = `redis://127.0.0.1:${port}`;
     }
     process.once('exit', this.onExit);
-    await this.spawn(bin, args);
+    try {
+      await this.spawn(bin, args);
+    } catch (error) {
+      this.unlock?.();
+      this.unlock = undefined;
+      throw error;
+    }
     return this.url;
   }
 
@@ -89,15 +115,18 @@ export class EmbeddedRedis {
     this.stopping = true;
     process.removeListener('exit', this.onExit);
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>((done) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        done();
+    if (child && child.exitCode === null && child.signalCode === null) {
+      await new Promise<void>((done) => {
+        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          done();
+        });
+        child.kill('SIGTERM');
       });
-      child.kill('SIGTERM');
-    });
+    }
+    this.unlock?.();
+    this.unlock = undefined;
   }
 
   private spawn(bin: string, args: string[]): Promise<void> {
@@ -210,5 +239,63 @@ function isRedis(pid: number): boolean {
   } catch {
     // not running, or not Linux: nothing to clean up
     return false;
+  }
+}
+
+/**
+ * Takes `<dir>/server.lock` for this process: created exclusively with our pid
+ * in it. A lock whose process is gone (killed outright) is taken over; a live
+ * one is a `DataDirError` naming its pid. Returns the release.
+ */
+export function lockDataDir(dir: string): () => void {
+  const file = join(dir, 'server.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      lockedHere.add(file);
+      return () => {
+        lockedHere.delete(file);
+        try {
+          if (readFileSync(file, 'utf8').trim() === String(process.pid)) unlinkSync(file);
+        } catch {
+          // already gone
+        }
+      };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') {
+        throw new DataDirError(
+          `--data-dir (RESTASH_DATA_DIR): cannot write in "${dir}": ${(error as Error).message}`,
+        );
+      }
+    }
+    let owner = Number.NaN;
+    try {
+      owner = Number(readFileSync(file, 'utf8').trim());
+    } catch {
+      // removed meanwhile: try again
+    }
+    const ours = owner === process.pid;
+    if (Number.isInteger(owner) && owner > 0 && (ours ? lockedHere.has(file) : running(owner))) {
+      throw new DataDirError(
+        `--data-dir (RESTASH_DATA_DIR): "${dir}" is in use by another restash-server (pid ${owner}); give each server its own data directory`,
+      );
+    }
+    rmSync(file, { force: true });
+  }
+  throw new DataDirError(
+    `--data-dir (RESTASH_DATA_DIR): could not lock "${dir}": another server is starting on it`,
+  );
+}
+
+/** Lock files this process holds, so that two servers of one process are told apart too. */
+const lockedHere = new Set<string>();
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -35,7 +35,7 @@ describe('ScriptRunner', () => {
 
   it('drops the allow-key-locking flag once a server refuses it, then runs by SHA', async () => {
     const { host, sent } = unstrippedServer();
-    const runner = new ScriptRunner(host, true);
+    const runner = new ScriptRunner(host, { keyLocking: true, batch: false });
     expect(await runner.run(lua, [], [])).toBe('ran');
     expect(sent).toEqual(['EVALSHA', 'EVAL flagged', 'EVAL plain']);
     sent.length = 0;
@@ -45,7 +45,7 @@ describe('ScriptRunner', () => {
 
   it('never sends the flag with keyLocking off', async () => {
     const { host, sent } = unstrippedServer();
-    await new ScriptRunner(host, false).run(lua, [], []);
+    await new ScriptRunner(host, { keyLocking: false, batch: false }).run(lua, [], []);
     expect(sent).toEqual(['EVALSHA', 'EVAL plain']);
   });
 
@@ -55,6 +55,33 @@ describe('ScriptRunner', () => {
         throw new RestashError('redis', 'WRONGTYPE Operation against a key holding the wrong kind of value');
       },
     } as unknown as ScriptRedis;
-    await expect(new ScriptRunner(host, true).run(lua, ['k'], [])).rejects.toThrow(/^WRONGTYPE/);
+    await expect(
+      new ScriptRunner(host, { keyLocking: true, batch: false }).run(lua, ['k'], []),
+    ).rejects.toThrow(/^WRONGTYPE/);
+  });
+});
+
+describe('ScriptRunner with errors from another copy of the client', () => {
+  it('falls back on NOSCRIPT recognised by its text, not its class', async () => {
+    const sent: string[] = [];
+    const host = {
+      evalsha: async () => {
+        sent.push('EVALSHA');
+        // What a CJS copy of @restash/core (or @upstash/redis) throws: not this copy's RestashError.
+        throw Object.assign(new Error('NOSCRIPT No matching script. Please use EVAL.'), { code: 'redis' });
+      },
+      eval: async () => {
+        sent.push('EVAL');
+        return 1;
+      },
+    } as unknown as ScriptRedis;
+    expect(
+      await new ScriptRunner(host, { keyLocking: true, batch: false }).run(
+        { name: 'x', body: 'return 1' },
+        [],
+        [],
+      ),
+    ).toBe(1);
+    expect(sent).toEqual(['EVALSHA', 'EVAL']);
   });
 });

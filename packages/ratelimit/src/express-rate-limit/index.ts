@@ -23,6 +23,8 @@ export interface RestashStoreOptions {
   resetExpiryOnChange?: boolean;
   /** See `RatelimitOptions.keyLocking`. @default true */
   keyLocking?: boolean;
+  /** See `RatelimitOptions.batch`. @default true */
+  batch?: boolean;
 }
 
 /** express-rate-limit's `ClientRateLimitInfo`. */
@@ -95,7 +97,10 @@ export class RestashStore {
     if (typeof this.prefix !== 'string')
       throw new RatelimitError('config', 'RestashStore: prefix must be a string');
     this.reset = options.resetExpiryOnChange === true ? '1' : '0';
-    this.runner = new ScriptRunner(redis, options.keyLocking !== false);
+    this.runner = new ScriptRunner(redis, {
+      keyLocking: options.keyLocking !== false,
+      batch: options.batch !== false,
+    });
   }
 
   /** Called by express-rate-limit with its options: the window comes from `windowMs`. */

@@ -42,9 +42,38 @@ export type CommandTable<TInterface> = {
     : never;
 };
 
-/** Builds a spec. */
+/**
+ * Builds a spec. Every argument is checked once more here, whatever the builder
+ * did: a missing argument (`undefined`), `null`, an object or a number that JSON
+ * cannot carry (`NaN`, `±Infinity` become `null` in JSON) would otherwise send a
+ * different command than the caller meant.
+ */
 export function cmd(args: WireArg[], parse?: CommandSpec['parse']): CommandSpec {
+  for (let i = 1; i < args.length; i++) {
+    const arg: unknown = args[i];
+    switch (typeof arg) {
+      case 'string':
+      case 'boolean':
+        continue;
+      case 'number':
+        if (Number.isFinite(arg)) continue;
+        break;
+      case 'object':
+        if (arg instanceof Uint8Array) continue;
+    }
+    throw invalidArgument(
+      `argument ${i} is ${describeArg(arg)}; a required argument is missing or has the wrong type`,
+      typeof args[0] === 'string' ? args[0] : undefined,
+    );
+  }
   return parse ? { args, parse } : { args };
+}
+
+function describeArg(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'number') return String(value);
+  return typeof value === 'object' ? 'an object' : typeof value;
 }
 
 // Reply parsers, shared by the command families.
@@ -95,9 +124,12 @@ export const asScored = (reply: unknown, value: Decoder): { member: unknown; sco
 export const k = serializeKey;
 /** A value argument (JSON-serialized unless a string, number, boolean or bytes). */
 export const v = serializeValue;
-/** A number argument. */
-export const num = (name: string, value: unknown, command?: string): number =>
-  serializeNumber(name, value, command);
+/** A finite number argument. */
+export const num = (name: string, value: unknown, command?: string): number => {
+  const n = serializeNumber(name, value, command);
+  if (!Number.isFinite(n)) throw invalidArgument(`${name} must be a finite number, got ${n}`, command);
+  return n;
+};
 /** An integer argument. */
 export const int = (name: string, value: unknown, command?: string): number =>
   serializeNumber(name, value, command, true);
@@ -108,17 +140,81 @@ export const bound = (name: string, value: unknown, command?: string): WireArg =
   throw invalidArgument(`${name} must be a number or a range string, got ${typeof value}`, command);
 };
 
-/** One or many keys as a list, at least one. */
+/**
+ * One or many keys as a list, at least one. A lone key must be a string or
+ * bytes: a number where keys are expected is a shifted argument list (e.g.
+ * `@upstash/redis`'s `numkeys`), never a key.
+ */
 export function keyList(keys: Key | readonly Key[], command: string, name = 'keys'): Key[] {
+  if (!Array.isArray(keys) && typeof keys !== 'string' && !(keys instanceof Uint8Array)) {
+    throw invalidArgument(`${name}: expected an array of keys, got ${describeArg(keys)}`, command);
+  }
   const list = Array.isArray(keys) ? (keys as readonly Key[]) : [keys as Key];
   if (list.length === 0) throw invalidArgument(`${name}: pass at least one`, command);
   return list.map((key) => serializeKey(key, command));
 }
 
-/** A non-empty rest list. */
+/** An array argument (members, IDs, script keys…), checked to be one. */
+export function list<T>(value: readonly T[], command: string, name: string): readonly T[] {
+  if (!Array.isArray(value)) {
+    throw invalidArgument(`${name}: expected an array, got ${describeArg(value)}`, command);
+  }
+  return value;
+}
+
+/**
+ * An options argument: `undefined` or a plain object. Anything else (a string
+ * such as `'EX'`, a number, an array) is an argument list of another shape,
+ * which would otherwise be silently ignored.
+ */
+export function opts<T extends object>(
+  options: T | undefined,
+  command: string,
+  name = 'options',
+): T | undefined {
+  if (options === undefined) return undefined;
+  if (
+    options === null ||
+    typeof options !== 'object' ||
+    Array.isArray(options) ||
+    options instanceof Uint8Array
+  ) {
+    throw invalidArgument(`${name}: expected an object, got ${describeArg(options)}`, command);
+  }
+  return options;
+}
+
+/** A text argument (group, consumer, pattern, ID…): a string, or a number as its digits. */
+export function str(name: string, value: unknown, command: string): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  throw invalidArgument(`${name} must be a string, got ${describeArg(value)}`, command);
+}
+
+/** A non-empty list. */
 export function nonEmpty<T>(items: readonly T[], command: string, name: string): readonly T[] {
-  if (items.length === 0) throw invalidArgument(`${name}: pass at least one`, command);
+  if (list(items, command, name).length === 0) throw invalidArgument(`${name}: pass at least one`, command);
   return items;
+}
+
+/**
+ * One of a fixed set of option words, in any case; returned upper-cased.
+ * @example word('side', 'left', ['LEFT', 'RIGHT'], 'LMOVE') // 'LEFT'
+ */
+export function word<T extends string>(
+  name: string,
+  value: unknown,
+  allowed: readonly T[],
+  command: string,
+): T {
+  const upper = typeof value === 'string' ? value.toUpperCase() : undefined;
+  if (upper === undefined || !(allowed as readonly string[]).includes(upper)) {
+    throw invalidArgument(
+      `${name} must be one of ${allowed.join(', ')}, got ${typeof value === 'string' ? value : describeArg(value)}`,
+      command,
+    );
+  }
+  return upper as T;
 }
 
 /** Checks that at most one of the options is set and returns its name. */
@@ -127,10 +223,11 @@ export function oneOf<T extends object>(
   names: readonly (keyof T & string)[],
   command: string,
 ): (keyof T & string) | undefined {
-  if (!options) return undefined;
+  const checked = opts(options, command);
+  if (!checked) return undefined;
   let found: (keyof T & string) | undefined;
   for (const name of names) {
-    const value = options[name];
+    const value = checked[name];
     if (value === undefined || value === false) continue;
     if (found !== undefined) {
       throw invalidArgument(`pass only one of ${names.join(', ')} (got ${found} and ${name})`, command);

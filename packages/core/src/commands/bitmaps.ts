@@ -1,4 +1,15 @@
-import { type Apply, type CommandTable, cmd, int, type Kind, k, keyList } from '../command.js';
+import {
+  type Apply,
+  type CommandTable,
+  cmd,
+  int,
+  type Kind,
+  k,
+  keyList,
+  list,
+  opts,
+  word,
+} from '../command.js';
 import { invalidArgument } from '../errors.js';
 import type { Key, WireArg } from '../values.js';
 
@@ -47,25 +58,47 @@ function range(command: string, start?: number, end?: number, mode?: string): Wi
   out.push(int('start', start, command));
   if (end !== undefined) out.push(int('end', end, command));
   else if (mode !== undefined) throw invalidArgument('mode needs end', command);
-  if (mode !== undefined) out.push(mode);
+  if (mode !== undefined) out.push(word('mode', mode, ['BYTE', 'BIT'], command));
   return out;
 }
 
+function bitOf(bit: unknown, command: string): 0 | 1 {
+  if (bit !== 0 && bit !== 1) throw invalidArgument(`bit must be 0 or 1, got ${String(bit)}`, command);
+  return bit;
+}
+
 function operation(op: BitfieldOperation): WireArg[] {
+  if (opts(op, 'BITFIELD', 'operation') === undefined) {
+    throw invalidArgument('each operation is { get }, { set }, { incrby } or { overflow }', 'BITFIELD');
+  }
   if ('get' in op) return ['GET', ...op.get];
   if ('set' in op) return ['SET', ...op.set];
   if ('incrby' in op) return ['INCRBY', ...op.incrby];
-  if ('overflow' in op) return ['OVERFLOW', op.overflow];
+  if ('overflow' in op)
+    return ['OVERFLOW', word('overflow', op.overflow, ['WRAP', 'SAT', 'FAIL'], 'BITFIELD')];
   throw invalidArgument('each operation is { get }, { set }, { incrby } or { overflow }', 'BITFIELD');
 }
 
 export const bitmaps: CommandTable<BitmapCommands<Kind>> = {
   bitcount: (key, start, end, mode) => cmd(['BITCOUNT', k(key), ...range('BITCOUNT', start, end, mode)]),
-  bitfield: (key, operations) => cmd(['BITFIELD', k(key), ...operations.flatMap(operation)]),
-  bitfieldRo: (key, gets) => cmd(['BITFIELD_RO', k(key), ...gets.flatMap((get) => ['GET', ...get])]),
+  bitfield: (key, operations) =>
+    cmd(['BITFIELD', k(key), ...list(operations, 'BITFIELD', 'operations').flatMap(operation)]),
+  bitfieldRo: (key, gets) =>
+    cmd([
+      'BITFIELD_RO',
+      k(key),
+      ...list(gets, 'BITFIELD_RO', 'gets').flatMap((get) => ['GET', ...list(get, 'BITFIELD_RO', 'get')]),
+    ]),
   bitop: (operation, destination, ...sources) =>
-    cmd(['BITOP', operation.toUpperCase(), k(destination), ...keyList(sources, 'BITOP', 'sources')]),
-  bitpos: (key, bit, start, end, mode) => cmd(['BITPOS', k(key), bit, ...range('BITPOS', start, end, mode)]),
+    cmd([
+      'BITOP',
+      word('operation', operation, ['AND', 'OR', 'XOR', 'NOT'], 'BITOP'),
+      k(destination),
+      ...keyList(sources, 'BITOP', 'sources'),
+    ]),
+  bitpos: (key, bit, start, end, mode) =>
+    cmd(['BITPOS', k(key), bitOf(bit, 'BITPOS'), ...range('BITPOS', start, end, mode)]),
   getbit: (key, offset) => cmd(['GETBIT', k(key), int('offset', offset, 'GETBIT')]),
-  setbit: (key, offset, value) => cmd(['SETBIT', k(key), int('offset', offset, 'SETBIT'), value]),
+  setbit: (key, offset, value) =>
+    cmd(['SETBIT', k(key), int('offset', offset, 'SETBIT'), bitOf(value, 'SETBIT')]),
 };

@@ -143,7 +143,7 @@ describe('list and set commands', () => {
     expect(parse('lpop', ['l', 2], ['1', 'a'])).toEqual([1, 'a']);
     expect(args('lmpop', ['a', 'b'], 'left', 3)).toEqual(['LMPOP', 2, 'a', 'b', 'LEFT', 'COUNT', 3]);
     expect(parse('lmpop', [['a'], 'left'], ['a', ['1']])).toEqual(['a', [1]]);
-    expect(fails('lmove', 'a', 'b', 'up', 'left')).toMatch(/side must be 'left' or 'right'/);
+    expect(fails('lmove', 'a', 'b', 'up', 'left')).toMatch(/side must be one of LEFT, RIGHT, got up/);
     expect(fails('lpush', 'l')).toMatch(/elements: pass at least one/);
     expect(args('lpos', 'l', 'x', { rank: -1, count: 0, maxLen: 10 })).toEqual([
       'LPOS',

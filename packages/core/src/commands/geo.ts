@@ -9,7 +9,9 @@ import {
   nonEmpty,
   num,
   oneOf,
+  opts,
   v,
+  word,
 } from '../command.js';
 import { invalidArgument } from '../errors.js';
 import { type Decoder, type Key, toNumber, type WireArg } from '../values.js';
@@ -100,8 +102,17 @@ function geoMember(item: GeoMember, command: string): WireArg[] {
   ];
 }
 
+function unitOf(unit: unknown, command: string): string {
+  return word('unit', unit, ['M', 'KM', 'MI', 'FT'], command);
+}
+
 function area(from: GeoFrom, by: GeoBy, options: GeoSearchOptions | undefined, command: string): WireArg[] {
   const args: WireArg[] = [];
+  if (opts(from, command, 'from') === undefined)
+    throw invalidArgument('from: pass { member } or { longitude, latitude }', command);
+  if (opts(by, command, 'by') === undefined)
+    throw invalidArgument('by: pass { radius, unit } or { width, height, unit }', command);
+  opts(options, command);
   if ('member' in from) args.push('FROMMEMBER', v(from.member, command));
   else
     args.push(
@@ -109,15 +120,15 @@ function area(from: GeoFrom, by: GeoBy, options: GeoSearchOptions | undefined, c
       num('longitude', from.longitude, command),
       num('latitude', from.latitude, command),
     );
-  if ('radius' in by) args.push('BYRADIUS', num('radius', by.radius, command), by.unit.toUpperCase());
+  if ('radius' in by) args.push('BYRADIUS', num('radius', by.radius, command), unitOf(by.unit, command));
   else
     args.push(
       'BYBOX',
       num('width', by.width, command),
       num('height', by.height, command),
-      by.unit.toUpperCase(),
+      unitOf(by.unit, command),
     );
-  if (options?.order) args.push(options.order.toUpperCase());
+  if (options?.order !== undefined) args.push(word('order', options.order, ['ASC', 'DESC'], command));
   if (options?.count !== undefined) {
     args.push('COUNT', int('count', options.count, command));
     if (options.any) args.push('ANY');
@@ -142,7 +153,7 @@ export const geo: CommandTable<GeoCommands<Kind, unknown>> = {
     return cmd(args);
   },
   geodist: (key, member1, member2, unit = 'm') =>
-    cmd(['GEODIST', k(key), v(member1, 'GEODIST'), v(member2, 'GEODIST'), unit.toUpperCase()], asFloat),
+    cmd(['GEODIST', k(key), v(member1, 'GEODIST'), v(member2, 'GEODIST'), unitOf(unit, 'GEODIST')], asFloat),
   geohash: (key, ...members) =>
     cmd(['GEOHASH', k(key), ...nonEmpty(members, 'GEOHASH', 'members').map((m) => v(m, 'GEOHASH'))]),
   geopos: (key, ...members) =>

@@ -13,8 +13,12 @@ import {
   keyList,
   num,
   oneOf,
+  opts,
+  str,
   v,
+  word,
 } from '../command.js';
+import { invalidArgument } from '../errors.js';
 import type { Decoder, Key, WireArg } from '../values.js';
 import { type ScanOptions, scanArgs } from './scan.js';
 
@@ -152,7 +156,7 @@ function fieldExpiry(command: string) {
       command,
       k(key),
       int('time', time, command),
-      ...(condition ? [condition] : []),
+      ...(condition === undefined ? [] : [word('condition', condition, ['NX', 'XX', 'GT', 'LT'], command)]),
       ...fieldsArgs(fields, command),
     ]);
 }
@@ -199,7 +203,10 @@ export const hashes: CommandTable<HashCommands<Kind, unknown>> = {
     return cmd(['HGETDEL', k(key), 'FIELDS', list.length, ...list], byField(list));
   },
   hgetex: (key, options, ...fields) => {
+    opts(options, 'HGETEX');
     const list = keyList(fields, 'HGETEX', 'fields');
+    if (options === undefined)
+      throw invalidArgument('options: pass the expiry ({ ex }, { persist: true }…)', 'HGETEX');
     const which = oneOf(options, ['ex', 'px', 'exat', 'pxat', 'persist'], 'HGETEX');
     const expiry: WireArg[] =
       which === undefined
@@ -233,11 +240,14 @@ export const hashes: CommandTable<HashCommands<Kind, unknown>> = {
     return cmd(args, (reply: unknown[], value: Decoder) => asHash(reply, value) ?? {});
   },
   hscan: (key, cursor, options) =>
-    cmd(['HSCAN', k(key), String(cursor), ...scanArgs(options, 'HSCAN')], scanPairs),
+    cmd(['HSCAN', k(key), str('cursor', cursor, 'HSCAN'), ...scanArgs(options, 'HSCAN')], scanPairs),
   hset: (key, values) => cmd(['HSET', k(key), ...entries(values, 'HSET', 'values')]),
   hsetex: (key, options, values) => {
     const args: WireArg[] = ['HSETEX', k(key)];
-    if (options.conditional) args.push(options.conditional);
+    opts(options, 'HSETEX');
+    if (options === undefined) throw invalidArgument('options: pass { conditional?, expiration? }', 'HSETEX');
+    if (options.conditional !== undefined)
+      args.push(word('conditional', options.conditional, ['FNX', 'FXX'], 'HSETEX'));
     const e = options.expiration;
     const which = oneOf(e, ['ex', 'px', 'exat', 'pxat', 'keepTtl'], 'HSETEX');
     if (which === 'keepTtl') args.push('KEEPTTL');

@@ -7,7 +7,11 @@ import {
   type Kind,
   k,
   keyList,
+  list,
   oneOf,
+  opts,
+  str,
+  word,
 } from '../command.js';
 import { invalidArgument } from '../errors.js';
 import type { Key, WireArg } from '../values.js';
@@ -104,20 +108,26 @@ export interface KeyCommands<K extends Kind, V> {
 
 function expireArgs(command: string, name: string) {
   return (key: Key, time: number, condition?: ExpireCondition) =>
-    cmd([command, k(key), int(name, time, command), ...(condition ? [condition] : [])]);
+    cmd([
+      command,
+      k(key),
+      int(name, time, command),
+      ...(condition === undefined ? [] : [word('condition', condition, ['NX', 'XX', 'GT', 'LT'], command)]),
+    ]);
 }
 
 function sortArgs(options: SortOptions | undefined, command: string): WireArg[] {
   const args: WireArg[] = [];
-  if (!options) return args;
-  if (options.by !== undefined) args.push('BY', options.by);
+  if (!opts(options, command) || !options) return args;
+  if (options.by !== undefined) args.push('BY', str('by', options.by, command));
   if (options.offset !== undefined || options.count !== undefined) {
     if (options.offset === undefined || options.count === undefined)
       throw invalidArgument('offset and count go together', command);
     args.push('LIMIT', int('offset', options.offset, command), int('count', options.count, command));
   }
-  for (const pattern of options.get ?? []) args.push('GET', pattern);
-  if (options.order) args.push(options.order.toUpperCase());
+  for (const pattern of list(options.get ?? [], command, 'get'))
+    args.push('GET', str('get', pattern, command));
+  if (options.order !== undefined) args.push(word('order', options.order, ['ASC', 'DESC'], command));
   if (options.alpha) args.push('ALPHA');
   return args;
 }
@@ -126,14 +136,14 @@ const object = (sub: string) => (key: Key) => cmd(['OBJECT', sub, k(key)]);
 
 export const keys: CommandTable<KeyCommands<Kind, unknown>> = {
   copy: (source, destination, options) =>
-    cmd(['COPY', k(source), k(destination), ...(options?.replace ? ['REPLACE'] : [])]),
+    cmd(['COPY', k(source), k(destination), ...(opts(options, 'COPY')?.replace ? ['REPLACE'] : [])]),
   del: (...list) => cmd(['DEL', ...keyList(list, 'DEL')]),
   dump: (key) => ({ args: ['DUMP', k(key)], bytes: true }),
   exists: (...list) => cmd(['EXISTS', ...keyList(list, 'EXISTS')]),
   expire: expireArgs('EXPIRE', 'seconds'),
   expireat: expireArgs('EXPIREAT', 'timestamp'),
   expiretime: (key) => cmd(['EXPIRETIME', k(key)]),
-  keys: (pattern) => cmd(['KEYS', pattern]),
+  keys: (pattern) => cmd(['KEYS', str('pattern', pattern, 'KEYS')]),
   move: (key, db) => cmd(['MOVE', k(key), int('db', db, 'MOVE')]),
   objectEncoding: object('ENCODING'),
   objectFreq: object('FREQ'),
@@ -159,10 +169,10 @@ export const keys: CommandTable<KeyCommands<Kind, unknown>> = {
     return cmd(args);
   },
   scan: (cursor, options) =>
-    cmd(['SCAN', String(cursor), ...scanArgs(options, 'SCAN')], (reply: [string, string[]]) => [
-      String(reply[0]),
-      reply[1],
-    ]),
+    cmd(
+      ['SCAN', str('cursor', cursor, 'SCAN'), ...scanArgs(options, 'SCAN')],
+      (reply: [string, string[]]) => [String(reply[0]), reply[1]],
+    ),
   sort: (key, options) => cmd(['SORT', k(key), ...sortArgs(options, 'SORT')], asValues),
   sortStore: (key, destination, options) =>
     cmd(['SORT', k(key), ...sortArgs(options, 'SORT'), 'STORE', k(destination)]),

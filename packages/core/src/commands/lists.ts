@@ -9,9 +9,10 @@ import {
   k,
   keyList,
   nonEmpty,
+  opts,
   v,
+  word,
 } from '../command.js';
-import { invalidArgument } from '../errors.js';
 import type { Decoder, Key, WireArg } from '../values.js';
 
 /** An end of a list. */
@@ -71,10 +72,7 @@ export interface ListCommands<K extends Kind, V> {
 }
 
 function side(value: string, command: string): string {
-  const upper = value.toUpperCase();
-  if (upper !== 'LEFT' && upper !== 'RIGHT')
-    throw invalidArgument(`side must be 'left' or 'right', got ${value}`, command);
-  return upper;
+  return word('side', value, ['LEFT', 'RIGHT'], command);
 }
 
 function push(command: string) {
@@ -92,7 +90,13 @@ function pop(command: string) {
 export const lists: CommandTable<ListCommands<Kind, unknown>> = {
   lindex: (key, index) => cmd(['LINDEX', k(key), int('index', index, 'LINDEX')], asValue),
   linsert: (key, direction, pivot, value) =>
-    cmd(['LINSERT', k(key), direction.toUpperCase(), v(pivot, 'LINSERT'), v(value, 'LINSERT')]),
+    cmd([
+      'LINSERT',
+      k(key),
+      word('direction', direction, ['BEFORE', 'AFTER'], 'LINSERT'),
+      v(pivot, 'LINSERT'),
+      v(value, 'LINSERT'),
+    ]),
   llen: (key) => cmd(['LLEN', k(key)]),
   lmove: (source, destination, from, to) =>
     cmd(['LMOVE', k(source), k(destination), side(from, 'LMOVE'), side(to, 'LMOVE')], asValue),
@@ -107,6 +111,7 @@ export const lists: CommandTable<ListCommands<Kind, unknown>> = {
   lpop: pop('LPOP'),
   lpos: (key, element, options) => {
     const args: WireArg[] = ['LPOS', k(key), v(element, 'LPOS')];
+    opts(options, 'LPOS');
     if (options?.rank !== undefined) args.push('RANK', int('rank', options.rank, 'LPOS'));
     if (options?.count !== undefined) args.push('COUNT', int('count', options.count, 'LPOS'));
     if (options?.maxLen !== undefined) args.push('MAXLEN', int('maxLen', options.maxLen, 'LPOS'));

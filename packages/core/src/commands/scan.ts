@@ -1,4 +1,4 @@
-import { int } from '../command.js';
+import { int, opts, str } from '../command.js';
 import type { WireArg } from '../values.js';
 
 /** Options of SCAN, HSCAN, SSCAN and ZSCAN. */
@@ -13,9 +13,9 @@ export interface ScanOptions {
 
 export function scanArgs(options: ScanOptions | undefined, command: string): WireArg[] {
   const out: WireArg[] = [];
-  if (!options) return out;
-  if (options.match !== undefined) out.push('MATCH', options.match);
+  if (!opts(options, command) || !options) return out;
+  if (options.match !== undefined) out.push('MATCH', str('match', options.match, command));
   if (options.count !== undefined) out.push('COUNT', int('count', options.count, command));
-  if (options.type !== undefined) out.push('TYPE', options.type);
+  if (options.type !== undefined) out.push('TYPE', str('type', options.type, command));
   return out;
 }

@@ -1,4 +1,17 @@
-import { type Apply, asRecord, type CommandTable, cmd, type Kind, k, nonEmpty, v } from '../command.js';
+import {
+  type Apply,
+  asRecord,
+  type CommandTable,
+  cmd,
+  type Kind,
+  k,
+  list,
+  nonEmpty,
+  opts,
+  str,
+  v,
+  word,
+} from '../command.js';
 import { invalidArgument } from '../errors.js';
 import type { Decoder, Key, WireArg } from '../values.js';
 
@@ -59,14 +72,16 @@ function run(command: string) {
     cmd(
       [
         command,
-        target,
-        keys.length,
+        str(command.startsWith('FCALL') ? 'function' : 'script', target, command),
+        list(keys, command, 'keys').length,
         ...keys.map((key) => k(key, command)),
-        ...args.map((arg) => v(arg, command)),
+        ...list(args, command, 'args').map((arg) => v(arg, command)),
       ],
       asDeep,
     );
 }
+
+const flushMode = (mode: unknown, command: string) => word('mode', mode, ['ASYNC', 'SYNC'], command);
 
 function library(raw: unknown): FunctionLibrary {
   const lib = asRecord(raw);
@@ -95,15 +110,23 @@ export const scripting: CommandTable<ScriptingCommands<Kind>> = {
   fcallRo: run('FCALL_RO'),
   functionDelete: (name) => cmd(['FUNCTION', 'DELETE', name]),
   functionDump: () => ({ args: ['FUNCTION', 'DUMP'], bytes: true }),
-  functionFlush: (mode) => cmd(['FUNCTION', 'FLUSH', ...(mode ? [mode] : [])]),
+  functionFlush: (mode) =>
+    cmd(['FUNCTION', 'FLUSH', ...(mode === undefined ? [] : [flushMode(mode, 'FUNCTION')])]),
   functionKill: () => cmd(['FUNCTION', 'KILL']),
   functionList: (options) => {
     const args: WireArg[] = ['FUNCTION', 'LIST'];
+    opts(options, 'FUNCTION');
     if (options?.libraryName !== undefined) args.push('LIBRARYNAME', options.libraryName);
     if (options?.withCode) args.push('WITHCODE');
     return cmd(args, (reply: unknown[]) => reply.map(library));
   },
-  functionLoad: (code, options) => cmd(['FUNCTION', 'LOAD', ...(options?.replace ? ['REPLACE'] : []), code]),
+  functionLoad: (code, options) =>
+    cmd([
+      'FUNCTION',
+      'LOAD',
+      ...(opts(options, 'FUNCTION')?.replace ? ['REPLACE'] : []),
+      str('code', code, 'FUNCTION'),
+    ]),
   functionRestore: (serialized, policy) => {
     if (!(serialized instanceof Uint8Array)) {
       throw invalidArgument('serialized: expected the Uint8Array from functionDump()', 'FUNCTION');
@@ -119,7 +142,7 @@ export const scripting: CommandTable<ScriptingCommands<Kind>> = {
       return { running_script: stats.running_script, engines: out };
     }),
   scriptExists: (...sha1s) => cmd(['SCRIPT', 'EXISTS', ...nonEmpty(sha1s, 'SCRIPT', 'sha1s')]),
-  scriptFlush: (mode) => cmd(['SCRIPT', 'FLUSH', ...(mode ? [mode] : [])]),
+  scriptFlush: (mode) => cmd(['SCRIPT', 'FLUSH', ...(mode === undefined ? [] : [flushMode(mode, 'SCRIPT')])]),
   scriptKill: () => cmd(['SCRIPT', 'KILL']),
   scriptLoad: (script) => cmd(['SCRIPT', 'LOAD', script]),
 };

@@ -8,6 +8,7 @@ import {
   type Kind,
   k,
   nonEmpty,
+  opts,
   v,
 } from '../command.js';
 import { invalidArgument } from '../errors.js';
@@ -183,6 +184,7 @@ export const server: CommandTable<ServerCommands<Kind>> = {
   aclList: () => cmd(['ACL', 'LIST']),
   aclLoad: () => cmd(['ACL', 'LOAD']),
   aclLog: (options) => {
+    opts(options, 'ACL');
     if (options && 'reset' in options && options.reset) return cmd(['ACL', 'LOG', 'RESET']);
     const count = options && 'count' in options ? options.count : undefined;
     return cmd(
@@ -196,7 +198,7 @@ export const server: CommandTable<ServerCommands<Kind>> = {
   aclUsers: () => cmd(['ACL', 'USERS']),
   aclWhoami: () => cmd(['ACL', 'WHOAMI']),
   bgrewriteaof: () => cmd(['BGREWRITEAOF']),
-  bgsave: (options) => cmd(['BGSAVE', ...(options?.schedule ? ['SCHEDULE'] : [])]),
+  bgsave: (options) => cmd(['BGSAVE', ...(opts(options, 'BGSAVE')?.schedule ? ['SCHEDULE'] : [])]),
   commandCount: () => cmd(['COMMAND', 'COUNT']),
   commandDocs: (...names) => cmd(['COMMAND', 'DOCS', ...names], asRecord),
   commandGetkeys: (args) => cmd(['COMMAND', 'GETKEYS', ...nonEmpty(args, 'COMMAND', 'args')]),
@@ -209,7 +211,7 @@ export const server: CommandTable<ServerCommands<Kind>> = {
   commandInfo: (...names) => cmd(['COMMAND', 'INFO', ...names]),
   commandList: (filter) => {
     const args: WireArg[] = ['COMMAND', 'LIST'];
-    if (filter) {
+    if (opts(filter, 'COMMAND', 'filter') && filter) {
       if ('module' in filter) args.push('FILTERBY', 'MODULE', filter.module);
       else if ('aclCategory' in filter) args.push('FILTERBY', 'ACLCAT', filter.aclCategory);
       else if ('pattern' in filter) args.push('FILTERBY', 'PATTERN', filter.pattern);
@@ -223,8 +225,8 @@ export const server: CommandTable<ServerCommands<Kind>> = {
   configSet: (parameters) => cmd(['CONFIG', 'SET', ...entries(parameters, 'CONFIG', 'parameters')]),
   dbsize: () => cmd(['DBSIZE']),
   echo: (message) => cmd(['ECHO', message]),
-  flushall: (options) => cmd(['FLUSHALL', ...(options?.async ? ['ASYNC'] : [])]),
-  flushdb: (options) => cmd(['FLUSHDB', ...(options?.async ? ['ASYNC'] : [])]),
+  flushall: (options) => cmd(['FLUSHALL', ...(opts(options, 'FLUSHALL')?.async ? ['ASYNC'] : [])]),
+  flushdb: (options) => cmd(['FLUSHDB', ...(opts(options, 'FLUSHDB')?.async ? ['ASYNC'] : [])]),
   info: (...sections) => cmd(['INFO', ...sections]),
   lastsave: () => cmd(['LASTSAVE']),
   latencyDoctor: () => cmd(['LATENCY', 'DOCTOR']),
@@ -236,7 +238,9 @@ export const server: CommandTable<ServerCommands<Kind>> = {
   lolwut: (options) =>
     cmd([
       'LOLWUT',
-      ...(options?.version === undefined ? [] : ['VERSION', int('version', options.version, 'LOLWUT')]),
+      ...(opts(options, 'LOLWUT')?.version === undefined
+        ? []
+        : ['VERSION', int('version', options?.version, 'LOLWUT')]),
     ]),
   memoryDoctor: () => cmd(['MEMORY', 'DOCTOR']),
   memoryMallocStats: () => cmd(['MEMORY', 'MALLOC-STATS']),
@@ -244,6 +248,7 @@ export const server: CommandTable<ServerCommands<Kind>> = {
   memoryStats: () => cmd(['MEMORY', 'STATS'], asRecord),
   memoryUsage: (key, options) => {
     const args: WireArg[] = ['MEMORY', 'USAGE', k(key)];
+    opts(options, 'MEMORY');
     if (options?.samples !== undefined) args.push('SAMPLES', int('samples', options.samples, 'MEMORY'));
     return cmd(args);
   },

@@ -9,6 +9,8 @@ import {
   k,
   keyList,
   nonEmpty,
+  opts,
+  str,
   v,
 } from '../command.js';
 import type { Decoder, Key, WireArg } from '../values.js';
@@ -83,6 +85,7 @@ export const sets: CommandTable<SetCommands<Kind, unknown>> = {
   sinter: combine('SINTER'),
   sintercard: (keys, options) => {
     const list = keyList(keys, 'SINTERCARD');
+    opts(options, 'SINTERCARD');
     const args: WireArg[] = ['SINTERCARD', list.length, ...list];
     if (options?.limit !== undefined) args.push('LIMIT', int('limit', options.limit, 'SINTERCARD'));
     return cmd(args);
@@ -97,7 +100,7 @@ export const sets: CommandTable<SetCommands<Kind, unknown>> = {
   srem: (key, ...list) => cmd(['SREM', k(key), ...members(list, 'SREM')]),
   sscan: (key, cursor, options) =>
     cmd(
-      ['SSCAN', k(key), String(cursor), ...scanArgs(options, 'SSCAN')],
+      ['SSCAN', k(key), str('cursor', cursor, 'SSCAN'), ...scanArgs(options, 'SSCAN')],
       (reply: [string, unknown[]], value: Decoder) => [String(reply[0]), reply[1].map(value)],
     ),
   sunion: combine('SUNION'),

@@ -11,10 +11,14 @@ import {
   type Kind,
   k,
   keyList,
+  list as list_,
   nonEmpty,
   num,
   oneOf,
+  opts,
+  str,
   v,
+  word,
 } from '../command.js';
 import { invalidArgument } from '../errors.js';
 import { type Decoder, type Key, toNumber, type WireArg } from '../values.js';
@@ -60,6 +64,8 @@ export interface ZRangeOptions {
 export interface ZCombineOptions {
   /** One weight per key. */
   weights?: number[];
+  /** The weight of the one key (the `@upstash/redis` spelling of `weights: [n]`). */
+  weight?: number;
   aggregate?: 'sum' | 'min' | 'max' | 'SUM' | 'MIN' | 'MAX';
 }
 
@@ -87,7 +93,12 @@ export interface SortedSetCommands<K extends Kind, V> {
     keys: Key[],
     options?: O,
   ): Apply<K, Scored<O, T>>;
-  /** ZDIFF stored into `destination`. @see https://redis.io/commands/zdiffstore */
+  /**
+   * ZDIFF stored into `destination`. The `@upstash/redis` form
+   * `(destination, numKeys, ...keys)` is accepted too; `numKeys` must match.
+   * @see https://redis.io/commands/zdiffstore
+   */
+  zdiffstore(destination: Key, numKeys: number, ...keys: Key[]): Apply<K, number>;
   zdiffstore(destination: Key, keys: Key[]): Apply<K, number>;
   /** Adds `increment` to a member's score; returns the new score. @see https://redis.io/commands/zincrby */
   zincrby(key: Key, increment: number, member: unknown): Apply<K, number>;
@@ -98,7 +109,17 @@ export interface SortedSetCommands<K extends Kind, V> {
   ): Apply<K, Scored<O, T>>;
   /** The size of the intersection, counting up to `limit`. @see https://redis.io/commands/zintercard */
   zintercard(keys: Key[], options?: { limit?: number }): Apply<K, number>;
-  /** ZINTER stored into `destination`. @see https://redis.io/commands/zinterstore */
+  /**
+   * ZINTER stored into `destination`. The `@upstash/redis` form
+   * `(destination, numKeys, keys, options)` is accepted too; `numKeys` must match.
+   * @see https://redis.io/commands/zinterstore
+   */
+  zinterstore(
+    destination: Key,
+    numKeys: number,
+    keys: Key | Key[],
+    options?: ZCombineOptions,
+  ): Apply<K, number>;
   zinterstore(destination: Key, keys: Key[], options?: ZCombineOptions): Apply<K, number>;
   /** Members between two lex bounds. @see https://redis.io/commands/zlexcount */
   zlexcount(key: Key, min: string, max: string): Apply<K, number>;
@@ -161,7 +182,17 @@ export interface SortedSetCommands<K extends Kind, V> {
     keys: Key[],
     options?: O,
   ): Apply<K, Scored<O, T>>;
-  /** ZUNION stored into `destination`. @see https://redis.io/commands/zunionstore */
+  /**
+   * ZUNION stored into `destination`. The `@upstash/redis` form
+   * `(destination, numKeys, keys, options)` is accepted too; `numKeys` must match.
+   * @see https://redis.io/commands/zunionstore
+   */
+  zunionstore(
+    destination: Key,
+    numKeys: number,
+    keys: Key | Key[],
+    options?: ZCombineOptions,
+  ): Apply<K, number>;
   zunionstore(destination: Key, keys: Key[], options?: ZCombineOptions): Apply<K, number>;
 }
 
@@ -172,24 +203,56 @@ function scoreMember(item: ScoreMember, command: string): WireArg[] {
   return [bound('score', item.score, command), v(item.member, command)];
 }
 
+/**
+ * The keys of a ZUNION-like command, given as `keys` or (as `@upstash/redis`
+ * does) as `numKeys, keys`: a count that does not match is refused, because
+ * sending it would build another valid command.
+ */
+function counted(command: string, first: unknown, rest: readonly unknown[]): [keys: Key[], options: unknown] {
+  if (typeof first !== 'number') {
+    if (rest.length > 1)
+      throw invalidArgument(`expected (keys, options), got ${rest.length + 1} arguments`, command);
+    return [keyList(first as Key[], command), rest[0]];
+  }
+  const count = int('numKeys', first, command);
+  const list = keyList(rest[0] as Key[], command);
+  if (list.length !== count) {
+    throw invalidArgument(
+      `numKeys is ${count} but ${list.length} key${list.length === 1 ? ' was' : 's were'} given`,
+      command,
+    );
+  }
+  if (rest.length > 2)
+    throw invalidArgument(`expected (numKeys, keys, options), got ${rest.length + 1} arguments`, command);
+  return [list, rest[1]];
+}
+
 function combineArgs(
   command: string,
-  keys: Key[],
+  list: Key[],
   options: (ZCombineOptions & { withScores?: boolean }) | undefined,
 ): WireArg[] {
-  const list = keyList(keys, command);
+  opts(options, command);
   const args: WireArg[] = [list.length, ...list];
-  if (options?.weights) {
-    if (options.weights.length !== list.length) throw invalidArgument('weights: give one per key', command);
-    args.push('WEIGHTS', ...options.weights.map((w) => num('weight', w, command)));
+  if (options?.weights !== undefined || options?.weight !== undefined) {
+    if (options.weights !== undefined && options.weight !== undefined) {
+      throw invalidArgument('pass only one of weights, weight', command);
+    }
+    const weights =
+      options.weights !== undefined ? list_(options.weights, command, 'weights') : [options.weight];
+    if (weights.length !== list.length) throw invalidArgument('weights: give one per key', command);
+    args.push('WEIGHTS', ...weights.map((w) => num('weight', w, command)));
   }
-  if (options?.aggregate) args.push('AGGREGATE', options.aggregate.toUpperCase());
+  if (options?.aggregate !== undefined) {
+    args.push('AGGREGATE', word('aggregate', options.aggregate, ['SUM', 'MIN', 'MAX'], command));
+  }
   if (options?.withScores) args.push('WITHSCORES');
   return args;
 }
 
 function rangeArgs(options: ZRangeOptions | undefined, command: string): WireArg[] {
   const args: WireArg[] = [];
+  opts(options, command);
   const by = oneOf(options, ['byScore', 'byLex'], command);
   if (by) args.push(by === 'byScore' ? 'BYSCORE' : 'BYLEX');
   if (options?.rev) args.push('REV');
@@ -235,35 +298,47 @@ export const sortedSets: CommandTable<SortedSetCommands<Kind, unknown>> = {
     cmd(['ZCOUNT', k(key), bound('min', min, 'ZCOUNT'), bound('max', max, 'ZCOUNT')]),
   zdiff: (keys, options) => {
     const list = keyList(keys, 'ZDIFF');
+    opts(options, 'ZDIFF');
     return cmd(
       ['ZDIFF', list.length, ...list, ...(options?.withScores ? ['WITHSCORES'] : [])],
       scored(options?.withScores),
     );
   },
-  zdiffstore: (destination, keys) => {
-    const list = keyList(keys, 'ZDIFFSTORE');
+  zdiffstore: (destination: Key, first: number | Key[], ...rest: Key[]) => {
+    const [list] =
+      typeof first === 'number' ? counted('ZDIFFSTORE', first, [rest]) : counted('ZDIFFSTORE', first, rest);
     return cmd(['ZDIFFSTORE', k(destination), list.length, ...list]);
   },
   zincrby: (key, increment, member) =>
     cmd(['ZINCRBY', k(key), num('increment', increment, 'ZINCRBY'), v(member, 'ZINCRBY')], asFloat),
-  zinter: (keys, options) =>
-    cmd(['ZINTER', ...combineArgs('ZINTER', keys, options)], scored(options?.withScores)),
+  zinter: (first: unknown, ...rest: unknown[]) => {
+    const [list, options] = counted('ZINTER', first, rest) as [
+      Key[],
+      ZCombineOptions & { withScores?: boolean },
+    ];
+    return cmd(['ZINTER', ...combineArgs('ZINTER', list, options)], scored(options?.withScores));
+  },
   zintercard: (keys, options) => {
     const list = keyList(keys, 'ZINTERCARD');
+    opts(options, 'ZINTERCARD');
     const args: WireArg[] = ['ZINTERCARD', list.length, ...list];
     if (options?.limit !== undefined) args.push('LIMIT', int('limit', options.limit, 'ZINTERCARD'));
     return cmd(args);
   },
-  zinterstore: (destination, keys, options) =>
-    cmd([
+  zinterstore: (destination: Key, first: unknown, ...rest: unknown[]) => {
+    const [list, options] = counted('ZINTERSTORE', first, rest) as [Key[], ZCombineOptions | undefined];
+    opts(options, 'ZINTERSTORE');
+    return cmd([
       'ZINTERSTORE',
       k(destination),
-      ...combineArgs('ZINTERSTORE', keys, { ...options, withScores: false }),
-    ]),
-  zlexcount: (key, min, max) => cmd(['ZLEXCOUNT', k(key), min, max]),
+      ...combineArgs('ZINTERSTORE', list, options && { ...options, withScores: false }),
+    ]);
+  },
+  zlexcount: (key, min, max) =>
+    cmd(['ZLEXCOUNT', k(key), str('min', min, 'ZLEXCOUNT'), str('max', max, 'ZLEXCOUNT')]),
   zmpop: (keys, which, count) => {
     const list = keyList(keys, 'ZMPOP');
-    const args: WireArg[] = ['ZMPOP', list.length, ...list, which.toUpperCase()];
+    const args: WireArg[] = ['ZMPOP', list.length, ...list, word('which', which, ['MIN', 'MAX'], 'ZMPOP')];
     if (count !== undefined) args.push('COUNT', int('count', count, 'ZMPOP'));
     return cmd(args, (reply: [string, [unknown, unknown][]] | null, value: Decoder) =>
       reply === null
@@ -309,7 +384,8 @@ export const sortedSets: CommandTable<SortedSetCommands<Kind, unknown>> = {
   zrank: (key, member) => cmd(['ZRANK', k(key), v(member, 'ZRANK')]),
   zrem: (key, ...members) =>
     cmd(['ZREM', k(key), ...nonEmpty(members, 'ZREM', 'members').map((m) => v(m, 'ZREM'))]),
-  zremrangebylex: (key, min, max) => cmd(['ZREMRANGEBYLEX', k(key), min, max]),
+  zremrangebylex: (key, min, max) =>
+    cmd(['ZREMRANGEBYLEX', k(key), str('min', min, 'ZREMRANGEBYLEX'), str('max', max, 'ZREMRANGEBYLEX')]),
   zremrangebyrank: (key, start, stop) =>
     cmd([
       'ZREMRANGEBYRANK',
@@ -327,7 +403,7 @@ export const sortedSets: CommandTable<SortedSetCommands<Kind, unknown>> = {
   zrevrank: (key, member) => cmd(['ZREVRANK', k(key), v(member, 'ZREVRANK')]),
   zscan: (key, cursor, options) =>
     cmd(
-      ['ZSCAN', k(key), String(cursor), ...scanArgs(options, 'ZSCAN')],
+      ['ZSCAN', k(key), str('cursor', cursor, 'ZSCAN'), ...scanArgs(options, 'ZSCAN')],
       (reply: [string, unknown[]], value: Decoder) => {
         const items = reply[1];
         const out = new Array(items.length);
@@ -339,12 +415,20 @@ export const sortedSets: CommandTable<SortedSetCommands<Kind, unknown>> = {
       },
     ),
   zscore: (key, member) => cmd(['ZSCORE', k(key), v(member, 'ZSCORE')], asFloat),
-  zunion: (keys, options) =>
-    cmd(['ZUNION', ...combineArgs('ZUNION', keys, options)], scored(options?.withScores)),
-  zunionstore: (destination, keys, options) =>
-    cmd([
+  zunion: (first: unknown, ...rest: unknown[]) => {
+    const [list, options] = counted('ZUNION', first, rest) as [
+      Key[],
+      ZCombineOptions & { withScores?: boolean },
+    ];
+    return cmd(['ZUNION', ...combineArgs('ZUNION', list, options)], scored(options?.withScores));
+  },
+  zunionstore: (destination: Key, first: unknown, ...rest: unknown[]) => {
+    const [list, options] = counted('ZUNIONSTORE', first, rest) as [Key[], ZCombineOptions | undefined];
+    opts(options, 'ZUNIONSTORE');
+    return cmd([
       'ZUNIONSTORE',
       k(destination),
-      ...combineArgs('ZUNIONSTORE', keys, { ...options, withScores: false }),
-    ]),
+      ...combineArgs('ZUNIONSTORE', list, options && { ...options, withScores: false }),
+    ]);
+  },
 };

@@ -9,6 +9,10 @@ import {
   k,
   keyList,
   nonEmpty,
+  num,
+  opts,
+  str,
+  word,
 } from '../command.js';
 import { invalidArgument } from '../errors.js';
 import type { Decoder, Key, WireArg } from '../values.js';
@@ -152,10 +156,14 @@ export interface StreamCommands<K extends Kind, V> {
 }
 
 function trimArgs(trim: StreamTrim, command: string): WireArg[] {
-  const type = trim.type.toUpperCase();
-  if (type !== 'MAXLEN' && type !== 'MINID')
-    throw invalidArgument(`trim type must be MAXLEN or MINID, got ${trim.type}`, command);
-  const args: WireArg[] = [type, trim.comparison ?? '=', trim.threshold];
+  if (opts(trim, command, 'trim') === undefined)
+    throw invalidArgument('trim: pass { type, threshold }', command);
+  const type = word('trim type', trim.type, ['MAXLEN', 'MINID'], command);
+  const comparison =
+    trim.comparison === undefined ? '=' : word('comparison', trim.comparison, ['=', '~'], command);
+  const threshold =
+    typeof trim.threshold === 'string' ? trim.threshold : num('threshold', trim.threshold, command);
+  const args: WireArg[] = [type, comparison, threshold];
   if (trim.limit !== undefined) {
     if (trim.comparison !== '~') throw invalidArgument("trim limit needs comparison '~'", command);
     args.push('LIMIT', int('limit', trim.limit, command));
@@ -199,9 +207,10 @@ export const streams: CommandTable<StreamCommands<Kind, unknown>> = {
   xack: (key, group, ...ids) => cmd(['XACK', k(key), group, ...nonEmpty(ids, 'XACK', 'ids')]),
   xadd: (key, id, fields, options) => {
     const args: WireArg[] = ['XADD', k(key)];
+    opts(options, 'XADD');
     if (options?.nomkStream) args.push('NOMKSTREAM');
     if (options?.trim) args.push(...trimArgs(options.trim, 'XADD'));
-    return cmd([...args, id, ...entries(fields, 'XADD', 'fields')]);
+    return cmd([...args, str('id', id, 'XADD'), ...entries(fields, 'XADD', 'fields')]);
   },
   xautoclaim: (key, group, consumer, minIdleTime, start, options) => {
     const args: WireArg[] = [
@@ -212,7 +221,8 @@ export const streams: CommandTable<StreamCommands<Kind, unknown>> = {
       int('minIdleTime', minIdleTime, 'XAUTOCLAIM'),
       start,
     ];
-    if (options?.count !== undefined) args.push('COUNT', int('count', options.count, 'XAUTOCLAIM'));
+    if (opts(options, 'XAUTOCLAIM')?.count !== undefined)
+      args.push('COUNT', int('count', options?.count, 'XAUTOCLAIM'));
     return cmd(args, (reply: [string, unknown[], unknown[]?], value: Decoder) => ({
       next: String(reply[0]),
       entries: entryList(reply[1], value),
@@ -228,6 +238,7 @@ export const streams: CommandTable<StreamCommands<Kind, unknown>> = {
       int('minIdleTime', minIdleTime, 'XCLAIM'),
       ...nonEmpty(ids, 'XCLAIM', 'ids'),
     ];
+    opts(options, 'XCLAIM');
     if (options?.idleMs !== undefined) args.push('IDLE', int('idleMs', options.idleMs, 'XCLAIM'));
     if (options?.timeMs !== undefined) args.push('TIME', int('timeMs', options.timeMs, 'XCLAIM'));
     if (options?.retryCount !== undefined)
@@ -238,6 +249,8 @@ export const streams: CommandTable<StreamCommands<Kind, unknown>> = {
   },
   xdel: (key, ...ids) => cmd(['XDEL', k(key), ...nonEmpty(ids, 'XDEL', 'ids')]),
   xgroup: (key, options) => {
+    if (opts(options, 'XGROUP') === undefined)
+      throw invalidArgument('options: pass { type, group, … }', 'XGROUP');
     switch (options.type) {
       case 'CREATE': {
         const args: WireArg[] = ['XGROUP', 'CREATE', k(key), options.group, options.id];
@@ -263,6 +276,13 @@ export const streams: CommandTable<StreamCommands<Kind, unknown>> = {
     }
   },
   xinfo: (key, options) => {
+    if (opts(options, 'XINFO') === undefined) throw invalidArgument('options: pass { type }', 'XINFO');
+    if (options.type !== 'STREAM' && options.type !== 'GROUPS' && options.type !== 'CONSUMERS') {
+      throw invalidArgument(
+        `type must be STREAM, GROUPS or CONSUMERS, got ${String((options as { type: unknown }).type)}`,
+        'XINFO',
+      );
+    }
     if (options.type === 'STREAM') {
       const args: WireArg[] = ['XINFO', 'STREAM', k(key)];
       const { full } = options;
@@ -276,7 +296,7 @@ export const streams: CommandTable<StreamCommands<Kind, unknown>> = {
   },
   xlen: (key) => cmd(['XLEN', k(key)]),
   xpending: (key, group, options) => {
-    if (!options) {
+    if (!opts(options, 'XPENDING') || !options) {
       return cmd(
         ['XPENDING', k(key), group],
         (reply: [number, string | null, string | null, [string, string][] | null]) => ({
@@ -306,16 +326,19 @@ export const streams: CommandTable<StreamCommands<Kind, unknown>> = {
       ],
       entryList,
     ),
-  xread: (keys, ids, options) =>
-    cmd(
+  xread: (keys, ids, options) => {
+    opts(options, 'XREAD');
+    return cmd(
       [
         'XREAD',
         ...(options?.count === undefined ? [] : ['COUNT', int('count', options.count, 'XREAD')]),
         ...streamsArgs(keys, ids, 'XREAD'),
       ],
       reads,
-    ),
+    );
+  },
   xreadgroup: (group, consumer, keys, ids, options) => {
+    opts(options, 'XREADGROUP');
     const args: WireArg[] = ['XREADGROUP', 'GROUP', group, consumer];
     if (options?.count !== undefined) args.push('COUNT', int('count', options.count, 'XREADGROUP'));
     if (options?.noAck) args.push('NOACK');
@@ -333,6 +356,7 @@ export const streams: CommandTable<StreamCommands<Kind, unknown>> = {
       entryList,
     ),
   xsetid: (key, lastId, options) => {
+    opts(options, 'XSETID');
     const args: WireArg[] = ['XSETID', k(key), lastId];
     if (options?.entriesAdded !== undefined)
       args.push('ENTRIESADDED', int('entriesAdded', options.entriesAdded, 'XSETID'));

@@ -12,6 +12,7 @@ import {
   k,
   num,
   oneOf,
+  opts,
   v,
 } from '../command.js';
 import { invalidArgument } from '../errors.js';
@@ -150,6 +151,7 @@ export const strings: CommandTable<StringCommands<Kind, unknown>> = {
     options?: { len?: boolean; idx?: boolean; minMatchLen?: number; withMatchLen?: boolean },
   ) => {
     const args: WireArg[] = ['LCS', k(key1), k(key2)];
+    opts(options, 'LCS');
     if (!options?.idx) return cmd(options?.len ? [...args, 'LEN'] : args);
     if (options.len) throw invalidArgument('pass only one of len, idx', 'LCS');
     args.push('IDX');

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
+import type { Group } from './steps/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -12,39 +13,53 @@ export const OUT_DIR = join(here, '..', '.out');
 /** The runtime entries, one per runtime, in `src/entries/`. */
 export type EntryName = 'worker' | 'edge' | 'deno' | 'bun' | 'node' | 'browser';
 
+/** The packages under test; node's `buffer` is what keyv's serializer imports. */
+const PACKAGES = ['@restash/core', '@restash/ratelimit', '@restash/keyv', /^@restash\/next(\/|$)/, 'keyv'];
+const NODE_BUILTINS = [/^node:/, 'buffer'];
+
 /**
- * How each entry is built. Worker and Edge entries are bundled with
- * `@restash/core`'s built ESM inside, as wrangler and Next.js deploy them;
- * the others keep `import … from '@restash/core'` and let the runtime resolve
- * the package's built ESM itself (node_modules for Node, Bun and Deno, an
- * import map in the page).
+ * How each entry is built. Worker, Edge and browser entries are bundled as
+ * wrangler, Next.js and a web bundler ship them, with the packages' built ESM
+ * inside — except `@restash/core` in the page, which loads the package's own
+ * `dist/` through an import map. Node, Bun and Deno keep every
+ * `import … from '@restash/…'` and resolve the built packages from
+ * node_modules themselves. Node built-ins stay imports everywhere: the runtime
+ * has them or it does not.
  */
 const ENTRIES: Record<
   EntryName,
   {
-    bundleCore: boolean;
+    external: (string | RegExp)[];
     format: 'esm' | 'iife';
     platform: 'neutral' | 'browser' | 'node';
     conditions: string[];
   }
 > = {
   worker: {
-    bundleCore: true,
+    external: NODE_BUILTINS,
     format: 'esm',
     platform: 'neutral',
     conditions: ['workerd', 'worker', 'browser'],
   },
   edge: {
-    bundleCore: true,
+    external: NODE_BUILTINS,
     format: 'iife',
     platform: 'neutral',
     conditions: ['edge-light', 'worker', 'browser'],
   },
-  deno: { bundleCore: false, format: 'esm', platform: 'neutral', conditions: [] },
-  bun: { bundleCore: false, format: 'esm', platform: 'neutral', conditions: [] },
-  node: { bundleCore: false, format: 'esm', platform: 'node', conditions: [] },
-  browser: { bundleCore: false, format: 'esm', platform: 'browser', conditions: [] },
+  deno: { external: [...PACKAGES, ...NODE_BUILTINS], format: 'esm', platform: 'neutral', conditions: [] },
+  bun: { external: [...PACKAGES, ...NODE_BUILTINS], format: 'esm', platform: 'neutral', conditions: [] },
+  node: { external: [...PACKAGES, ...NODE_BUILTINS], format: 'esm', platform: 'node', conditions: [] },
+  browser: {
+    external: ['@restash/core', ...NODE_BUILTINS],
+    format: 'esm',
+    platform: 'browser',
+    conditions: [],
+  },
 };
+
+/** The global the Edge bundle reads node's `buffer` from (the Edge runtime provides `node:buffer`). */
+export const EDGE_BUFFER_GLOBAL = '__restashNodeBuffer';
 
 /** The directory of `@restash/core`'s build, failing clearly when it has not been built. */
 export function coreDist(): string {
@@ -59,24 +74,38 @@ export function coreDist(): string {
 }
 
 /**
- * Builds one runtime entry into `.out/<name>.js` and returns its path. The
- * conformance script is compiled from TypeScript; `@restash/core` always
- * resolves to its built ESM (`dist/index.js`), never to its sources.
+ * Builds one runtime entry for one group of steps into
+ * `.out/<group>/<name>.js` and returns its path. The conformance script is
+ * compiled from TypeScript; the packages always resolve to their built ESM
+ * (`dist/`), never to their sources.
  */
-export async function buildEntry(name: EntryName): Promise<string> {
+export async function buildEntry(name: EntryName, group: Group): Promise<string> {
   coreDist();
   const entry = ENTRIES[name];
-  const file = join(OUT_DIR, `${name}.js`);
+  const file = join(OUT_DIR, group, `${name}.js`);
   await build({
     input: join(here, 'entries', `${name}.ts`),
     platform: entry.platform,
-    external: entry.bundleCore ? [/^node:/] : ['@restash/core', /^node:/],
+    external: entry.external,
     resolve: {
+      alias: { '#steps': join(here, 'steps', `${group}.ts`) },
       conditionNames: [...entry.conditions, 'import', 'default'],
       extensionAlias: { '.js': ['.ts', '.js'] },
     },
     logLevel: 'warn',
-    output: { file, format: entry.format, sourcemap: false },
+    // A package that does not resolve (not built yet) must fail the build, not become a missing global.
+    onLog(level, log, handler) {
+      if (log.code === 'UNRESOLVED_IMPORT') throw new Error(`[restash/runtimes] ${log.message}`);
+      handler(level, log);
+    },
+    output: {
+      file,
+      format: entry.format,
+      sourcemap: false,
+      ...(entry.format === 'iife'
+        ? { globals: { buffer: EDGE_BUFFER_GLOBAL, 'node:buffer': EDGE_BUFFER_GLOBAL } }
+        : {}),
+    },
   });
   return file;
 }

@@ -1,7 +1,8 @@
 import { prefix, type StackOptions, useStack } from '@restash/test-harness';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { stepNames } from '../src/conformance.js';
+import type { StepResult } from '../src/conformance.js';
 import type { RuntimeUnderTest, Target } from '../src/runtimes/shared.js';
+import { GROUPS, type Group } from '../src/steps/index.js';
 
 /** A documented failure of one step in one runtime. */
 export interface KnownFailure {
@@ -22,50 +23,69 @@ export interface MatrixOptions {
    * passing (the test is then annotated: remove the entry); any other failure
    * fails it.
    */
-  knownFailures?: Record<string, KnownFailure>;
+  knownFailures?: Partial<Record<Group, Record<string, KnownFailure>>>;
 }
 
 /**
  * One test per conformance step for one runtime, against its own real
- * redis-server and Restash server. The runtime starts once, in `beforeAll`; a
- * failing test is named `<runtime> › <step>` and carries the error the
- * runtime reported.
+ * redis-server and Restash server (one per file). Each group of steps (the
+ * client, then each package) loads in its own instance of the runtime, started
+ * once in `beforeAll`, so a package that cannot load fails only its own steps.
+ * A failing test is named `<runtime> › <group> › <step>` and carries the error
+ * the runtime reported.
  */
 export function runtimeMatrix(
   runtime: string,
-  start: (target: Target) => Promise<RuntimeUnderTest>,
+  start: (target: Target, group: Group) => Promise<RuntimeUnderTest>,
   options: MatrixOptions = {},
 ): void {
   describe(runtime, () => {
     const stack = useStack(options.stack);
-    let current: RuntimeUnderTest | undefined;
 
-    beforeAll(async () => {
-      current = await start({ url: stack.url, token: stack.token });
-    });
-    afterAll(async () => {
-      await current?.stop();
-    });
+    for (const [group, steps] of Object.entries(GROUPS) as [Group, Record<string, unknown>][]) {
+      describe(group, () => {
+        let current: RuntimeUnderTest | undefined;
+        let startError: unknown;
 
-    for (const step of stepNames) {
-      const known = options.knownFailures?.[step];
-      it(known ? `${step} (known failure: ${known.reason})` : step, async ({ annotate }) => {
-        if (!current) throw new Error(`${runtime} did not start`);
-        const result = await current.run(step, prefix());
-        if (result.ok) {
-          if (known) await annotate(`the known failure is gone: remove it from the ${runtime} matrix`);
-          return;
+        beforeAll(async () => {
+          try {
+            current = await start({ url: stack.url, token: stack.token }, group);
+          } catch (error) {
+            startError = error;
+          }
+        });
+        afterAll(async () => {
+          await current?.stop();
+        });
+
+        for (const step of Object.keys(steps)) {
+          const known = options.knownFailures?.[group]?.[step];
+          it(known ? `${step} (known failure: ${known.reason})` : step, async ({ annotate }) => {
+            const result: StepResult = current
+              ? await current.run(step, prefix())
+              : {
+                  ok: false,
+                  error: {
+                    name: 'StartError',
+                    message: `${runtime} could not load the ${group} entry: ${startError instanceof Error ? startError.message : String(startError)}`,
+                  },
+                };
+            if (result.ok) {
+              if (known) await annotate(`the known failure is gone: remove it from the ${runtime} matrix`);
+              return;
+            }
+            const { name, code, message, stack: trace } = result.error;
+            if (known?.error.test(message)) {
+              await annotate(`known failure: ${message.split('\n')[0]}`);
+              return;
+            }
+            const error = new Error(
+              `${current?.version ?? runtime} failed "${group} › ${step}": ${name}${code ? ` [${code}]` : ''}: ${message}`,
+            );
+            if (trace) error.stack = `${error.message}\n--- inside ${runtime} ---\n${trace}`;
+            throw error;
+          });
         }
-        const { name, code, message, stack: trace } = result.error;
-        if (known?.error.test(message)) {
-          await annotate(`known failure: ${message.split('\n')[0]}`);
-          return;
-        }
-        const error = new Error(
-          `${current.version} failed "${step}": ${name}${code ? ` [${code}]` : ''}: ${message}`,
-        );
-        if (trace) error.stack = `${error.message}\n--- inside ${runtime} ---\n${trace}`;
-        throw error;
       });
     }
   });

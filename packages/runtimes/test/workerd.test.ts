@@ -1,4 +1,7 @@
 import { startWorkerd } from '../src/runtimes/workerd.js';
 import { runtimeMatrix } from './matrix.js';
 
-runtimeMatrix('workerd (Cloudflare Workers, miniflare)', startWorkerd);
+// Keyv's serializer imports node's `buffer`: Workers need the nodejs_compat flag for it.
+runtimeMatrix('workerd (Cloudflare Workers, miniflare)', (target, group) =>
+  startWorkerd(target, group, { nodejsCompat: group === 'keyv' }),
+);

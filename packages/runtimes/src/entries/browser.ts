@@ -4,6 +4,7 @@
  * `Redis.fromEnv({ env })`. The test drives it through `window.restash.run`.
  */
 import { Redis } from '@restash/core';
+import { steps } from '#steps';
 import { runStep, type StepResult } from '../conformance.js';
 
 declare global {
@@ -14,6 +15,6 @@ declare global {
 
 window.restash = {
   run: (name, prefix, env) =>
-    runStep(name, { redis: (options) => Redis.fromEnv({ ...options, env }), prefix }),
+    runStep(steps, name, { redis: (options) => Redis.fromEnv({ ...options, env }), prefix }),
 };
 document.title = 'ready';

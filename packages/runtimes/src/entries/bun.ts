@@ -3,6 +3,7 @@
  * with `Bun.serve` on a free port (printed as `listening <port>`).
  */
 import { Redis } from '@restash/core';
+import { steps } from '#steps';
 import { createHandler } from '../conformance.js';
 
 declare const Bun: {
@@ -18,6 +19,6 @@ const server = Bun.serve({
   port: 0,
   hostname: '127.0.0.1',
   idleTimeout: 60,
-  fetch: createHandler((options) => Redis.fromEnv(options)),
+  fetch: createHandler(steps, (options) => Redis.fromEnv(options)),
 });
 console.log(`listening ${server.port}`);

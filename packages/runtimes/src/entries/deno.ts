@@ -3,6 +3,7 @@
  * steps served with `Deno.serve` on a free port (printed as `listening <port>`).
  */
 import { Redis } from '@restash/core';
+import { steps } from '#steps';
 import { createHandler } from '../conformance.js';
 
 declare const Deno: {
@@ -15,5 +16,5 @@ declare const Deno: {
 
 Deno.serve(
   { port: 0, hostname: '127.0.0.1', onListen: ({ port }) => console.log(`listening ${port}`) },
-  createHandler((options) => Redis.fromEnv({ ...options, env: Deno.env.toObject() })),
+  createHandler(steps, (options) => Redis.fromEnv({ ...options, env: Deno.env.toObject() })),
 );

@@ -3,6 +3,7 @@
  * `process.env`, so `Redis.fromEnv()` needs no argument.
  */
 import { Redis } from '@restash/core';
+import { steps } from '#steps';
 import { createHandler } from '../conformance.js';
 
 interface FetchEvent extends Event {
@@ -10,7 +11,7 @@ interface FetchEvent extends Event {
   respondWith(response: Promise<Response>): void;
 }
 
-const handle = createHandler((options) => Redis.fromEnv(options));
+const handle = createHandler(steps, (options) => Redis.fromEnv(options));
 
 addEventListener('fetch', (event) => {
   const fetchEvent = event as FetchEvent;

@@ -5,9 +5,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from '@restash/core';
+import { steps } from '#steps';
 import { createHandler } from '../conformance.js';
 
-const handle = createHandler((options) => Redis.fromEnv(options));
+const handle = createHandler(steps, (options) => Redis.fromEnv(options));
 
 const server = createServer(async (req, res) => {
   const chunks: Buffer[] = [];

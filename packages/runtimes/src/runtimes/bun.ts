@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildEntry } from '../build.js';
+import type { Group } from '../steps/index.js';
 import {
   fromEnvVariables,
   packageVersion,
@@ -41,8 +42,8 @@ export function bunBinary(): string {
 }
 
 /** Bun (the `bun` npm package), with `process.env` as the environment. */
-export async function startBun(target: Target): Promise<RuntimeUnderTest> {
-  const entry = await buildEntry('bun');
+export async function startBun(target: Target, group: Group = 'core'): Promise<RuntimeUnderTest> {
+  const entry = await buildEntry('bun', group);
   return startServing('bun', `bun ${packageVersion('bun')}`, bunBinary(), ['run', entry], {
     ...fromEnvVariables(target),
     BUN_INSTALL_CACHE_DIR: join(tmpdir(), 'restash-runtimes-bun'),

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { buildEntry, coreDist } from '../build.js';
+import type { Group } from '../steps/index.js';
 import { fromEnvVariables, type RuntimeUnderTest, type Target } from './shared.js';
 
 /** Where Debian's Chromium is, or `CHROMIUM_PATH`. */
@@ -20,9 +21,9 @@ const TYPES: Record<string, string> = {
  * Restash server is `http://127.0.0.1:<port>`): the page, the browser entry and
  * `@restash/core`'s `dist/` under `/core/`, mapped by an import map.
  */
-async function servePage(): Promise<{ origin: string; server: Server }> {
+async function servePage(group: Group): Promise<{ origin: string; server: Server }> {
   const dist = coreDist();
-  const entry = await buildEntry('browser');
+  const entry = await buildEntry('browser', group);
   const page = `<!doctype html><meta charset="utf-8"><title>loading</title>
 <script type="importmap">{"imports":{"@restash/core":"/core/index.js"}}</script>
 <script type="module" src="/browser.js"></script>`;
@@ -55,8 +56,8 @@ async function servePage(): Promise<{ origin: string; server: Server }> {
  * playwright-core) on another origin than the server, so every request is a
  * CORS request; the page hands its config to `Redis.fromEnv({ env })`.
  */
-export async function startChromium(target: Target): Promise<RuntimeUnderTest> {
-  const { origin, server } = await servePage();
+export async function startChromium(target: Target, group: Group = 'core'): Promise<RuntimeUnderTest> {
+  const { origin, server } = await servePage(group);
   let browser: Browser | undefined;
   try {
     browser = await chromium.launch({
@@ -65,16 +66,28 @@ export async function startChromium(target: Target): Promise<RuntimeUnderTest> {
     });
     const page = await browser.newPage();
     const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    let failedToLoad: ((error: Error) => void) | undefined;
+    const loadFailed = new Promise<never>((_, reject) => {
+      failedToLoad = reject;
+    });
+    loadFailed.catch(() => {});
+    page.on('pageerror', (error) => {
+      problems.push(`page error: ${error.message}`);
+      failedToLoad?.(new Error(`the page did not load its entry:\n${problems.join('\n')}`));
+    });
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(`console: ${message.text()}`);
     });
     await page.goto(`${origin}/`);
-    await page
-      .waitForFunction(() => document.title === 'ready', undefined, { timeout: 20_000 })
-      .catch(() => {
-        throw new Error(`the page did not load its entry:\n${problems.join('\n')}`);
-      });
+    await Promise.race([
+      loadFailed,
+      page
+        .waitForFunction(() => document.title === 'ready', undefined, { timeout: 20_000 })
+        .catch(() => {
+          throw new Error(`the page did not load its entry:\n${problems.join('\n')}`);
+        }),
+    ]);
+    failedToLoad = undefined;
     const env = fromEnvVariables(target);
     const opened = browser;
     return {

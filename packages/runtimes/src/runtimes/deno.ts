@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildEntry } from '../build.js';
+import type { Group } from '../steps/index.js';
 import {
   fromEnvVariables,
   packageVersion,
@@ -17,8 +18,8 @@ export function denoBinary(): string {
 }
 
 /** Deno (the `deno` npm package), with `Deno.env` as the environment. */
-export async function startDeno(target: Target): Promise<RuntimeUnderTest> {
-  const entry = await buildEntry('deno');
+export async function startDeno(target: Target, group: Group = 'core'): Promise<RuntimeUnderTest> {
+  const entry = await buildEntry('deno', group);
   return startServing(
     'deno',
     `deno ${packageVersion('deno')}`,

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Miniflare } from 'miniflare';
 import { buildEntry } from '../build.js';
+import type { Group } from '../steps/index.js';
 import {
   answer,
   fromEnvVariables,
@@ -10,18 +11,29 @@ import {
   type Target,
 } from './shared.js';
 
+/** Options of {@link startWorkerd}. */
+export interface WorkerdOptions {
+  /** Run the Worker with the `nodejs_compat` flag (Node built-ins such as `buffer`). @default false */
+  nodejsCompat?: boolean;
+}
+
 /** workerd, the Cloudflare Workers runtime, through miniflare; the Worker gets the variables as `env` bindings. */
-export async function startWorkerd(target: Target): Promise<RuntimeUnderTest> {
-  const script = await readFile(await buildEntry('worker'), 'utf8');
+export async function startWorkerd(
+  target: Target,
+  group: Group = 'core',
+  options: WorkerdOptions = {},
+): Promise<RuntimeUnderTest> {
+  const script = await readFile(await buildEntry('worker', group), 'utf8');
   const mf = new Miniflare({
     modules: true,
     script,
     compatibilityDate: '2026-07-01',
+    compatibilityFlags: options.nodejsCompat ? ['nodejs_compat'] : [],
     bindings: fromEnvVariables(target),
   });
   await mf.ready;
   return {
-    version: `workerd ${packageVersion('miniflare').split('.')[1]} (miniflare ${packageVersion('miniflare')})`,
+    version: `workerd ${packageVersion('miniflare').split('.')[1]} (miniflare ${packageVersion('miniflare')})${options.nodejsCompat ? ' with nodejs_compat' : ''}`,
     async run(step, prefix) {
       const response = await mf.dispatchFetch(
         `http://worker/steps/${encodeURIComponent(step)}`,

@@ -55,8 +55,55 @@ function text(value: unknown): string | null {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-/** The Backend for a client: exact commands through `sendCommand` when it has one, its methods otherwise. */
+/**
+ * The Backend for a client: exact commands through `sendCommand` when it has
+ * one, its methods otherwise. Every call waits for the end of the current turn
+ * of the event loop, so the commands of all the requests a server is handling
+ * at once are issued together and the client's auto-pipelining sends them as
+ * one HTTP request.
+ */
 export function backendOf(client: RestashStoreClient): Backend {
+  return batched(direct(client));
+}
+
+/** Runs the calls made during one turn of the event loop together, in order. */
+function batched(backend: Backend): Backend {
+  let queue: (() => void)[] = [];
+  const flush = () => {
+    const calls = queue;
+    queue = [];
+    for (const call of calls) call();
+  };
+  const later = setImmediateOrTimeout();
+  const defer =
+    <TArgs extends unknown[], TResult>(method: (...args: TArgs) => Promise<TResult>) =>
+    (...args: TArgs): Promise<TResult> =>
+      new Promise<TResult>((resolve, reject) => {
+        if (queue.length === 0) later(flush);
+        queue.push(() => {
+          method(...args).then(resolve, reject);
+        });
+      });
+  return {
+    get: defer(backend.get),
+    pttl: defer(backend.pttl),
+    set: defer(backend.set),
+    pexpire: defer(backend.pexpire),
+    del: defer(backend.del),
+    mget: defer(backend.mget),
+    scan: defer(backend.scan),
+    script: defer(backend.script),
+    probe: backend.probe,
+  };
+}
+
+/** `setImmediate` (after the I/O callbacks of this turn) where it exists, else `setTimeout(0)`. */
+function setImmediateOrTimeout(): (run: () => void) => void {
+  const immediate = (globalThis as { setImmediate?: (run: () => void) => unknown }).setImmediate;
+  return immediate ? (run) => immediate(run) : (run) => setTimeout(run, 0);
+}
+
+function direct(client: RestashStoreClient): Backend {
   const scripts = new Map<string, { exec(keys: string[], args: string[]): Promise<unknown> }>();
   const script = (lua: string, key: string, args: string[]) => {
     let found = scripts.get(lua);

@@ -1,0 +1,287 @@
+// Session store benchmark: an Express route using @restash/express-session over
+// HTTP (through @restash/server) against the same route using connect-redis 9
+// over TCP, to the same redis-server, in one run.
+//
+//   pnpm build && node bench/express-session/run.mjs
+//   DURATION=10 ROUNDS=5 CONNECTIONS=50 node bench/express-session/run.mjs
+//
+// Needs redis-server, wrk and taskset (Debian: redis-server wrk util-linux).
+// Method and latest figures: bench/express-session/README.md.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = join(here, '../..');
+const env = process.env;
+const DURATION = Number(env.DURATION ?? 8); // seconds measured, per target, route and round
+const WARMUP = Number(env.WARMUP ?? 2); // seconds of discarded load just before each measured run
+const ROUNDS = Number(env.ROUNDS ?? 3);
+const CONNECTIONS = Number(env.CONNECTIONS ?? 50);
+const SESSIONS = Number(env.SESSIONS ?? 200);
+const LOAD_CPU = env.LOAD_CPU ?? '0'; // wrk, redis-server and the REST server
+const APP_CPU = env.APP_CPU ?? '1'; // the Express app under test
+const TOKEN = 'bench-token';
+const ROUTES = (env.ROUTES ?? 'write,read').split(',');
+
+const TARGETS = [
+  { name: 'connect-redis 9 (TCP)', env: { STORE: 'connect-redis' } },
+  { name: 'restash (defaults)', env: { STORE: 'restash' } },
+  { name: 'restash (touchAfter: 60)', env: { STORE: 'restash', TOUCH_AFTER: '60' } },
+];
+
+for (const file of [
+  'packages/core/dist/index.js',
+  'packages/express-session/dist/index.js',
+  'packages/server/dist/cli.js',
+]) {
+  if (!existsSync(join(root, file))) throw new Error(`${file} is missing: run pnpm build first`);
+}
+for (const [command, pkg] of [
+  ['redis-server', 'redis-server'],
+  ['wrk', 'wrk'],
+  ['taskset', 'util-linux'],
+]) {
+  if (spawnSync('sh', ['-c', `command -v ${command}`]).status !== 0) {
+    throw new Error(`${command} is missing: apt-get install -y ${pkg}`);
+  }
+}
+
+const pinned = (cpu, command, args, options = {}) =>
+  spawn('taskset', ['-c', cpu, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function waitFor(child, pattern, what) {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${output}`)), 20_000);
+    const onData = (chunk) => {
+      output += chunk;
+      if (pattern.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code}: ${output}`));
+    });
+  });
+}
+
+/** utime + stime of a process, in clock ticks (1/100 s). */
+function ticks(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+const stopping = [];
+const stop = (child) =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  });
+
+const work = mkdtempSync(join(tmpdir(), 'restash-bench-session-'));
+const redisPort = await freePort();
+const redis = pinned(LOAD_CPU, 'redis-server', [
+  '--port',
+  String(redisPort),
+  '--bind',
+  '127.0.0.1',
+  '--save',
+  '',
+  '--appendonly',
+  'no',
+  '--dir',
+  work,
+]);
+stopping.push(redis);
+await waitFor(redis, /Ready to accept connections/, 'redis-server');
+const restPort = await freePort();
+const rest = pinned(LOAD_CPU, process.execPath, [
+  join(root, 'packages/server/dist/cli.js'),
+  '--port',
+  String(restPort),
+  '--redis',
+  `redis://127.0.0.1:${redisPort}`,
+  '--token',
+  TOKEN,
+  '--log-level',
+  'warn',
+]);
+stopping.push(rest);
+for (let i = 0; ; i++) {
+  const ok = await fetch(`http://127.0.0.1:${restPort}/-/health`).then(
+    (r) => r.ok,
+    () => false,
+  );
+  if (ok) break;
+  if (i === 100 || rest.exitCode !== null) throw new Error('the restash server did not start');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+async function startApp(target) {
+  const port = await freePort();
+  const app = pinned(APP_CPU, process.execPath, [join(here, 'app.mjs')], {
+    env: {
+      ...env,
+      ...target.env,
+      PORT: String(port),
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      RESTASH_URL: `http://127.0.0.1:${restPort}`,
+      RESTASH_TOKEN: TOKEN,
+    },
+  });
+  await waitFor(app, /ready/, target.name);
+  return { app, url: `http://127.0.0.1:${port}` };
+}
+
+/** Signs in SESSIONS times; returns the cookie file wrk cycles through. */
+async function sessionsFor(url, file) {
+  const cookies = [];
+  for (let i = 0; i < SESSIONS; i++) {
+    const response = await fetch(`${url}/login`);
+    cookies.push(response.headers.getSetCookie()[0].split(';')[0]);
+  }
+  writeFileSync(file, `${cookies.join('\n')}\n`);
+}
+
+function wrk(url, seconds, cookies) {
+  const result = spawnSync(
+    'taskset',
+    [
+      '-c',
+      LOAD_CPU,
+      'wrk',
+      '-t1',
+      `-c${CONNECTIONS}`,
+      `-d${seconds}s`,
+      '--latency',
+      '-s',
+      join(here, 'cookies.lua'),
+      url,
+    ],
+    { env: { ...env, COOKIES_FILE: cookies }, encoding: 'utf8' },
+  );
+  if (result.status !== 0) throw new Error(`wrk failed: ${result.stderr}`);
+  const out = result.stdout;
+  const number = (re) => Number(re.exec(out)?.[1] ?? Number.NaN);
+  const ms = (label) => {
+    const found = new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out);
+    if (!found) return Number.NaN;
+    return Number(found[1]) * { us: 0.001, ms: 1, s: 1000 }[found[2]];
+  };
+  return {
+    requests: number(/(\d+) requests in/),
+    rps: number(/Requests\/sec:\s+([\d.]+)/),
+    p50: ms('50'),
+    p99: ms('99'),
+    errors: number(/Non-2xx or 3xx responses: (\d+)/) || 0,
+    socketErrors: /Socket errors/.test(out),
+  };
+}
+
+const runs = [];
+try {
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const target of TARGETS) {
+      const { app, url } = await startApp(target);
+      try {
+        const cookies = join(work, 'cookies.txt');
+        await sessionsFor(url, cookies);
+        for (const route of ROUTES) {
+          wrk(`${url}/${route}`, WARMUP, cookies);
+          const before = [ticks(app.pid), ticks(rest.pid), ticks(redis.pid)];
+          const result = wrk(`${url}/${route}`, DURATION, cookies);
+          const after = [ticks(app.pid), ticks(rest.pid), ticks(redis.pid)];
+          const perRequest = (i) => ((after[i] - before[i]) * 10_000) / result.requests; // µs (ticks are 10 ms)
+          const run = {
+            round,
+            target: target.name,
+            route,
+            ...result,
+            appCpuUs: perRequest(0),
+            restCpuUs: perRequest(1),
+            redisCpuUs: perRequest(2),
+          };
+          runs.push(run);
+          console.error(
+            `[bench] round ${round} ${target.name.padEnd(26)} /${route.padEnd(5)} ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms  app ${run.appCpuUs.toFixed(0)} µs/req${result.errors ? `  ${result.errors} errors!` : ''}`,
+          );
+        }
+      } finally {
+        await stop(app);
+      }
+    }
+  }
+} finally {
+  for (const child of stopping.reverse()) await stop(child);
+  rmSync(work, { recursive: true, force: true });
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const summary = [];
+for (const route of ROUTES) {
+  const baseline = median(
+    runs.filter((r) => r.route === route && r.target === TARGETS[0].name).map((r) => r.rps),
+  );
+  for (const target of TARGETS) {
+    const mine = runs.filter((r) => r.route === route && r.target === target.name);
+    const rps = median(mine.map((r) => r.rps));
+    summary.push({
+      route,
+      target: target.name,
+      rps: Math.round(rps),
+      ratio: Number((rps / baseline).toFixed(2)),
+      p50: Number(median(mine.map((r) => r.p50)).toFixed(2)),
+      p99: Number(median(mine.map((r) => r.p99)).toFixed(2)),
+      appCpuUs: Math.round(median(mine.map((r) => r.appCpuUs))),
+      restCpuUs: Math.round(median(mine.map((r) => r.restCpuUs))),
+      redisCpuUs: Math.round(median(mine.map((r) => r.redisCpuUs))),
+      errors: mine.reduce((sum, r) => sum + r.errors, 0),
+    });
+  }
+}
+
+const rows = summary.map(
+  (s) =>
+    `| /${s.route} | ${s.target} | ${s.rps} | **${s.ratio.toFixed(2)}×** | ${s.p50} | ${s.p99} | ${s.appCpuUs} | ${s.restCpuUs} | ${s.redisCpuUs} |`,
+);
+console.log(
+  [
+    `Express session route, ${CONNECTIONS} connections over ${SESSIONS} sessions, ${DURATION} s × ${ROUNDS} interleaved rounds, medians`,
+    `(app on CPU ${APP_CPU}; wrk, redis-server and the REST server on CPU ${LOAD_CPU}):`,
+    '',
+    '| route | store | req/s | vs connect-redis | p50 ms | p99 ms | app CPU µs/req | REST server CPU µs/req | Redis CPU µs/req |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n'),
+);
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+writeFileSync(
+  join(root, 'bench/results/express-session.json'),
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, DURATION, ROUNDS, CONNECTIONS, SESSIONS, runs, summary }, null, 2)}\n`,
+);

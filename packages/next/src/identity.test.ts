@@ -4,7 +4,7 @@ import { clientIp } from './identity.js';
 const h = (entries: Record<string, string>) => new Headers(entries);
 
 describe('clientIp', () => {
-  it('takes the address next start appended when Next is the edge', () => {
+  it('takes the address appended by the proxy in front of Next', () => {
     expect(clientIp(h({ 'x-forwarded-for': '203.0.113.9' }))).toBe('203.0.113.9');
   });
 

@@ -1,11 +1,14 @@
 /** Options of {@link clientIp}. */
 export interface ClientIpOptions {
   /**
-   * How many proxies, counted from the app, append to `X-Forwarded-For` and
-   * are trusted: the client is the entry that many places from the right.
-   * `next start` appends the address it was reached from, so 1 means "Next is
-   * the edge"; 2 means one reverse proxy (nginx, a load balancer) in front of it.
-   * Entries further left are written by the client and never trusted.
+   * How many reverse proxies in front of `next start` append to
+   * `X-Forwarded-For` (nginx with `proxy_add_x_forwarded_for`, a load
+   * balancer): the client is the entry that many places from the right, and
+   * entries further left, written by the client, are never trusted.
+   *
+   * Without a proxy, Next fills `X-Forwarded-For` with the socket address only
+   * when the request has none, so a client can pick its own address: put a
+   * proxy in front, use `ipHeader`, or identify users instead.
    * @default 1
    */
   trustedProxies?: number;
@@ -21,13 +24,13 @@ export interface ClientIpOptions {
 /**
  * The client's IP address from the request headers of a server action, under a
  * trusted-proxy rule: a client can prepend anything to `X-Forwarded-For`, so
- * only the entry written by the outermost trusted proxy counts. `'unknown'`
- * when there is no such entry.
+ * only the entry written by the outermost trusted proxy counts (see
+ * {@link ClientIpOptions.trustedProxies}). `'unknown'` when there is no entry.
  *
  * @example
  * ```ts
  * import { headers } from 'next/headers';
- * const ip = clientIp(await headers(), { trustedProxies: 2 }); // nginx in front of next start
+ * const ip = clientIp(await headers(), { trustedProxies: 2 }); // a CDN, then nginx, in front of next start
  * ```
  */
 export function clientIp(headers: Pick<Headers, 'get'>, options: ClientIpOptions = {}): string {

@@ -1,3 +1,4 @@
+import { Ratelimit } from '@restash/ratelimit';
 import { prefix, useStack } from '@restash/test-harness';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createActionKit, type Limiter } from '../src/actions.js';
@@ -73,6 +74,22 @@ describe('kit.rateLimit', () => {
     expect(limiter.seen).toEqual(['198.51.100.1', '198.51.100.1', '198.51.100.2']);
     expect(nextServer.after).toHaveBeenCalledTimes(3);
     expect(await nextServer.after.mock.calls[0]![0]).toBe('analytics');
+  });
+
+  it('takes @restash/ratelimit as its limiter, sharing the budget between two instances', async () => {
+    const limiterPrefix = prefix();
+    const limiterOf = () =>
+      new Ratelimit({
+        redis: stack.client(),
+        limiter: Ratelimit.slidingWindow(2, '60 s'),
+        prefix: limiterPrefix,
+      });
+    const a = kitOf().rateLimit(async () => 'a', { limiter: limiterOf() });
+    const b = kitOf().rateLimit(async () => 'b', { limiter: limiterOf() });
+    expect([await a(), await b()]).toEqual(['a', 'b']);
+    const third = await a();
+    expect(third).toMatchObject({ ok: false, code: 'RATE_LIMITED', limit: 2, remaining: 0 });
+    expect((third as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(0);
   });
 
   it('uses a key from the arguments when given one', async () => {

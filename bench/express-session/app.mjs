@@ -2,6 +2,7 @@
 //   STORE=connect-redis  REDIS_URL=redis://…                 connect-redis 9 over node-redis 5 (TCP)
 //   STORE=restash        RESTASH_URL=http://… RESTASH_TOKEN=… @restash/express-session over @restash/core (HTTP)
 //   TOUCH_AFTER=<s>, TOMBSTONE_TTL=<s>                         options of the Restash store
+//   CLIENT_OPTIONS='{"responseEncoding":false}'               options of its @restash/core client (JSON)
 // Routes: /login makes a session; /write reads and changes it; /read reads it (a touch).
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -22,12 +23,17 @@ if (process.env.STORE === 'connect-redis') {
 } else {
   const { Redis } = await import(new URL('../../packages/core/dist/index.js', here).href);
   const { RestashStore } = await import(new URL('../../packages/express-session/dist/index.js', here).href);
-  const client = new Redis({ url: process.env.RESTASH_URL, token: process.env.RESTASH_TOKEN });
+  const client = new Redis({
+    url: process.env.RESTASH_URL,
+    token: process.env.RESTASH_TOKEN,
+    ...JSON.parse(process.env.CLIENT_OPTIONS ?? '{}'),
+  });
   store = new RestashStore({
     client,
     touchAfter: Number(process.env.TOUCH_AFTER ?? 0),
     tombstoneTtl: Number(process.env.TOMBSTONE_TTL ?? 300),
   });
+  store.on('disconnect', (error) => console.error(`store disconnected: ${error?.message}`));
 }
 
 const app = express();
@@ -44,6 +50,7 @@ app.get('/login', (req, res) => {
   ];
   res.json({ ok: true });
 });
+app.use((req, res, next) => (req.session ? next() : res.status(503).json({ error: 'no session store' })));
 app.get('/write', (req, res) => {
   req.session.count = (req.session.count ?? 0) + 1;
   res.json({ count: req.session.count });

@@ -2,7 +2,7 @@ import type { Redis } from '@restash/core';
 import { RestashNextError } from './errors.js';
 
 /** The slice of the client the tag store uses. */
-export type TagClient = Pick<Redis, 'pipeline' | 'multi'>;
+export type TagClient = Pick<Redis, 'pipeline' | 'multi' | 'zrange'>;
 
 interface TagState {
   /** When the tag went stale (served once more, then refreshed), ms since the epoch. */
@@ -89,14 +89,13 @@ export class TagStore {
 
   async #loadChanges(): Promise<void> {
     const from = Number.isFinite(this.#cursor) ? this.#cursor - OVERLAP_MS : '-inf';
-    const changed = await this.#redis
-      .pipeline()
-      .zrange<string, { byScore: true; withScores: true }>(this.keys.log, from, '+inf', {
-        byScore: true,
-        withScores: true,
-      })
-      .exec()
-      .then(([rows]) => rows);
+    // A plain command, not a pipeline: concurrent requests' refreshes share one auto-pipelined round trip.
+    const changed = await this.#redis.zrange<string, { byScore: true; withScores: true }>(
+      this.keys.log,
+      from,
+      '+inf',
+      { byScore: true, withScores: true },
+    );
     if (changed.length === 0) return;
     const tags = changed.map((row) => row.member);
     const [stale, expired] = await this.#redis

@@ -109,3 +109,24 @@ export async function buildEntry(name: EntryName, group: Group): Promise<string>
   });
   return file;
 }
+
+/**
+ * Bundles a README example (`examples/<name>.ts`) as its platform's bundler
+ * would and returns the code: ESM for a Worker, or an IIFE assigning its
+ * exports to the global `globalName` for the Edge runtime.
+ */
+export async function bundleExample(
+  name: string,
+  options: { conditions: string[]; globalName?: string },
+): Promise<string> {
+  coreDist();
+  const output = await build({
+    input: join(here, '..', 'examples', `${name}.ts`),
+    platform: 'neutral',
+    write: false,
+    resolve: { conditionNames: [...options.conditions, 'import', 'default'] },
+    logLevel: 'warn',
+    output: options.globalName ? { format: 'iife', name: options.globalName } : { format: 'esm' },
+  });
+  return output.output[0].code;
+}

@@ -53,10 +53,62 @@ export const stepRequest = (prefix: string) => ({
   body: JSON.stringify({ prefix }),
 });
 
+/** A process that serves HTTP on a port it printed. */
+export interface ListeningProcess {
+  /** `http://127.0.0.1:<port>`. */
+  base: string;
+  /** The end of what it wrote to stderr (for failure messages). */
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
 /**
- * Starts `command`, which serves the steps over HTTP and prints
- * `listening <port>`; its stderr is kept for the failure message.
+ * Starts `command`, which serves HTTP on a free port and prints it (matched by
+ * `listening`, on stdout or stderr), with only `env` (plus PATH and HOME) as
+ * its environment.
  */
+export async function spawnListening(
+  runtime: string,
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  listening = /listening (\d+)/,
+): Promise<ListeningProcess> {
+  const child: ChildProcess = spawn(command, args, {
+    cwd: join(OUT_DIR, '..'),
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let output = '';
+    const scan = (chunk: string) => {
+      output += chunk;
+      const match = listening.exec(output);
+      if (match) resolve(Number(match[1]));
+    };
+    child.stdout?.setEncoding('utf8').on('data', scan);
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-4000);
+      scan(chunk);
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) =>
+      reject(new Error(`${runtime} exited (${signal ?? code}) before listening:\n${stderr}`)),
+    );
+  });
+  return {
+    base: `http://127.0.0.1:${port}`,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+      await exited;
+    },
+  };
+}
+
+/** A runtime serving the steps over HTTP (the entry prints `listening <port>`). */
 export async function startServing(
   runtime: string,
   version: string,
@@ -64,35 +116,13 @@ export async function startServing(
   args: string[],
   env: Record<string, string>,
 ): Promise<RuntimeUnderTest> {
-  const child: ChildProcess = spawn(command, args, {
-    cwd: join(OUT_DIR, '..'),
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-4000);
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const port = await new Promise<number>((resolve, reject) => {
-    let stdout = '';
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      const match = /listening (\d+)/.exec(stdout);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once('error', reject);
-    child.once('exit', (code, signal) =>
-      reject(new Error(`${runtime} exited (${signal ?? code}) before listening:\n${stderr}`)),
-    );
-  });
-  const base = `http://127.0.0.1:${port}`;
+  const served = await spawnListening(runtime, command, args, env);
   return {
     version,
     async run(step, prefix) {
       try {
         return await answer(
-          await fetch(`${base}/steps/${encodeURIComponent(step)}`, stepRequest(prefix)),
+          await fetch(`${served.base}/steps/${encodeURIComponent(step)}`, stepRequest(prefix)),
           runtime,
         );
       } catch (error) {
@@ -100,14 +130,11 @@ export async function startServing(
           ok: false,
           error: {
             name: 'RuntimeError',
-            message: `${runtime} did not answer (${String(error)}):\n${stderr}`,
+            message: `${runtime} did not answer (${String(error)}):\n${served.stderr()}`,
           },
         };
       }
     },
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill();
-      await exited;
-    },
+    stop: () => served.stop(),
   };
 }

@@ -2,7 +2,7 @@ import type { Redis } from '@restash/core';
 import { RestashStore } from '@restash/express-session';
 import { type Duration, Ratelimit } from '@restash/ratelimit';
 import { rateLimit } from '@restash/ratelimit/express';
-import express, { type Express, type Request, type Response } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
 import session from 'express-session';
 import { layout, type SessionRow, sessionsPage, signedIn, signedOut } from './pages.js';
 import { Users, validName, validPassword } from './users.js';
@@ -155,6 +155,21 @@ export function createApp(options: DemoOptions): { app: Express; store: RestashS
       res.redirect(303, '/');
     });
   });
+
+  // Last: an error (the session store failing mid-request, Redis refusing a command) gets a page, not a stack trace.
+  app.use(((error, _req, res, _next) => {
+    console.error(`express-demo: ${error instanceof Error ? error.message : String(error)}`);
+    if (res.headersSent) return;
+    res
+      .status(500)
+      .type('html')
+      .send(
+        layout('Error', '<p><a href="/">Back</a></p>', {
+          text: 'Something went wrong. Try again.',
+          kind: 'error',
+        }),
+      );
+  }) satisfies ErrorRequestHandler);
 
   return { app, store };
 

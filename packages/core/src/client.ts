@@ -1,11 +1,11 @@
 import { AutoPipeline } from './auto-pipeline.js';
-import type { CommandSpec, PromiseKind } from './command.js';
+import type { CommandSpec, PromiseKind, WidePromiseKind } from './command.js';
 import { type Commands, commandTable } from './commands/index.js';
 import type { ScanOptions } from './commands/scan.js';
 import type { ScoreMember } from './commands/sorted-sets.js';
 import { RestashError } from './errors.js';
 import { checkTimeout, HttpRequester, type HttpRequesterOptions, type RetryOptions } from './http.js';
-import { finish, Pipeline, type PipelineHost, rawSpec } from './pipeline.js';
+import { finish, type IntegerMode, Pipeline, type PipelineHost, rawSpec } from './pipeline.js';
 import type { Requester } from './requester.js';
 import { Script, type ScriptOptions } from './script.js';
 import { Subscription } from './subscription.js';
@@ -43,7 +43,32 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Fail calls that take longer than this, in milliseconds. */
   timeout?: number;
+  /**
+   * Integers in replies beyond `Number.MAX_SAFE_INTEGER` (±9007199254740991):
+   * `'error'` fails the call with an `unsafe-integer` error, because a `number`
+   * would be silently rounded; `'bigint'` returns them as `bigint` and `'string'`
+   * as their exact digits (the view's result types then say `number | bigint` or
+   * `number | string`). Smaller integers stay numbers. Does not stop auto-pipelining.
+   * @default 'error'
+   */
+  integers?: IntegerMode;
 }
+
+/**
+ * A view of {@link Redis} made by `redis.with({ integers: 'bigint' | 'string' })`:
+ * the same methods, with `TBig` beside every `number` in their result types.
+ */
+export type RedisView<TValue, TBig> = Omit<
+  Redis<TValue>,
+  keyof Commands<PromiseKind, TValue> | 'pipeline' | 'multi' | 'with'
+> &
+  Commands<WidePromiseKind<TBig>, TValue> & {
+    /** A pipeline whose results are widened like the view's. */
+    pipeline(): Pipeline<[], TValue, TBig>;
+    /** A transaction whose results are widened like the view's. */
+    multi(): Pipeline<[], TValue, TBig>;
+    with(options: CallOptions): RedisView<TValue, TBig>;
+  };
 
 /** Environment variables, for runtimes without `process.env` (Cloudflare Workers pass them to the handler). */
 export type Env = Record<string, string | undefined>;
@@ -114,7 +139,9 @@ export class Redis<TValue = unknown> implements PipelineHost {
   /** @internal Applies automatic deserialization (or not). */
   readonly decode: Decoder;
   /** @internal Options of a view made by `with`. */
-  readonly callOptions: CallOptions | undefined;
+  readonly callOptions: Omit<CallOptions, 'integers'> | undefined;
+  /** @internal What integers beyond 2^53 become (set with `with({ integers })`). */
+  readonly integers: IntegerMode;
   private readonly batcher: AutoPipeline | undefined;
   private readonly idempotentOnly: boolean;
 
@@ -133,6 +160,7 @@ export class Redis<TValue = unknown> implements PipelineHost {
     this.decode = options.automaticDeserialization === false ? rawValue : deserializeValue;
     this.idempotentOnly = options.retry !== false && options.retry?.idempotentOnly === true;
     this.callOptions = undefined;
+    this.integers = 'error';
     const maxSize = options.maxPipelineSize ?? 1000;
     if (!Number.isInteger(maxSize) || maxSize < 1) {
       throw new RestashError('config', `maxPipelineSize: must be an integer ≥ 1, got ${String(maxSize)}`);
@@ -194,16 +222,37 @@ export class Redis<TValue = unknown> implements PipelineHost {
   }
 
   /**
-   * A view of this client whose calls use `options` (an `AbortSignal`, a
-   * timeout). Calls through a view are sent on their own, not auto-pipelined.
+   * A view of this client whose calls use `options`: an `AbortSignal` or a
+   * timeout (calls through such a view are sent on their own, not
+   * auto-pipelined), or `integers` to read integers beyond 2^53 exactly.
    *
    * @example
    * await redis.with({ timeout: 500 }).get('k');
+   * const exact = redis.with({ integers: 'bigint' });
+   * await exact.incr('big'); // 9007199254740993n; typed number | bigint
    */
-  with(options: CallOptions): this {
-    checkTimeout(options.timeout);
+  with(options: CallOptions & { integers: 'bigint' }): RedisView<TValue, bigint>;
+  with(options: CallOptions & { integers: 'string' }): RedisView<TValue, string>;
+  with(options: CallOptions): this;
+  with(options: CallOptions): unknown {
+    if (options === null || typeof options !== 'object') {
+      throw new RestashError('config', 'with(options): pass { signal?, timeout?, integers? }');
+    }
+    const { integers, ...call } = options;
+    checkTimeout(call.timeout);
     const view = Object.create(this) as this;
-    Object.defineProperty(view, 'callOptions', { value: { ...this.callOptions, ...options } });
+    if (integers !== undefined) {
+      if (integers !== 'error' && integers !== 'bigint' && integers !== 'string') {
+        throw new RestashError(
+          'config',
+          `integers: must be 'error', 'bigint' or 'string', got ${String(integers)}`,
+        );
+      }
+      Object.defineProperty(view, 'integers', { value: integers });
+    }
+    if (call.signal !== undefined || call.timeout !== undefined) {
+      Object.defineProperty(view, 'callOptions', { value: { ...this.callOptions, ...call } });
+    }
     return view;
   }
 
@@ -328,9 +377,9 @@ export class Redis<TValue = unknown> implements PipelineHost {
   /** @internal Sends one command (auto-pipelined unless this is a `with` view) and parses its reply. */
   run(spec: CommandSpec): Promise<unknown> {
     const call = this.callOptions;
-    const decode = this.decode;
+    const { decode, integers } = this;
     if (this.batcher && call === undefined) {
-      return this.batcher.add(spec).then((reply) => finish(spec, reply, decode));
+      return this.batcher.add(spec).then((reply) => finish(spec, reply, decode, integers));
     }
     return this.requester
       .request({
@@ -340,7 +389,7 @@ export class Redis<TValue = unknown> implements PipelineHost {
         timeout: call?.timeout,
         retry: this.retryable([spec]),
       })
-      .then((replies) => finish(spec, replies[0], decode));
+      .then((replies) => finish(spec, replies[0], decode, integers));
   }
 }
 

@@ -35,6 +35,27 @@ export interface PromiseKind extends Kind {
   readonly out: Promise<this['result']>;
 }
 
+/**
+ * A result type with `TBig` beside every `number` in it (at any depth), for
+ * clients that read integers beyond `Number.MAX_SAFE_INTEGER` as `bigint` or
+ * as strings; the type itself when `TBig` is `never`.
+ */
+export type Widen<T, TBig> = [TBig] extends [never] ? T : WidenDeep<T, TBig>;
+type WidenDeep<T, TBig> = T extends number
+  ? T | TBig
+  : T extends Uint8Array
+    ? T
+    : T extends readonly unknown[]
+      ? { [I in keyof T]: WidenDeep<T[I], TBig> }
+      : T extends object
+        ? { [P in keyof T]: WidenDeep<T[P], TBig> }
+        : T;
+
+/** Methods of `redis.with({ integers })` return promises of results widened by `TBig`. */
+export interface WidePromiseKind<TBig> extends Kind {
+  readonly out: Promise<Widen<this['result'], TBig>>;
+}
+
 /** The builders of a command family, keyed like its interface. */
 export type CommandTable<TInterface> = {
   [P in keyof TInterface]: TInterface[P] extends (...args: infer A) => unknown

@@ -7,6 +7,8 @@
  * - `aborted`: the caller's `AbortSignal` fired.
  * - `invalid-argument`: a bad value was passed to a method; nothing was sent.
  * - `invalid-response`: the server answered something that is not the REST protocol.
+ * - `unsafe-integer`: Redis answered an integer beyond `Number.MAX_SAFE_INTEGER`, which a `number`
+ *   cannot hold exactly; the command did run. Read such integers with `redis.with({ integers: 'bigint' })`.
  * - `config`: bad client options (URL, token, …).
  * - `unsupported`: the operation cannot work with this requester or in this context.
  */
@@ -18,6 +20,7 @@ export type RestashErrorCode =
   | 'aborted'
   | 'invalid-argument'
   | 'invalid-response'
+  | 'unsafe-integer'
   | 'config'
   | 'unsupported';
 

@@ -1,4 +1,5 @@
 import { RestashError } from './errors.js';
+import { parseJsonExact } from './json.js';
 import {
   decodeBase64Result,
   decodeBase64ResultToText,
@@ -159,7 +160,8 @@ export class HttpRequester implements Requester {
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      // Integer replies beyond 2^53 arrive as bigint, never rounded.
+      parsed = parseJsonExact(text);
     } catch (error) {
       // A 2xx body is the reply itself and may hold stored values: never quote it.
       throw new RestashError(

@@ -1,6 +1,6 @@
-export type { CallOptions, Env, RedisOptions } from './client.js';
+export type { CallOptions, Env, RedisOptions, RedisView } from './client.js';
 export { Redis } from './client.js';
-export type { Apply, CommandSpec, Kind, PromiseKind } from './command.js';
+export type { Apply, CommandSpec, Kind, PromiseKind, Widen, WidePromiseKind } from './command.js';
 export type { BitfieldOperation, BitfieldType, BitmapCommands } from './commands/bitmaps.js';
 export type {
   GeoBy,
@@ -41,7 +41,7 @@ export type {
 export type { GetExOptions, LcsIndex, SetOptions, StringCommands } from './commands/strings.js';
 export { RestashError, type RestashErrorCode, type RestashErrorOptions } from './errors.js';
 export { HttpRequester, type HttpRequesterOptions, type RetryOptions } from './http.js';
-export { Pipeline, type PipelineEntry, type PipelineKind } from './pipeline.js';
+export { type IntegerMode, Pipeline, type PipelineEntry, type PipelineKind } from './pipeline.js';
 export type {
   ErrorKind,
   PubSubEvent,

@@ -1,6 +1,7 @@
-import type { CommandSpec, Kind } from './command.js';
+import type { CommandSpec, Kind, Widen } from './command.js';
 import { type Commands, commandTable } from './commands/index.js';
 import { RestashError } from './errors.js';
+import { bigIntsToStrings, hasBigInt } from './json.js';
 import type { RestReply } from './protocol/index.js';
 import type { Requester } from './requester.js';
 import type { Decoder } from './values.js';
@@ -10,12 +11,25 @@ export interface PipelineHost {
   readonly requester: Requester;
   readonly decode: Decoder;
   readonly callOptions: { signal?: AbortSignal | undefined; timeout?: number | undefined } | undefined;
+  /** What to do with integers beyond `Number.MAX_SAFE_INTEGER`. */
+  readonly integers: IntegerMode;
   retryable(specs: readonly CommandSpec[]): boolean;
 }
 
-/** Pipeline methods chain, adding the command's result type to the tuple that `exec` resolves with. */
-export interface PipelineKind<TResults extends unknown[], V> extends Kind {
-  readonly out: Pipeline<[...TResults, this['result']], V>;
+/**
+ * What a reply's integers beyond `Number.MAX_SAFE_INTEGER` become: an
+ * `unsafe-integer` error (the default: a `number` would be silently rounded),
+ * a `bigint`, or the exact decimal digits as a string.
+ */
+export type IntegerMode = 'error' | 'bigint' | 'string';
+
+/**
+ * Pipeline methods chain, adding the command's result type to the tuple that
+ * `exec` resolves with (with `bigint` or `string` beside every `number` when
+ * `TBig` is set: a pipeline of `redis.with({ integers })`).
+ */
+export interface PipelineKind<TResults extends unknown[], V, TBig = never> extends Kind {
+  readonly out: Pipeline<[...TResults, Widen<this['result'], TBig>], V, TBig>;
 }
 
 /** One entry of `exec({ keepErrors: true })`: the result, or Redis's error text. */
@@ -28,14 +42,31 @@ export function commandName(spec: CommandSpec): string {
 }
 
 /** Turns a reply into a command's result, or throws Redis's error. */
-export function finish(spec: CommandSpec, reply: RestReply | undefined, decode: Decoder): unknown {
+export function finish(
+  spec: CommandSpec,
+  reply: RestReply | undefined,
+  decode: Decoder,
+  integers: IntegerMode = 'error',
+): unknown {
   if (reply === undefined) {
     throw new RestashError('invalid-response', 'the requester returned fewer replies than commands', {
       command: commandName(spec),
     });
   }
   if ('error' in reply) throw new RestashError('redis', reply.error, { command: commandName(spec) });
-  return spec.parse ? spec.parse(reply.result as never, decode) : reply.result;
+  let result = reply.result;
+  if (integers !== 'bigint' && hasBigInt(result)) {
+    if (integers === 'error') {
+      const name = commandName(spec);
+      throw new RestashError(
+        'unsafe-integer',
+        `${name} ran, but its reply holds an integer beyond Number.MAX_SAFE_INTEGER that a number would round; read it with redis.with({ integers: 'bigint' }) (or 'string')`,
+        { command: name },
+      );
+    }
+    result = bigIntsToStrings(result);
+  }
+  return spec.parse ? spec.parse(result as never, decode) : result;
 }
 
 /**
@@ -48,7 +79,7 @@ export function finish(spec: CommandSpec, reply: RestReply | undefined, decode: 
  * const [set, value] = await redis.pipeline().set('k', 1).get<number>('k').exec();
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the command methods are installed on the prototype below, from the command tables.
-export class Pipeline<TResults extends unknown[] = [], V = unknown> {
+export class Pipeline<TResults extends unknown[] = [], V = unknown, TBig = never> {
   private readonly specs: CommandSpec[] = [];
 
   constructor(
@@ -65,9 +96,9 @@ export class Pipeline<TResults extends unknown[] = [], V = unknown> {
   /** Adds a raw command, with no transformation of its result (the tuple gains `unknown`). */
   sendCommand<T = unknown>(
     args: readonly (string | number | boolean | Uint8Array)[],
-  ): Pipeline<[...TResults, T], V> {
+  ): Pipeline<[...TResults, T], V, TBig> {
     this.specs.push(rawSpec(args));
-    return this as unknown as Pipeline<[...TResults, T], V>;
+    return this as unknown as Pipeline<[...TResults, T], V, TBig>;
   }
 
   /**
@@ -96,15 +127,15 @@ export class Pipeline<TResults extends unknown[] = [], V = unknown> {
       timeout: host.callOptions?.timeout,
       retry: host.retryable(this.specs),
     });
-    const decode = host.decode;
+    const { decode, integers } = host;
     if (options?.keepErrors) {
       return this.specs.map((spec, i) => {
         const reply = replies[i];
         if (reply && 'error' in reply) return { error: reply.error };
-        return { result: finish(spec, reply, decode) };
+        return { result: finish(spec, reply, decode, integers) };
       });
     }
-    return this.specs.map((spec, i) => finish(spec, replies[i], decode));
+    return this.specs.map((spec, i) => finish(spec, replies[i], decode, integers));
   }
 
   /** @internal Adds a command; used by the command methods. */
@@ -114,7 +145,8 @@ export class Pipeline<TResults extends unknown[] = [], V = unknown> {
   }
 }
 
-export interface Pipeline<TResults extends unknown[], V> extends Commands<PipelineKind<TResults, V>, V> {}
+export interface Pipeline<TResults extends unknown[], V, TBig>
+  extends Commands<PipelineKind<TResults, V, TBig>, V> {}
 
 /** A command spec for `sendCommand`: arguments checked, result untouched. */
 export function rawSpec(args: readonly unknown[]): CommandSpec {

@@ -23,6 +23,8 @@ export interface MatrixOptions {
    * passing (the test is then annotated: remove the entry); any other failure
    * fails it.
    */
+  /** Only these groups of steps. @default every group */
+  groups?: Group[];
   knownFailures?: Partial<Record<Group, Record<string, KnownFailure>>>;
 }
 
@@ -43,6 +45,7 @@ export function runtimeMatrix(
     const stack = useStack(options.stack);
 
     for (const [group, steps] of Object.entries(GROUPS) as [Group, Record<string, unknown>][]) {
+      if (options.groups && !options.groups.includes(group)) continue;
       describe(group, () => {
         let current: RuntimeUnderTest | undefined;
         let startError: unknown;

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { Miniflare } from 'miniflare';
 import { buildEntry } from '../build.js';
 import type { Group } from '../steps/index.js';
@@ -23,10 +22,11 @@ export async function startWorkerd(
   group: Group = 'core',
   options: WorkerdOptions = {},
 ): Promise<RuntimeUnderTest> {
-  const script = await readFile(await buildEntry('worker', group), 'utf8');
+  const scriptPath = await buildEntry('worker', group);
   const mf = new Miniflare({
     modules: true,
-    script,
+    scriptPath,
+    modulesRules: [{ type: 'ESModule', include: ['**/*.js'] }],
     compatibilityDate: '2026-07-01',
     compatibilityFlags: options.nodejsCompat ? ['nodejs_compat'] : [],
     bindings: fromEnvVariables(target),

@@ -143,9 +143,10 @@ function record<T>(value: unknown): T | undefined {
   return value as T;
 }
 
-function serialize(value: unknown, what: string): string {
+/** A stored result: `{ r: value }`, or `{ u: true }` for `undefined` (which JSON cannot hold), plus `extra` fields. */
+function serialize(value: unknown, what: string, extra: Record<string, unknown> = {}): string {
   try {
-    return JSON.stringify(value === undefined ? { u: true } : { r: value });
+    return JSON.stringify(value === undefined ? { ...extra, u: true } : { ...extra, r: value });
   } catch (error) {
     throw new RestashNextError('invalid-argument', `${what} must be JSON-serializable`, { cause: error });
   }
@@ -302,7 +303,7 @@ export function createActionKit(options: ActionKitOptions): ActionKit {
         }
         const at = Date.now();
         const result = await fn(...args);
-        const text = serialize(result, 'a cached result').replace(/^\{/, `{"at":${at},`);
+        const text = serialize(result, 'a cached result', { at });
         try {
           await redis.set(key, text, { ex: Math.max(1, Math.ceil(spec.ttl)) });
         } catch (error) {

@@ -144,7 +144,8 @@ export function createUseCacheHandler(options: UseCacheHandlerOptions): CacheHan
       } catch (error) {
         warnOnce("the 'use cache' handler could not store an entry; it will be rendered again", error);
       } finally {
-        pendingSets.delete(cacheKey);
+        // A later set of the same key may have replaced this one in the map: leave that one alone.
+        if (pendingSets.get(cacheKey) === running) pendingSets.delete(cacheKey);
         done();
       }
     },

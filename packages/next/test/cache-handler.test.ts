@@ -174,6 +174,22 @@ describe("the 'use cache' handler on a Restash server", () => {
     expect(await read(await a.get('x', []))).toBe('miss');
   });
 
+  it('makes a get wait for the newest of two overlapping sets of a key', async () => {
+    const handler = ours();
+    let first!: (value: CacheEntry) => void;
+    let second!: (value: CacheEntry) => void;
+    const setting = [
+      handler.set('k', new Promise<CacheEntry>((resolve) => (first = resolve))),
+      handler.set('k', new Promise<CacheEntry>((resolve) => (second = resolve))),
+    ];
+    first(entry('first'));
+    await setting[0];
+    const getting = handler.get('k', []);
+    second(entry('second'));
+    await setting[1];
+    expect(await read(await getting)).toMatchObject({ text: 'second' });
+  });
+
   it('does not store a value whose stream failed part way', async () => {
     const handler = ours();
     const broken: CacheEntry = {

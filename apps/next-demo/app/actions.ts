@@ -1,5 +1,6 @@
 'use server';
 
+import { refresh } from 'next/cache';
 import { restash } from './lib/restash';
 
 export type AddItemState = { ok: true; text: string } | { ok: false; error: string } | null;
@@ -58,5 +59,8 @@ export async function placeOrder(key: string): Promise<OrderResult> {
       { key: (orderKey) => `order:${orderKey}`, ttl: 3600 },
     );
   }
-  return order(key);
+  const result = await order(key);
+  // Re-render the page for this client, so "Orders placed so far" counts the new order.
+  refresh();
+  return result;
 }

@@ -69,7 +69,8 @@ export default function Home() {
         <h2>2. A rate-limited server action</h2>
         <p>
           Sending is limited to {MESSAGES_PER_MINUTE} messages a minute per client address, counted on the
-          server by <code>@restash/ratelimit</code>, so all instances share the budget. Past it the action
+          server by <code>@restash/ratelimit</code>, so all instances share the budget (the address is the one{' '}
+          <code>next start</code> sees; behind a proxy, set <code>trustedProxies</code>). Past it the action
           answers <code>{'{ ok: false, code: "RATE_LIMITED", retryAfterMs }'}</code> instead of throwing.
         </p>
         <MessageForm />

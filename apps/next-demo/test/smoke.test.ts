@@ -97,6 +97,11 @@ describe('the Next demo, two instances on one Restash server', () => {
     await b.getByTestId('items').getByText('apples from instance A').waitFor();
     expect(await b.getByTestId('cached-at').textContent()).not.toBe(cachedAt);
     expect(await stack.client().lrange(`${keyPrefix}demo:items`, 0, -1)).toEqual(['apples from instance A']);
+    // Both of Next's caches went to the server: 'use cache' entries and the page's ISR shell.
+    const stored = await stack.client().keys(`${keyPrefix}*`);
+    expect(stored.some((key) => key.startsWith(`${keyPrefix}uc:`))).toBe(true);
+    expect(stored.some((key) => key.startsWith(`${keyPrefix}isr:`))).toBe(true);
+    expect(await stack.client().hget(`${keyPrefix}tags:expired`, 'items')).not.toBeNull();
   });
 
   it('says "rate limited" after three messages, counted across both instances', async () => {
@@ -133,6 +138,10 @@ describe('the Next demo, two instances on one Restash server', () => {
       .waitFor();
     const orders = await stack.client().lrange(`${keyPrefix}demo:orders`, 0, -1);
     expect(orders).toHaveLength(before + 1);
+    await page
+      .getByTestId('order-count')
+      .getByText(String(before + 1), { exact: true })
+      .waitFor();
 
     await page.getByRole('button', { name: 'New order' }).click();
     await page.getByRole('button', { name: 'Place order' }).click();

@@ -64,6 +64,13 @@ export type CommandTable<TInterface> = {
 };
 
 /**
+ * The result of a command that returns several values: `T[]`, or `T` itself
+ * when `T` is already an array type (so `lpop<string[]>(key, 2)`, as written for
+ * `@upstash/redis`, and `lpop<string>(key, 2)` both give `string[]`).
+ */
+export type Many<T> = T extends readonly unknown[] ? T : T[];
+
+/**
  * Builds a spec. Every argument is checked once more here, whatever the builder
  * did: a missing argument (`undefined`), `null`, an object or a number that JSON
  * cannot carry (`NaN`, `±Infinity` become `null` in JSON) would otherwise send a

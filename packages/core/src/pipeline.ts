@@ -104,10 +104,20 @@ export class Pipeline<TResults extends unknown[] = [], V = unknown, TBig = never
   /**
    * Sends the commands. Resolves with every result in order; by default the
    * first failed command rejects with its `RestashError` (Redis's text), with
-   * `keepErrors` each entry is `{ result }` or `{ error }` instead.
+   * `keepErrors` each entry is `{ result }` or `{ error }` instead. The result
+   * tuple is inferred from the chained commands; name it yourself with
+   * `exec<[…]>()` (as with `@upstash/redis`) when the commands were not chained.
+   *
+   * @example
+   * const p = redis.pipeline();
+   * p.set('k', 1);
+   * p.get('k');
+   * const [ok, value] = await p.exec<['OK', number]>();
    */
-  exec(): Promise<TResults>;
-  exec(options: { keepErrors: true }): Promise<{ [I in keyof TResults]: PipelineEntry<TResults[I]> }>;
+  exec<TOverride extends unknown[] = TResults>(): Promise<TOverride>;
+  exec<TOverride extends unknown[] = TResults>(options: {
+    keepErrors: true;
+  }): Promise<{ [I in keyof TOverride]: PipelineEntry<TOverride[I]> }>;
   async exec(options?: { keepErrors?: boolean }): Promise<unknown> {
     const label = this.transaction ? 'MULTI-EXEC' : 'PIPELINE';
     if (this.specs.length === 0) {

@@ -120,6 +120,9 @@ export interface HashCommands<K extends Kind, V> {
    * an object of fields and values.
    * @see https://redis.io/commands/hrandfield
    */
+  hrandfield<T = string | null>(key: Key): Apply<K, T>;
+  hrandfield<T = string[]>(key: Key, count: number, withValues?: false): Apply<K, T>;
+  hrandfield<T = Record<string, V>>(key: Key, count: number, withValues: true): Apply<K, T>;
   hrandfield<T = string | string[] | Record<string, V> | null>(
     key: Key,
     count?: number,

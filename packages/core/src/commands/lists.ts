@@ -8,6 +8,7 @@ import {
   type Kind,
   k,
   keyList,
+  type Many,
   nonEmpty,
   opts,
   v,
@@ -45,10 +46,18 @@ export interface ListCommands<K extends Kind, V> {
   lmove<T = V>(source: Key, destination: Key, from: ListSide, to: ListSide): Apply<K, T | null>;
   /** Pops up to `count` elements from the first non-empty list: `[key, elements]` or `null`. @see https://redis.io/commands/lmpop */
   lmpop<T = V>(keys: Key[], side: ListSide, count?: number): Apply<K, [key: string, elements: T[]] | null>;
-  /** Pops the first element, or `count` elements as an array. @see https://redis.io/commands/lpop */
-  lpop<T = V>(key: Key, count?: number): Apply<K, T | null>;
-  /** The position of `element` (or positions with `count`). @see https://redis.io/commands/lpos */
-  lpos<T = number | null>(key: Key, element: unknown, options?: LPosOptions): Apply<K, T>;
+  /** Pops the first element, or `count` elements as an array (`null` if the list does not exist). @see https://redis.io/commands/lpop */
+  lpop<T = V>(key: Key): Apply<K, T | null>;
+  lpop<T = V>(key: Key, count: number): Apply<K, Many<T> | null>;
+  lpop<T = V>(key: Key, count?: number): Apply<K, T | Many<T> | null>;
+  /** The position of `element` (`null` if absent), or with `count` an array of positions. @see https://redis.io/commands/lpos */
+  lpos<T = number | null>(
+    key: Key,
+    element: unknown,
+    options?: LPosOptions & { count?: undefined },
+  ): Apply<K, T>;
+  lpos<T = number[]>(key: Key, element: unknown, options: LPosOptions & { count: number }): Apply<K, T>;
+  lpos<T = number | number[] | null>(key: Key, element: unknown, options?: LPosOptions): Apply<K, T>;
   /** Prepends elements; returns the new length. @see https://redis.io/commands/lpush */
   lpush(key: Key, ...elements: unknown[]): Apply<K, number>;
   /** Prepends elements if the list exists. @see https://redis.io/commands/lpushx */
@@ -61,8 +70,10 @@ export interface ListCommands<K extends Kind, V> {
   lset(key: Key, index: number, element: unknown): Apply<K, 'OK'>;
   /** Keeps only elements from `start` to `stop`. @see https://redis.io/commands/ltrim */
   ltrim(key: Key, start: number, stop: number): Apply<K, 'OK'>;
-  /** Pops the last element, or `count` elements as an array. @see https://redis.io/commands/rpop */
-  rpop<T = V>(key: Key, count?: number): Apply<K, T | null>;
+  /** Pops the last element, or `count` elements as an array (`null` if the list does not exist). @see https://redis.io/commands/rpop */
+  rpop<T = V>(key: Key): Apply<K, T | null>;
+  rpop<T = V>(key: Key, count: number): Apply<K, Many<T> | null>;
+  rpop<T = V>(key: Key, count?: number): Apply<K, T | Many<T> | null>;
   /** Pops the last element of `source` and prepends it to `destination`. @see https://redis.io/commands/rpoplpush */
   rpoplpush<T = V>(source: Key, destination: Key): Apply<K, T | null>;
   /** Appends elements; returns the new length. @see https://redis.io/commands/rpush */

@@ -46,6 +46,8 @@ export interface ServerCommands<K extends Kind> {
   /** Reloads the ACL users from the ACL file. @see https://redis.io/commands/acl-load */
   aclLoad(): Apply<K, 'OK'>;
   /** Recent ACL denials as objects (`{ reset: true }` clears them). @see https://redis.io/commands/acl-log */
+  aclLog(options?: { count?: number }): Apply<K, Record<string, unknown>[]>;
+  aclLog(options: { reset: true }): Apply<K, 'OK'>;
   aclLog(options?: { count?: number } | { reset: true }): Apply<K, Record<string, unknown>[] | 'OK'>;
   /**
    * A REST token for an ACL user: requests made with it run as that user.

@@ -8,6 +8,7 @@ import {
   type Kind,
   k,
   keyList,
+  type Many,
   nonEmpty,
   opts,
   str,
@@ -40,10 +41,14 @@ export interface SetCommands<K extends Kind, V> {
   smismember(key: Key, members: unknown[]): Apply<K, (0 | 1)[]>;
   /** Moves `member` to `destination`; 1 if moved. @see https://redis.io/commands/smove */
   smove(source: Key, destination: Key, member: unknown): Apply<K, 0 | 1>;
-  /** Removes and returns a random member, or `count` members as an array. @see https://redis.io/commands/spop */
-  spop<T = V>(key: Key, count?: number): Apply<K, T | null>;
-  /** A random member, or `count` members as an array (negative: may repeat). @see https://redis.io/commands/srandmember */
-  srandmember<T = V>(key: Key, count?: number): Apply<K, T | null>;
+  /** Removes and returns a random member (`null` if none), or `count` members as an array. @see https://redis.io/commands/spop */
+  spop<T = V>(key: Key): Apply<K, T | null>;
+  spop<T = V>(key: Key, count: number): Apply<K, Many<T>>;
+  spop<T = V>(key: Key, count?: number): Apply<K, T | Many<T> | null>;
+  /** A random member (`null` if none), or `count` members as an array (negative: may repeat). @see https://redis.io/commands/srandmember */
+  srandmember<T = V>(key: Key): Apply<K, T | null>;
+  srandmember<T = V>(key: Key, count: number): Apply<K, Many<T>>;
+  srandmember<T = V>(key: Key, count?: number): Apply<K, T | Many<T> | null>;
   /** Removes members; returns how many existed. @see https://redis.io/commands/srem */
   srem(key: Key, ...members: unknown[]): Apply<K, number>;
   /** One step of a set scan: the next cursor and members. @see https://redis.io/commands/sscan */

@@ -12,6 +12,7 @@ import {
   k,
   keyList,
   list as list_,
+  type Many,
   nonEmpty,
   num,
   oneOf,
@@ -79,6 +80,18 @@ export interface SortedSetCommands<K extends Kind, V> {
    * (changed with `ch`), or the new score with `incr` (`null` if not applied).
    * @see https://redis.io/commands/zadd
    */
+  zadd<T = V>(key: Key, first: ScoreMember<T>, ...members: ScoreMember<T>[]): Apply<K, number>;
+  zadd<T = V>(
+    key: Key,
+    options: ZAddOptions & { incr?: false },
+    first: ScoreMember<T>,
+    ...members: ScoreMember<T>[]
+  ): Apply<K, number>;
+  zadd<T = V>(
+    key: Key,
+    options: ZAddOptions & { incr: true },
+    member: ScoreMember<T>,
+  ): Apply<K, number | null>;
   zadd<T = V>(
     key: Key,
     first: ZAddOptions | ScoreMember<T>,
@@ -102,7 +115,12 @@ export interface SortedSetCommands<K extends Kind, V> {
   zdiffstore(destination: Key, keys: Key[]): Apply<K, number>;
   /** Adds `increment` to a member's score; returns the new score. @see https://redis.io/commands/zincrby */
   zincrby(key: Key, increment: number, member: unknown): Apply<K, number>;
-  /** Members in every set. @see https://redis.io/commands/zinter */
+  /** Members in every set (the `@upstash/redis` form `(numKeys, keys, options)` is accepted too). @see https://redis.io/commands/zinter */
+  zinter<T = V, O extends ZCombineOptions & { withScores?: boolean } = Record<never, never>>(
+    numKeys: number,
+    keys: Key | Key[],
+    options?: O,
+  ): Apply<K, Scored<O, T>>;
   zinter<T = V, O extends ZCombineOptions & { withScores?: boolean } = Record<never, never>>(
     keys: Key[],
     options?: O,
@@ -136,7 +154,14 @@ export interface SortedSetCommands<K extends Kind, V> {
   /** Pops the lowest members. @see https://redis.io/commands/zpopmin */
   zpopmin<T = V>(key: Key, count?: number): Apply<K, ScoreMember<T>[]>;
   /** A random member (`null` if none), or `count` members; with scores as `{ member, score }`. @see https://redis.io/commands/zrandmember */
-  zrandmember<T = unknown>(key: Key, count?: number, withScores?: boolean): Apply<K, T>;
+  zrandmember<T = V>(key: Key): Apply<K, T | null>;
+  zrandmember<T = V>(key: Key, count: number, withScores?: false): Apply<K, Many<T>>;
+  zrandmember<T = V>(key: Key, count: number, withScores: true): Apply<K, ScoreMember<T>[]>;
+  zrandmember<T = V>(
+    key: Key,
+    count?: number,
+    withScores?: boolean,
+  ): Apply<K, T | Many<T> | ScoreMember<T>[] | null>;
   /**
    * Members by rank, score (`byScore`) or lex (`byLex`), optionally reversed,
    * paged and with scores.
@@ -177,7 +202,12 @@ export interface SortedSetCommands<K extends Kind, V> {
   ): Apply<K, [cursor: string, items: (T | number)[]]>;
   /** The score of a member, or `null`. @see https://redis.io/commands/zscore */
   zscore(key: Key, member: unknown): Apply<K, number | null>;
-  /** Members of any of the sets. @see https://redis.io/commands/zunion */
+  /** Members of any of the sets (the `@upstash/redis` form `(numKeys, keys, options)` is accepted too). @see https://redis.io/commands/zunion */
+  zunion<T = V, O extends ZCombineOptions & { withScores?: boolean } = Record<never, never>>(
+    numKeys: number,
+    keys: Key | Key[],
+    options?: O,
+  ): Apply<K, Scored<O, T>>;
   zunion<T = V, O extends ZCombineOptions & { withScores?: boolean } = Record<never, never>>(
     keys: Key[],
     options?: O,

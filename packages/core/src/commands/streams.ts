@@ -80,6 +80,12 @@ export interface StreamCommands<K extends Kind, V> {
     key: Key,
     id: '*' | string,
     fields: Record<string, unknown>,
+    options?: XAddOptions & { nomkStream?: false },
+  ): Apply<K, string>;
+  xadd(
+    key: Key,
+    id: '*' | string,
+    fields: Record<string, unknown>,
     options?: XAddOptions,
   ): Apply<K, string | null>;
   /** Claims entries idle for `minIdleTime` ms, from `start`: `{ next, entries, deleted }`. @see https://redis.io/commands/xautoclaim */
@@ -122,6 +128,12 @@ export interface StreamCommands<K extends Kind, V> {
    * Pending entries of a group: the summary, or with `start`/`end`/`count` the entries.
    * @see https://redis.io/commands/xpending
    */
+  xpending<T = PendingSummary>(key: Key, group: string): Apply<K, T>;
+  xpending<T = PendingEntry[]>(
+    key: Key,
+    group: string,
+    options: { start: string; end: string; count: number; consumer?: string; idleMs?: number },
+  ): Apply<K, T>;
   xpending<T = PendingSummary | PendingEntry[]>(
     key: Key,
     group: string,

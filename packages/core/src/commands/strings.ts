@@ -88,6 +88,8 @@ export interface StringCommands<K extends Kind, V> {
    * longest first, shorter than `minMatchLen` left out.
    * @see https://redis.io/commands/lcs
    */
+  lcs(key1: Key, key2: Key, options?: { len?: false }): Apply<K, string>;
+  lcs(key1: Key, key2: Key, options: { len: true }): Apply<K, number>;
   lcs(key1: Key, key2: Key, options?: { len?: boolean }): Apply<K, string | number>;
   lcs(
     key1: Key,
@@ -104,9 +106,17 @@ export interface StringCommands<K extends Kind, V> {
   psetex(key: Key, milliseconds: number, value: unknown): Apply<K, 'OK'>;
   /**
    * Sets `key` to `value` (objects are stored as JSON). Returns `OK`, `null` when
-   * `nx`/`xx` prevented it, or the previous value with `get`.
+   * `nx`/`xx` prevented it, or the previous value with `get`; the result type
+   * follows the options.
    * @see https://redis.io/commands/set
    */
+  set<T = V>(key: Key, value: unknown, options: SetOptions & { get: true }): Apply<K, T | null>;
+  set<_T = V>(
+    key: Key,
+    value: unknown,
+    options?: SetOptions & { get?: false; nx?: false; xx?: false },
+  ): Apply<K, 'OK'>;
+  set<_T = V>(key: Key, value: unknown, options: SetOptions & { get?: false }): Apply<K, 'OK' | null>;
   set<T = V>(key: Key, value: unknown, options?: SetOptions): Apply<K, 'OK' | T | null>;
   /** Sets `key` with a time to live in seconds. @see https://redis.io/commands/setex */
   setex(key: Key, seconds: number, value: unknown): Apply<K, 'OK'>;

@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from '@restash/core';
+import { Batcher } from './batcher.js';
 import { Emitter } from './emitter.js';
 import { KeyvRestashError } from './errors.js';
 
@@ -37,6 +38,15 @@ export interface KeyvRestashOptions {
   noNamespaceAffectsAll?: boolean;
   /** Throw errors from store methods as well as emitting them. @default false */
   throwOnErrors?: boolean;
+  /**
+   * Send the single-key commands (`get`, `set`, `has`, `delete`) issued during
+   * one turn of the event loop as one request. A server handles each incoming
+   * request in its own tick, where the client's auto-pipelining cannot batch
+   * them; this is what keeps a busy server's cache reads to a few HTTP
+   * requests. `false` sends each at once (still auto-pipelined within a tick).
+   * @default true
+   */
+  batch?: boolean;
 }
 
 /** The store's options after defaults, as Keyv reads them from `store.opts`. */
@@ -82,6 +92,7 @@ export class KeyvRestash extends Emitter {
   /** The resolved options; Keyv reads `opts.dialect`. */
   readonly opts: KeyvRestashResolvedOptions;
   #namespace: string | undefined;
+  readonly #batcher: Batcher | undefined;
 
   constructor(client: KeyvRestashClient | RedisOptions, options: KeyvRestashOptions = {}) {
     super();
@@ -115,7 +126,21 @@ export class KeyvRestash extends Emitter {
       useUnlink: options.useUnlink ?? true,
       noNamespaceAffectsAll: options.noNamespaceAffectsAll ?? false,
       throwOnErrors: options.throwOnErrors ?? false,
+      batch: options.batch ?? true,
     };
+    this.#batcher = this.opts.batch ? new Batcher(this.client) : undefined;
+  }
+
+  /**
+   * Sends one raw command through the store's batching (see the `batch`
+   * option) and resolves with its untransformed reply. For code that shares
+   * the store's client, such as `@restash/nestjs`.
+   *
+   * @example
+   * await store.send(['GET', store.createKeyPrefix('k')]);
+   */
+  send(args: readonly Arg[]): Promise<unknown> {
+    return this.#batcher ? this.#batcher.send(args) : this.client.sendCommand(args);
   }
 
   /** The key prefix (Keyv assigns it from its own `namespace`). */
@@ -147,7 +172,7 @@ export class KeyvRestash extends Emitter {
   /** The stored (serialized) value of `key`, or `undefined`. */
   async get(key: string): Promise<string | undefined> {
     try {
-      const value = await this.client.sendCommand(['GET', this.createKeyPrefix(key)]);
+      const value = await this.send(['GET', this.createKeyPrefix(key)]);
       return typeof value === 'string' ? value : undefined;
     } catch (error) {
       return this.fail('GET', error, undefined);
@@ -181,7 +206,7 @@ export class KeyvRestash extends Emitter {
       return this.fail('SET', error, false);
     }
     try {
-      await this.client.sendCommand(args);
+      await this.send(args);
       return true;
     } catch (error) {
       return this.fail('SET', error, false);
@@ -218,7 +243,7 @@ export class KeyvRestash extends Emitter {
   /** Whether `key` exists. */
   async has(key: string): Promise<boolean> {
     try {
-      return (await this.client.sendCommand(['EXISTS', this.createKeyPrefix(key)])) === 1;
+      return (await this.send(['EXISTS', this.createKeyPrefix(key)])) === 1;
     } catch (error) {
       return this.fail('EXISTS', error, false);
     }
@@ -243,7 +268,7 @@ export class KeyvRestash extends Emitter {
   /** Deletes `key`; resolves with whether it existed. */
   async delete(key: string): Promise<boolean> {
     try {
-      return (await this.client.sendCommand([this.deleteCommand, this.createKeyPrefix(key)])) === 1;
+      return (await this.send([this.deleteCommand, this.createKeyPrefix(key)])) === 1;
     } catch (error) {
       return this.fail(this.deleteCommand, error, false);
     }

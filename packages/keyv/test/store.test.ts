@@ -23,7 +23,9 @@ afterEach(async () => {
 });
 
 /** A client that counts the HTTP requests it sends. */
-function countingClient(options: { automaticDeserialization?: boolean } = {}) {
+function countingClient(
+  options: { automaticDeserialization?: boolean; enableAutoPipelining?: boolean } = {},
+) {
   const counter = { requests: 0 };
   const client = new Redis({
     url: stack.url,
@@ -234,5 +236,33 @@ describe('KeyvRestash', () => {
     await keyv.set('k', 'v');
     expect(await keyv.get('k')).toBe('v');
     expect(await stack.client().get(`${keyv.namespace}::${keyv.namespace}:k`)).toBeTruthy();
+  });
+});
+
+describe('KeyvRestash batching', () => {
+  it('sends the reads of concurrent callers issued in different ticks as one request', async () => {
+    const namespace = ns();
+    const { client, counter } = countingClient();
+    const store = new KeyvRestash(client, { namespace });
+    await store.setMany([
+      { key: 'a', value: '1' },
+      { key: 'b', value: '2' },
+    ]);
+    counter.requests = 0;
+    const values = await Promise.all([
+      store.get('a'),
+      new Promise((resolve) => setTimeout(resolve, 0)).then(() => store.get('b')),
+      Promise.resolve().then(() => store.get('missing')),
+    ]);
+    expect(values).toEqual(['1', '2', undefined]);
+    expect(counter.requests).toBeLessThanOrEqual(2);
+  });
+
+  it('sends each command at once with batch: false', async () => {
+    const { client, counter } = countingClient({ enableAutoPipelining: false });
+    const store = new KeyvRestash(client, { namespace: ns(), batch: false });
+    counter.requests = 0;
+    await Promise.all([store.get('a'), store.get('b')]);
+    expect(counter.requests).toBe(2);
   });
 });

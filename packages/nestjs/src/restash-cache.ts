@@ -282,15 +282,13 @@ export class RestashCache {
     }
   }
 
-  /** GET the entry and MGET its tags' versions, in the same tick: one request with auto-pipelining. */
+  /** GET the entry and MGET its tags' versions through the store's batching: one request, shared with concurrent reads. */
   async #lookupSafely(full: string, tags: readonly string[]): Promise<Lookup> {
     try {
       const tagKeys = tags.map((tag) => this.tagKeyOf(tag));
       const [raw, versions] = await Promise.all([
-        this.#redis.sendCommand(['GET', full]),
-        tagKeys.length > 0
-          ? (this.#redis.sendCommand(['MGET', ...tagKeys]) as Promise<(string | null)[]>)
-          : [],
+        this.store.send(['GET', full]),
+        tagKeys.length > 0 ? (this.store.send(['MGET', ...tagKeys]) as Promise<(string | null)[]>) : [],
       ]);
       return await this.#judge(raw, tags, versions);
     } catch (error) {

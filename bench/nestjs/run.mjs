@@ -1,0 +1,264 @@
+// Cached Nest endpoint benchmark: @restash/nestjs (over HTTP through
+// @restash/server) against @nestjs/cache-manager + @keyv/redis (over TCP) on
+// the same redis-server, in one run. Method and latest figures: README.md.
+//
+//   pnpm build && node bench/nestjs/run.mjs [--duration 8] [--rounds 3] [--connections 50]
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = join(here, '../..');
+const args = new Map();
+for (let i = 2; i < process.argv.length; i += 2)
+  args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
+const DURATION = Number(args.get('duration') ?? 8);
+const ROUNDS = Number(args.get('rounds') ?? 3);
+const CONNECTIONS = Number(args.get('connections') ?? 50);
+const KEYS = Number(args.get('keys') ?? 100);
+const TOKEN = 'bench-token';
+
+for (const file of [
+  'packages/core/dist/index.js',
+  'packages/keyv/dist/index.js',
+  'packages/nestjs/dist/index.js',
+  'packages/server/dist/cli.js',
+]) {
+  if (!existsSync(join(root, file))) throw new Error(`${file} is missing: run pnpm build first`);
+}
+if (spawnSync('wrk', ['--version']).error) throw new Error('wrk is missing (apt-get install wrk)');
+
+// The app under test on CPU 0; wrk, Redis and the Restash server on CPU 1.
+const taskset = spawnSync('taskset', ['--version']).status === 0;
+const pinned = (cpu, command, argv) =>
+  taskset ? ['taskset', ['-c', String(cpu), command, ...argv]] : [command, argv];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function waitFor(child, match) {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`did not start: ${output}`)), 20_000);
+    const onData = (chunk) => {
+      output += chunk;
+      const found = match(output);
+      if (found !== undefined) {
+        clearTimeout(timer);
+        resolve(found);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)));
+  });
+}
+
+/** CPU time of a process so far, in µs (from /proc, so it works for any process). */
+function procCpuUs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1e6) / 100;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'restash-bench-nest-'));
+const redisPort = await freePort();
+const redis = spawn(
+  ...pinned(1, 'redis-server', [
+    '--port',
+    String(redisPort),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+  ]),
+  { stdio: ['ignore', 'pipe', 'pipe'] },
+);
+await waitFor(redis, (text) => (text.includes('Ready to accept connections') ? true : undefined));
+const redisUrl = `redis://127.0.0.1:${redisPort}`;
+const server = spawn(
+  ...pinned(1, process.execPath, [
+    join(root, 'packages/server/dist/cli.js'),
+    '--port',
+    '0',
+    '--redis',
+    redisUrl,
+    '--token',
+    TOKEN,
+    '--log-level',
+    'info',
+  ]),
+  { stdio: ['ignore', 'pipe', 'pipe'] },
+);
+const restashUrl = await waitFor(server, (text) => {
+  for (const line of text.split('\n')) {
+    if (line.startsWith('{') && line.includes('"listening"')) return JSON.parse(line).url;
+    const banner = /listening on (https?:\/\/\S+)/i.exec(line);
+    if (banner) return banner[1];
+  }
+  return undefined;
+});
+
+async function startApp(variant) {
+  const port = await freePort();
+  const [command, argv] = pinned(0, process.execPath, [
+    join(here, 'app.mjs'),
+    variant,
+    String(port),
+    redisUrl,
+    restashUrl,
+    TOKEN,
+  ]);
+  const child = spawn(command, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`${variant} app exited with ${code}`)));
+  });
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+const appCpu = (child) =>
+  new Promise((resolve) => {
+    child.once('message', ({ user, system }) => resolve(user + system));
+    child.send('cpu');
+  });
+
+function wrk(url, route, seconds) {
+  const [command, argv] = pinned(1, 'wrk', [
+    '-t1',
+    `-c${CONNECTIONS}`,
+    `-d${seconds}s`,
+    '-s',
+    join(here, 'rotate.lua'),
+    url,
+  ]);
+  const out = spawnSync(command, argv, {
+    encoding: 'utf8',
+    env: { ...process.env, ROUTE: route, KEYS: String(KEYS) },
+  });
+  const line = out.stdout.split('\n').find((l) => l.startsWith('RESULT'));
+  if (!line) throw new Error(`wrk failed: ${out.stdout}${out.stderr}`);
+  const [requests, durationUs, errors, p50, p99, status, connect, read, write, timeout] = line
+    .split(' ')
+    .slice(1)
+    .map(Number);
+  return { requests, durationUs, errors, p50, p99, detail: { status, connect, read, write, timeout } };
+}
+
+async function measure(variant, route) {
+  const app = await startApp(variant);
+  try {
+    // Fill the cache (one miss per key), then warm up the JIT: every measured request is a hit.
+    for (let k = 1; k <= KEYS; k++) {
+      const response = await fetch(`${app.url}${route}/${k}`);
+      if (response.status !== 200) throw new Error(`${variant} ${route}/${k}: HTTP ${response.status}`);
+      await response.arrayBuffer();
+    }
+    wrk(app.url, route, 2);
+    const before = {
+      app: await appCpu(app.child),
+      server: procCpuUs(server.pid),
+      redis: procCpuUs(redis.pid),
+    };
+    const run = wrk(app.url, route, DURATION);
+    const after = {
+      app: await appCpu(app.child),
+      server: procCpuUs(server.pid),
+      redis: procCpuUs(redis.pid),
+    };
+    if (run.errors > 0 && !process.env.BENCH_TOLERATE)
+      throw new Error(`${variant} ${route}: errors ${JSON.stringify(run.detail)}`);
+    return {
+      hitsPerSec: run.requests / (run.durationUs / 1e6),
+      appCpuUs: (after.app - before.app) / run.requests,
+      serverCpuUs: variant === 'restash' ? (after.server - before.server) / run.requests : 0,
+      redisCpuUs: (after.redis - before.redis) / run.requests,
+      p50Ms: run.p50 / 1000,
+      p99Ms: run.p99 / 1000,
+    };
+  } finally {
+    app.child.kill('SIGTERM');
+    await new Promise((resolve) => app.child.once('exit', resolve));
+  }
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+const scenarios = [
+  { route: '/products', label: 'interceptor (GET cached by URL)' },
+  { route: '/service', label: 'service method (@Cacheable vs cacheManager.wrap)' },
+];
+const variants = ['restash', 'keyv-redis'];
+const rows = [];
+try {
+  for (const { route, label } of scenarios) {
+    const runs = Object.fromEntries(variants.map((v) => [v, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      // Interleaved: noise on shared machines is large; only ratios within one run mean anything.
+      for (const variant of round % 2 ? [...variants].reverse() : variants) {
+        const result = await measure(variant, route);
+        runs[variant].push(result);
+        console.error(
+          `[bench] ${label} ${variant} round ${round + 1}: ${Math.round(result.hitsPerSec)} hits/s`,
+        );
+      }
+    }
+    const summary = (variant) => {
+      const list = runs[variant];
+      const pick = (field) => median(list.map((r) => r[field]));
+      return {
+        label,
+        variant,
+        hitsPerSec: Math.round(pick('hitsPerSec')),
+        appCpuUs: pick('appCpuUs'),
+        serverCpuUs: pick('serverCpuUs'),
+        redisCpuUs: pick('redisCpuUs'),
+        p50Ms: pick('p50Ms'),
+        p99Ms: pick('p99Ms'),
+      };
+    };
+    const ours = summary('restash');
+    const theirs = summary('keyv-redis');
+    rows.push({ ...ours, ratio: ours.hitsPerSec / theirs.hitsPerSec }, { ...theirs, ratio: 1 });
+  }
+} finally {
+  server.kill('SIGKILL');
+  redis.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const names = {
+  restash: '@restash/nestjs → @restash/server (HTTP)',
+  'keyv-redis': '@nestjs/cache-manager + @keyv/redis (TCP)',
+};
+console.log(
+  `\nCached Nest endpoint: ${ROUNDS} interleaved rounds of ${DURATION} s, wrk ${CONNECTIONS} connections over ${KEYS} keys (all hits), medians${taskset ? '; app on CPU 0, wrk + Redis + Restash server on CPU 1' : ''}\n`,
+);
+console.log(
+  '| scenario | stack | hits/s | × keyv-redis | app CPU µs/hit | server CPU µs/hit | Redis CPU µs/hit | p50 ms | p99 ms |',
+);
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const r of rows) {
+  console.log(
+    `| ${r.label} | ${names[r.variant]} | ${r.hitsPerSec} | ${r.ratio.toFixed(2)} | ${r.appCpuUs.toFixed(1)} | ${r.variant === 'restash' ? r.serverCpuUs.toFixed(1) : '–'} | ${r.redisCpuUs.toFixed(1)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} |`,
+  );
+}

@@ -3,7 +3,7 @@ import { revalidateTag, updateTag } from 'next/cache.js';
 import { headers } from 'next/headers.js';
 import { after } from 'next/server.js';
 import { warnOnce } from './env.js';
-import { RestashNextError } from './errors.js';
+import { positive, RestashNextError } from './errors.js';
 import { type ClientIpOptions, clientIp } from './identity.js';
 import { type TagClient, TagStore } from './tags.js';
 
@@ -209,6 +209,9 @@ export function createActionKit(options: ActionKitOptions): ActionKit {
     identify,
 
     rateLimit<TAction extends AnyAction>(action: TAction, spec: RateLimitOptions<TAction>) {
+      if (typeof spec?.limiter?.limit !== 'function') {
+        throw new RestashNextError('config', 'rateLimit: limiter must have a limit(identifier) method');
+      }
       type Result = Awaited<ReturnType<TAction>>;
       return async (...args: Args<TAction>): Promise<Result | RateLimited> => {
         const id = spec.key ? await spec.key(...args) : await identify();
@@ -235,7 +238,8 @@ export function createActionKit(options: ActionKitOptions): ActionKit {
     },
 
     idempotent(action, spec) {
-      const leaseMs = spec.leaseMs ?? 60_000;
+      positive(spec.ttl, 'idempotent: ttl (seconds)');
+      const leaseMs = positive(spec.leaseMs ?? 60_000, 'idempotent: leaseMs');
       const wrapped = async (...args: Args<typeof action>) => {
         const key = `${prefix}kit:idem:${await spec.key(...args)}`;
         const marker = JSON.stringify({ running: crypto.randomUUID() });
@@ -277,6 +281,7 @@ export function createActionKit(options: ActionKitOptions): ActionKit {
     },
 
     cached(fn, spec) {
+      positive(spec.ttl, 'cached: ttl (seconds)');
       const wrapped = async (...args: Args<typeof fn>) => {
         const key = `${prefix}kit:cache:${await spec.key(...args)}`;
         const tagList = spec.tags ? await spec.tags(...args) : [];
@@ -325,6 +330,7 @@ export function createActionKit(options: ActionKitOptions): ActionKit {
     },
 
     async lock(id, fn, spec = {}) {
+      const leaseMs = positive(spec.leaseMs ?? 10_000, 'lock: leaseMs');
       const key = `${prefix}kit:lock:${id}`;
       const token = crypto.randomUUID();
       const attempts = spec.retry?.attempts ?? 50;
@@ -332,7 +338,7 @@ export function createActionKit(options: ActionKitOptions): ActionKit {
       for (let attempt = 0; attempt < attempts; attempt++) {
         let taken: boolean;
         try {
-          taken = await take(key, token, spec.leaseMs ?? 10_000);
+          taken = await take(key, token, leaseMs);
         } catch (error) {
           throw new RestashNextError('unavailable', `lock ${id}: the server is unreachable`, {
             cause: error,

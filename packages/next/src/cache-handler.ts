@@ -19,6 +19,7 @@ import type { Redis } from '@restash/core';
 import type { CacheEntry, CacheHandler } from 'next/cache.js';
 import { frame, readAll, streamOf, ttlSeconds, unframe } from './bytes.js';
 import { cacheClientFromEnv, warnOnce } from './env.js';
+import { positive } from './errors.js';
 import { type TagClient, TagStore } from './tags.js';
 
 /** The slice of `@restash/core`'s client the handler uses. */
@@ -76,7 +77,9 @@ export function createUseCacheHandler(options: UseCacheHandlerOptions): CacheHan
   const { redis } = options;
   const prefix = options.keyPrefix ?? 'next:';
   const tags = new TagStore(redis, prefix);
-  const lru = options.localLru ? new ByteLru<Local>(options.localLru.maxBytes) : undefined;
+  const lru = options.localLru
+    ? new ByteLru<Local>(positive(options.localLru.maxBytes, 'localLru.maxBytes'))
+    : undefined;
   // Only the handler's own promise is kept, and only while the set runs: Next's
   // pending entry (and its request's async context) is never retained.
   const pendingSets = new Map<string, Promise<void>>();

@@ -31,3 +31,11 @@ export class RestashNextError extends Error {
     this.code = code;
   }
 }
+
+/** Throws a `config` error unless `value` is a finite number above zero. */
+export function positive(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new RestashNextError('config', `${name} must be a number above 0, got ${String(value)}`);
+  }
+  return value;
+}

@@ -21,6 +21,7 @@ import type {
 } from 'next/dist/server/lib/incremental-cache/index.js';
 import { ttlSeconds } from './bytes.js';
 import { cacheClientFromEnv, warnOnce } from './env.js';
+import { positive } from './errors.js';
 import { parseRecord, stringifyRecord } from './serialize.js';
 import { type TagClient, TagStore } from './tags.js';
 
@@ -97,7 +98,7 @@ export function createIncrementalCacheHandler(
 ): IncrementalCacheHandlerClass {
   const { redis } = options;
   const prefix = options.keyPrefix ?? 'next:';
-  const maxTtl = options.maxTtlSeconds ?? 30 * 24 * 3600;
+  const maxTtl = positive(options.maxTtlSeconds ?? 30 * 24 * 3600, 'maxTtlSeconds');
   const tags = new TagStore(redis, prefix);
   const keyOf = (key: string) => `${prefix}isr:${key}`;
 

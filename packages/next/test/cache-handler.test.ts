@@ -190,6 +190,12 @@ describe("the 'use cache' handler on a Restash server", () => {
     expect(await read(await getting)).toMatchObject({ text: 'second' });
   });
 
+  it('misses on a key holding something that is not an entry', async () => {
+    const keyPrefix = prefix();
+    await stack.client().set(`${keyPrefix}uc:garbage`, 'written by something else');
+    expect(await ours({ keyPrefix }).get('garbage', [])).toBeUndefined();
+  });
+
   it('does not store a value whose stream failed part way', async () => {
     const handler = ours();
     const broken: CacheEntry = {

@@ -221,8 +221,11 @@ function envHandler(): CacheHandler {
   if (fromEnv) return fromEnv;
   const redis = cacheClientFromEnv();
   if (!redis) {
-    warnOnce("RESTASH_URL/RESTASH_TOKEN are not set: the 'use cache' handler caches nothing");
-    return nullHandler;
+    console.warn(
+      "[restash/next] RESTASH_URL/RESTASH_TOKEN are not set: the 'use cache' handler caches nothing",
+    );
+    fromEnv = nullHandler;
+    return fromEnv;
   }
   const lruBytes = Number(process.env.RESTASH_NEXT_LRU_BYTES ?? 0);
   fromEnv = createUseCacheHandler({

@@ -25,10 +25,15 @@ export function cacheClientFromEnv(env: Env = process.env): Redis | undefined {
 
 const warned = new Set<string>();
 
-/** Prints a warning once per process and text, so a server that is down does not flood the logs. */
+/** Prints a warning once per text until {@link rearmWarnings}, so a server that is down does not flood the logs. */
 export function warnOnce(text: string, error?: unknown): void {
   if (warned.has(text)) return;
   warned.add(text);
   const reason = error instanceof Error ? `: ${error.message}` : '';
   console.warn(`[restash/next] ${text}${reason}`);
+}
+
+/** Called once the server answers again, so the next outage is reported too. */
+export function rearmWarnings(): void {
+  if (warned.size > 0) warned.clear();
 }

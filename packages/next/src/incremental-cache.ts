@@ -179,8 +179,11 @@ function envClass(): IncrementalCacheHandlerClass {
   if (fromEnv) return fromEnv;
   const redis = cacheClientFromEnv();
   if (!redis) {
-    warnOnce('RESTASH_URL/RESTASH_TOKEN are not set: the ISR cache handler caches nothing');
-    return NoCache;
+    console.warn(
+      '[restash/next] RESTASH_URL/RESTASH_TOKEN are not set: the ISR cache handler caches nothing',
+    );
+    fromEnv = NoCache;
+    return fromEnv;
   }
   const maxTtl = Number(process.env.RESTASH_NEXT_MAX_TTL ?? 0);
   fromEnv = createIncrementalCacheHandler({

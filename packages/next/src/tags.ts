@@ -1,4 +1,5 @@
 import type { Redis } from '@restash/core';
+import { rearmWarnings } from './env.js';
 import { RestashNextError } from './errors.js';
 
 /** The slice of the client the tag store uses. */
@@ -64,6 +65,7 @@ export class TagStore {
       else await this.#loadChanges();
       this.#loaded = true;
       this.#healthy = true;
+      rearmWarnings();
     } catch {
       this.#healthy = false;
     }

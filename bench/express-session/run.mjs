@@ -111,6 +111,15 @@ const stop = (child) =>
   });
 
 const work = mkdtempSync(join(tmpdir(), 'restash-bench-session-'));
+// Ctrl-C (or a kill) stops every process this script started.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    for (const child of stopping) child.kill('SIGKILL');
+    rmSync(work, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
+
 const redisPort = await freePort();
 const redis = pinned(LOAD_CPU, 'redis-server', [
   '--port',
@@ -161,6 +170,7 @@ async function startApp(target) {
       RESTASH_TOKEN: TOKEN,
     },
   });
+  stopping.push(app);
   await waitFor(app, /ready/, target.name);
   app.stderr.on('data', (chunk) => process.stderr.write(`[${target.name}] ${chunk}`));
   return { app, url: `http://127.0.0.1:${port}` };

@@ -262,7 +262,13 @@ export function createActionKit(options: ActionKitOptions): ActionKit {
               await release(key, marker);
               throw error;
             }
-            await redis.set(key, serialize(result, 'an idempotent action result'), { px: spec.ttl * 1000 });
+            const text = serialize(result, 'an idempotent action result');
+            try {
+              await redis.set(key, text, { px: spec.ttl * 1000 });
+            } catch (error) {
+              // The action ran: its result is the answer. Duplicates within the lease still wait, then get in-flight.
+              warnOnce('idempotent: could not store a result', error);
+            }
             return result;
           }
           const stored = record<{ r?: unknown; u?: true; running?: string }>(await redis.get(key));

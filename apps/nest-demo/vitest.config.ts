@@ -1,0 +1,3 @@
+import { restashVitest } from '../../vitest.shared.js';
+
+export default restashVitest();

@@ -14,6 +14,7 @@ const { default: express } = await load('express');
 const { default: session } = await load('express-session');
 
 let store;
+let restRequests = () => 0;
 if (process.env.STORE === 'connect-redis') {
   const { createClient } = await load('redis');
   const { RedisStore } = await load('connect-redis');
@@ -32,10 +33,13 @@ if (process.env.STORE === 'connect-redis') {
     client,
     touchAfter: Number(process.env.TOUCH_AFTER ?? 0),
   });
+  restRequests = () => client.pipelineCounter;
   store.on('disconnect', (error) => console.error(`store disconnected: ${error?.message}`));
 }
 
 const app = express();
+// How many HTTP requests the store's client has sent (read by run.mjs around each measured run).
+app.get('/-/rest-requests', (_req, res) => res.json({ count: restRequests() }));
 app.use(
   session({ store, secret: 'bench', resave: false, saveUninitialized: false, cookie: { maxAge: 3_600_000 } }),
 );

@@ -231,9 +231,12 @@ try {
         await sessionsFor(url, cookies);
         for (const route of ROUTES) {
           wrk(`${url}/${route}`, WARMUP, cookies);
+          const restRequests = async () => (await (await fetch(`${url}/-/rest-requests`)).json()).count;
+          const sentBefore = await restRequests();
           const before = [ticks(app.pid), ticks(rest.pid), ticks(redis.pid)];
           const result = wrk(`${url}/${route}`, DURATION, cookies);
           const after = [ticks(app.pid), ticks(rest.pid), ticks(redis.pid)];
+          const sent = (await restRequests()) - sentBefore;
           const perRequest = (i) => ((after[i] - before[i]) * 10_000) / result.requests; // µs (ticks are 10 ms)
           const run = {
             round,
@@ -243,10 +246,11 @@ try {
             appCpuUs: perRequest(0),
             restCpuUs: perRequest(1),
             redisCpuUs: perRequest(2),
+            restPerRequest: sent / result.requests,
           };
           runs.push(run);
           console.error(
-            `[bench] round ${round} ${target.name.padEnd(26)} /${route.padEnd(5)} ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms  app ${run.appCpuUs.toFixed(0)} µs/req${result.errors ? `  ${result.errors} errors!` : ''}`,
+            `[bench] round ${round} ${target.name.padEnd(26)} /${route.padEnd(5)} ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms  app ${run.appCpuUs.toFixed(0)} µs/req  ${run.restPerRequest.toFixed(3)} HTTP/req${result.errors ? `  ${result.errors} errors!` : ''}`,
           );
         }
       } finally {
@@ -282,6 +286,7 @@ for (const route of ROUTES) {
       appCpuUs: Math.round(median(mine.map((r) => r.appCpuUs))),
       restCpuUs: Math.round(median(mine.map((r) => r.restCpuUs))),
       redisCpuUs: Math.round(median(mine.map((r) => r.redisCpuUs))),
+      restPerRequest: Number(median(mine.map((r) => r.restPerRequest)).toFixed(3)),
       errors: mine.reduce((sum, r) => sum + r.errors, 0),
     });
   }
@@ -289,15 +294,15 @@ for (const route of ROUTES) {
 
 const rows = summary.map(
   (s) =>
-    `| /${s.route} | ${s.target} | ${s.rps} | **${s.ratio.toFixed(2)}×** | ${s.p50} | ${s.p99} | ${s.appCpuUs} | ${s.restCpuUs} | ${s.redisCpuUs} | ${s.errors} |`,
+    `| /${s.route} | ${s.target} | ${s.rps} | **${s.ratio.toFixed(2)}×** | ${s.p50} | ${s.p99} | ${s.appCpuUs} | ${s.restCpuUs} | ${s.redisCpuUs} | ${s.target.startsWith('restash') ? s.restPerRequest : '–'} | ${s.errors} |`,
 );
 console.log(
   [
     `Express session route, ${CONNECTIONS} connections over ${SESSIONS} sessions, ${DURATION} s × ${ROUNDS} interleaved rounds, medians`,
     `(app on CPU ${APP_CPU}; wrk, redis-server and the REST server on CPU ${LOAD_CPU}):`,
     '',
-    '| route | store | req/s | vs connect-redis | p50 ms | p99 ms | app CPU µs/req | REST server CPU µs/req | Redis CPU µs/req | non-2xx |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| route | store | req/s | vs connect-redis | p50 ms | p99 ms | app CPU µs/req | REST server CPU µs/req | Redis CPU µs/req | REST requests per request | non-2xx |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n'),
 );

@@ -255,12 +255,19 @@ export function cachedFixedWindow(tokens: number, window: Duration): Algorithm {
         const success = rate <= 0 || used <= limit;
         if (!success) return { success, limit, remaining: Math.max(0, limit - cached), reset };
         cache.setCount(counter, bucket, used);
-        const pending = ctx.run(cachedFixedWindowLimit, [counter], [windowMs, rate]).then((count) => {
-          // Other processes' hits arrive here: keep the larger view.
-          if (typeof count === 'number' && count > (cache.count(counter, bucket) ?? 0)) {
-            cache.setCount(counter, bucket, count);
-          }
-        });
+        const pending = ctx.run(cachedFixedWindowLimit, [counter], [windowMs, rate]).then(
+          (count) => {
+            // Other processes' hits arrive here: keep the larger view.
+            if (typeof count === 'number' && count > (cache.count(counter, bucket) ?? 0)) {
+              cache.setCount(counter, bucket, count);
+            }
+          },
+          () => {
+            // The write did not land: forget the local count, so the next check asks Redis.
+            // (Rejecting here would crash apps that never await `pending`.)
+            cache.forgetCount(counter);
+          },
+        );
         return { success, limit, remaining: Math.max(0, limit - used), reset, pending };
       }
       const used = (await ctx.run(cachedFixedWindowLimit, [counter], [windowMs, rate])) as number;

@@ -292,6 +292,8 @@ export class Ratelimit {
   ): Promise<LimitResult> {
     const checked = this.limiter.limit(this.ctx, key, rate, now);
     const denial = members === undefined ? undefined : this.denyList!.deniedShared(this.redis, members);
+    // If the limit check fails first, the deny-list answer is never awaited: keep its failure handled.
+    denial?.catch(ignore);
     const outcome = await checked;
     const cache = this.cache;
     if (cache !== undefined) {

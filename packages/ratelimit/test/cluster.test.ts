@@ -30,6 +30,7 @@ describe('on a Redis Cluster', () => {
     async (_name, algorithm) => {
       const redis = new Redis({ url: server.url, token: TOKEN });
       const ratelimit = new Ratelimit({
+        timeout: 0,
         redis,
         limiter: algorithm(),
         prefix: `c${Math.random().toString(36).slice(2)}`,

@@ -26,6 +26,7 @@ function app(
 describe('@restash/ratelimit/express', () => {
   it('answers 429 with Retry-After, draft-8 headers and a JSON body once the limit is spent', async () => {
     const limiter = new Ratelimit({
+      timeout: 0,
       redis: stack.client(),
       limiter: Ratelimit.fixedWindow(3, '1 d'),
       prefix: keys(stack.client()).prefix,
@@ -50,6 +51,7 @@ describe('@restash/ratelimit/express', () => {
   it('never trusts X-Forwarded-For unless the app trusts a proxy', async () => {
     const prefix = keys(stack.client()).prefix;
     const limiter = new Ratelimit({
+      timeout: 0,
       redis: stack.client(),
       limiter: Ratelimit.fixedWindow(1, '1 d'),
       prefix,
@@ -61,6 +63,7 @@ describe('@restash/ratelimit/express', () => {
 
     const behindProxy = app(
       new Ratelimit({
+        timeout: 0,
         redis: stack.client(),
         limiter: Ratelimit.fixedWindow(1, '1 d'),
         prefix: `${prefix}p`,
@@ -77,6 +80,7 @@ describe('@restash/ratelimit/express', () => {
   it('keys by a function of the request, skips, and weighs requests', async () => {
     const prefix = keys(stack.client()).prefix;
     const limiter = new Ratelimit({
+      timeout: 0,
       redis: stack.client(),
       limiter: Ratelimit.tokenBucket(1, '1 d', 10),
       prefix,
@@ -97,6 +101,7 @@ describe('@restash/ratelimit/express', () => {
 
   it('denies listed user agents with the reason in the body', async () => {
     const limiter = new Ratelimit({
+      timeout: 0,
       redis: stack.client(),
       limiter: Ratelimit.slidingWindow(100, '1 d'),
       prefix: keys(stack.client()).prefix,
@@ -109,7 +114,11 @@ describe('@restash/ratelimit/express', () => {
   });
 
   it('hands a bad key to the error handler instead of letting the request through', async () => {
-    const limiter = new Ratelimit({ redis: stack.client(), limiter: Ratelimit.fixedWindow(1, '1 d') });
+    const limiter = new Ratelimit({
+      timeout: 0,
+      redis: stack.client(),
+      limiter: Ratelimit.fixedWindow(1, '1 d'),
+    });
     await request(app(limiter, { key: () => '' }))
       .get('/')
       .expect(500);

@@ -39,13 +39,15 @@ function pair(
 ) {
   const prefix = keys(stack.client()).prefix.slice(0, -1);
   const upstashRedis = new UpstashRedis({ url: stack.url, token: stack.token, enableTelemetry: false });
-  const freshOurs = () => new Ratelimit({ redis: stack.client(), limiter: ours(), prefix, ...options });
+  const freshOurs = () =>
+    new Ratelimit({ timeout: 0, redis: stack.client(), limiter: ours(), prefix, ...options });
   const freshTheirs = () =>
     new UpstashRatelimit({
       redis: upstashRedis,
       limiter: theirs(),
       prefix,
       enableTelemetry: false,
+      timeout: 0,
       ...options,
     });
   return { prefix, ours: freshOurs(), theirs: freshTheirs(), freshOurs, freshTheirs };
@@ -130,6 +132,7 @@ describe('deny list shared with @upstash/ratelimit enableProtection', () => {
   it('denies in their limiter what we list, and the reverse, with no feed fetched', async () => {
     const prefix = keys(stack.client()).prefix.slice(0, -1);
     const mine = new Ratelimit({
+      timeout: 0,
       redis: stack.client(),
       limiter: Ratelimit.slidingWindow(10, '1 d'),
       prefix,

@@ -40,5 +40,4 @@ export {
   type RestashThrottlerRecord,
   RestashThrottlerStorage,
   type RestashThrottlerStorageOptions,
-  type ThrottlerClient,
 } from './throttler.js';

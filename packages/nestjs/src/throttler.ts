@@ -1,23 +1,20 @@
-import { Logger } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { Redis, type RedisOptions } from '@restash/core';
+import { Ratelimit, type RatelimitRedis } from '@restash/ratelimit';
 import { RestashNestError } from './errors.js';
-
-/** What the storage needs from a client: scripts of a `@restash/core` `Redis`. */
-export interface ThrottlerClient {
-  createScript<T>(script: string): { exec(keys: string[], args: (string | number)[]): Promise<T> };
-}
 
 /** Options of {@link RestashThrottlerStorage}. */
 export interface RestashThrottlerStorageOptions {
   /** Prefix of the counters' keys. @default 'throttler' */
   prefix?: string;
   /**
-   * When the server cannot be reached: `'allow'` lets the request through (and
-   * logs), `'throw'` fails it.
-   * @default 'allow'
+   * What a request gets when the server does not answer within `timeout`:
+   * `'open'` lets it through, `'closed'` rejects it (429).
+   * @default 'open'
    */
-  onError?: 'allow' | 'throw';
+  failMode?: 'open' | 'closed';
+  /** Milliseconds to wait for the server before `failMode` decides. @default 5000 */
+  timeout?: number;
 }
 
 /** `@nestjs/throttler`'s record: hit count, seconds until the window ends, the block and its seconds left. */
@@ -28,34 +25,13 @@ export interface RestashThrottlerRecord {
   timeToBlockExpire: number;
 }
 
-/*
- * One round trip per request: count the hit in a fixed window of `ttl` ms; past
- * `limit`, block for `blockDuration` ms. KEYS share a hash tag (one slot).
- * Returns {hits, window ms left, blocked (0|1), block ms left}.
- */
-const INCREMENT = `
-local blockLeft = redis.call('PTTL', KEYS[2])
-if blockLeft > 0 then
-  local hits = tonumber(redis.call('GET', KEYS[1]) or '0')
-  return {hits, math.max(redis.call('PTTL', KEYS[1]), 0), 1, blockLeft}
-end
-local hits = redis.call('INCR', KEYS[1])
-local left = redis.call('PTTL', KEYS[1])
-if left < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  left = tonumber(ARGV[1])
-end
-if hits > tonumber(ARGV[2]) then
-  redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
-  redis.call('DEL', KEYS[1])
-  return {hits, left, 1, tonumber(ARGV[3])}
-end
-return {hits, left, 0, 0}`;
-
 /**
- * A `@nestjs/throttler` storage in Redis over the REST API, so every instance
- * of the app counts against the same limits. One script call per request
- * (EVALSHA, falling back to EVAL once).
+ * A `@nestjs/throttler` storage on `@restash/ratelimit`, so every instance of
+ * the app counts against the same limits in Redis over the REST API. Each
+ * throttler (its `ttl` and `limit`) is a `Ratelimit.fixedWindow`: one script
+ * call per request, concurrent requests batched into one, identifiers past
+ * their limit rejected from memory until the window ends. A `blockDuration`
+ * other than `ttl` is kept in a key of its own.
  *
  * @example
  * ThrottlerModule.forRoot({
@@ -64,33 +40,32 @@ return {hits, left, 0, 0}`;
  * })
  */
 export class RestashThrottlerStorage implements ThrottlerStorage {
-  readonly #script: {
-    exec(keys: string[], args: (string | number)[]): Promise<[number, number, number, number]>;
-  };
+  readonly #redis: RatelimitRedis;
   readonly #prefix: string;
-  readonly #onError: 'allow' | 'throw';
-  readonly #logger = new Logger('RestashThrottlerStorage');
+  readonly #failMode: 'open' | 'closed';
+  readonly #timeout: number;
+  readonly #limiters = new Map<string, Ratelimit>();
 
-  constructor(client: ThrottlerClient | RedisOptions, options: RestashThrottlerStorageOptions = {}) {
+  constructor(client: RatelimitRedis | RedisOptions, options: RestashThrottlerStorageOptions = {}) {
     if (client === null || typeof client !== 'object') {
       throw new RestashNestError(
         'config',
         'new RestashThrottlerStorage(client): pass a @restash/core Redis or { url, token }',
       );
     }
-    const redis =
-      typeof (client as ThrottlerClient).createScript === 'function'
-        ? (client as ThrottlerClient)
+    this.#redis =
+      typeof (client as Partial<RatelimitRedis>).evalsha === 'function'
+        ? (client as RatelimitRedis)
         : new Redis(client as RedisOptions);
-    this.#script = redis.createScript<[number, number, number, number]>(INCREMENT);
     this.#prefix = options.prefix ?? 'throttler';
-    this.#onError = options.onError ?? 'allow';
-    if (this.#onError !== 'allow' && this.#onError !== 'throw') {
+    this.#failMode = options.failMode ?? 'open';
+    if (this.#failMode !== 'open' && this.#failMode !== 'closed') {
       throw new RestashNestError(
         'config',
-        `onError: must be 'allow' or 'throw', got ${String(this.#onError)}`,
+        `failMode: must be 'open' or 'closed', got ${String(this.#failMode)}`,
       );
     }
+    this.#timeout = options.timeout ?? 5000;
   }
 
   /** Counts one hit of `key` for the throttler `throttlerName` (what `ThrottlerGuard` calls). */
@@ -101,24 +76,56 @@ export class RestashThrottlerStorage implements ThrottlerStorage {
     blockDuration: number,
     throttlerName: string,
   ): Promise<RestashThrottlerRecord> {
-    const base = `${this.#prefix}:{${throttlerName}:${key}}`;
-    try {
-      const [hits, left, blocked, blockLeft] = await this.#script.exec(
-        [`${base}:hits`, `${base}:block`],
-        [Math.max(1, Math.ceil(ttl)), limit, Math.max(1, Math.ceil(blockDuration || ttl))],
-      );
-      return {
-        totalHits: hits,
-        timeToExpire: Math.ceil(left / 1000),
-        isBlocked: blocked === 1,
-        timeToBlockExpire: Math.ceil(blockLeft / 1000),
-      };
-    } catch (error) {
-      if (this.#onError === 'throw') throw error;
-      this.#logger.warn(
-        `[restash/nestjs] throttler storage unavailable, request allowed: ${error instanceof Error ? error.message : String(error)}`,
-      );
-      return { totalHits: 0, timeToExpire: Math.ceil(ttl / 1000), isBlocked: false, timeToBlockExpire: 0 };
+    const ratelimit = this.#limiter(throttlerName, ttl, limit);
+    const separateBlock = blockDuration > 0 && blockDuration !== ttl;
+    const blockKey = `${this.#prefix}:${throttlerName}:block:${key}`;
+    const [blockLeft, result] = await Promise.all([
+      separateBlock ? this.#redis.eval<number>(PTTL_SCRIPT, [blockKey], []).catch(() => -2) : -2,
+      ratelimit.limit(key),
+    ]);
+    const now = Date.now();
+    const windowLeft = Math.max(0, result.reset - now);
+    const totalHits = result.success ? result.limit - result.remaining : result.limit + 1;
+    if (separateBlock) {
+      if (blockLeft > 0) return record(totalHits, windowLeft, true, blockLeft);
+      if (!result.success && result.reason === undefined) {
+        await this.#redis.set(blockKey, '1', { px: Math.ceil(blockDuration), nx: true }).catch(() => null);
+        return record(totalHits, windowLeft, true, blockDuration);
+      }
     }
+    // A rejection by failMode 'closed' has no window left: block for a second so Retry-After is sensible.
+    return record(totalHits, windowLeft, !result.success, result.success ? 0 : Math.max(windowLeft, 1000));
   }
+
+  #limiter(name: string, ttl: number, limit: number): Ratelimit {
+    const id = `${name}\n${ttl}\n${limit}`;
+    let ratelimit = this.#limiters.get(id);
+    if (!ratelimit) {
+      ratelimit = new Ratelimit({
+        redis: this.#redis,
+        limiter: Ratelimit.fixedWindow(limit, Math.max(1, Math.ceil(ttl))),
+        prefix: `${this.#prefix}:${name}`,
+        failMode: this.#failMode,
+        timeout: this.#timeout,
+      });
+      this.#limiters.set(id, ratelimit);
+    }
+    return ratelimit;
+  }
+}
+
+const PTTL_SCRIPT = "return redis.call('PTTL', KEYS[1])";
+
+function record(
+  totalHits: number,
+  windowLeftMs: number,
+  isBlocked: boolean,
+  blockLeftMs: number,
+): RestashThrottlerRecord {
+  return {
+    totalHits,
+    timeToExpire: Math.ceil(windowLeftMs / 1000),
+    isBlocked,
+    timeToBlockExpire: isBlocked ? Math.ceil(blockLeftMs / 1000) : 0,
+  };
 }

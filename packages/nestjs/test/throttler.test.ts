@@ -68,28 +68,41 @@ describe('RestashThrottlerStorage', () => {
 
   it('returns the hit count, the window and the block in the record', async () => {
     const storage = new RestashThrottlerStorage(stack.client(), { prefix: prefix() });
-    const first = await storage.increment('k', 10_000, 1, 5_000, 'default');
-    expect(first).toEqual({ totalHits: 1, timeToExpire: 10, isBlocked: false, timeToBlockExpire: 0 });
-    const second = await storage.increment('k', 10_000, 1, 5_000, 'default');
-    expect(second).toMatchObject({ totalHits: 2, isBlocked: true, timeToBlockExpire: 5 });
-    const third = await storage.increment('k', 10_000, 1, 5_000, 'default');
-    expect(third.isBlocked).toBe(true);
-    const other = await storage.increment('k', 10_000, 1, 5_000, 'other');
+    const first = await storage.increment('k', 60_000, 2, 60_000, 'default');
+    expect(first).toMatchObject({ totalHits: 1, isBlocked: false, timeToBlockExpire: 0 });
+    expect(first.timeToExpire).toBeGreaterThan(0);
+    expect(first.timeToExpire).toBeLessThanOrEqual(60);
+    expect(await storage.increment('k', 60_000, 2, 60_000, 'default')).toMatchObject({
+      totalHits: 2,
+      isBlocked: false,
+    });
+    const third = await storage.increment('k', 60_000, 2, 60_000, 'default');
+    expect(third).toMatchObject({ totalHits: 3, isBlocked: true });
+    expect(third.timeToBlockExpire).toBe(third.timeToExpire);
+    const other = await storage.increment('k', 60_000, 2, 60_000, 'other');
     expect(other.isBlocked).toBe(false);
   });
 
-  it('lets requests through when the server is unreachable, unless told to throw', async () => {
+  it('lets requests through when the server is unreachable, or refuses them with failMode closed', async () => {
     const down = new Redis({ url: `http://127.0.0.1:${await freePort()}`, token: TOKEN, retry: false });
     const open = await startApp(down, prefix());
     await request(open.getHttpServer()).get('/ping').expect(200);
-    const strict = await startApp(down, prefix(), 3, { onError: 'throw' });
-    await request(strict.getHttpServer()).get('/ping').expect(500);
+    const strict = await startApp(down, prefix(), 3, { failMode: 'closed' });
+    await request(strict.getHttpServer()).get('/ping').expect(429);
+  });
+
+  it('keeps a blockDuration longer than the window in a key of its own', async () => {
+    const storage = new RestashThrottlerStorage(stack.client(), { prefix: prefix() });
+    await storage.increment('k', 1_000, 1, 30_000, 'default');
+    const blocked = await storage.increment('k', 1_000, 1, 30_000, 'default');
+    expect(blocked).toMatchObject({ isBlocked: true, timeToBlockExpire: 30 });
+    expect(blocked.timeToExpire).toBeLessThanOrEqual(1);
   });
 
   it('refuses bad options', () => {
     expect(() => new RestashThrottlerStorage(null as never)).toThrow(/\[restash\/nestjs\]/);
-    expect(() => new RestashThrottlerStorage(stack.client(), { onError: 'ignore' as never })).toThrow(
-      /onError/,
+    expect(() => new RestashThrottlerStorage(stack.client(), { failMode: 'ignore' as never })).toThrow(
+      /failMode/,
     );
   });
 });

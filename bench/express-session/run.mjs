@@ -9,6 +9,7 @@
 // Method and latest figures: bench/express-session/README.md.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -176,12 +177,28 @@ async function startApp(target) {
   return { app, url: `http://127.0.0.1:${port}` };
 }
 
+/** A GET on a connection of its own (a kept-alive one may have been closed by the app meanwhile). */
+function get(url) {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: false }, (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => {
+          body += chunk;
+        });
+        response.on('end', () => resolve({ headers: response.headers, body }));
+      })
+      .on('error', reject);
+  });
+}
+
 /** Signs in SESSIONS times; returns the cookie file wrk cycles through. */
 async function sessionsFor(url, file) {
   const cookies = [];
   for (let i = 0; i < SESSIONS; i++) {
-    const response = await fetch(`${url}/login`);
-    cookies.push(response.headers.getSetCookie()[0].split(';')[0]);
+    const { headers } = await get(`${url}/login`);
+    cookies.push(headers['set-cookie'][0].split(';')[0]);
   }
   writeFileSync(file, `${cookies.join('\n')}\n`);
 }
@@ -222,6 +239,11 @@ function wrk(url, seconds, cookies) {
 }
 
 const runs = [];
+process.on('uncaughtException', (error) => {
+  console.error(error);
+  for (const child of stopping) child.kill('SIGKILL');
+  process.exit(1);
+});
 try {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const target of TARGETS) {
@@ -231,7 +253,7 @@ try {
         await sessionsFor(url, cookies);
         for (const route of ROUTES) {
           wrk(`${url}/${route}`, WARMUP, cookies);
-          const restRequests = async () => (await (await fetch(`${url}/-/rest-requests`)).json()).count;
+          const restRequests = async () => JSON.parse((await get(`${url}/-/rest-requests`)).body).count;
           const sentBefore = await restRequests();
           const before = [ticks(app.pid), ticks(rest.pid), ticks(redis.pid)];
           const result = wrk(`${url}/${route}`, DURATION, cookies);
@@ -270,17 +292,19 @@ const median = (values) => {
 };
 const summary = [];
 for (const route of ROUTES) {
-  const baseline = median(
-    runs.filter((r) => r.route === route && r.target === TARGETS[0].name).map((r) => r.rps),
-  );
+  const baseline = runs.filter((r) => r.route === route && r.target === TARGETS[0].name);
   for (const target of TARGETS) {
     const mine = runs.filter((r) => r.route === route && r.target === target.name);
     const rps = median(mine.map((r) => r.rps));
+    // Paired by round (the targets of a round run back to back), so slow drifts in the
+    // machine's load cancel out; the median of those ratios.
+    const ratios = mine.map((r) => r.rps / (baseline.find((b) => b.round === r.round)?.rps ?? Number.NaN));
     summary.push({
       route,
       target: target.name,
       rps: Math.round(rps),
-      ratio: Number((rps / baseline).toFixed(2)),
+      ratio: Number(median(ratios).toFixed(2)),
+      ratios: ratios.map((x) => Number(x.toFixed(2))),
       p50: Number(median(mine.map((r) => r.p50)).toFixed(2)),
       p99: Number(median(mine.map((r) => r.p99)).toFixed(2)),
       appCpuUs: Math.round(median(mine.map((r) => r.appCpuUs))),
@@ -298,7 +322,8 @@ const rows = summary.map(
 );
 console.log(
   [
-    `Express session route, ${CONNECTIONS} connections over ${SESSIONS} sessions, ${DURATION} s × ${ROUNDS} interleaved rounds, medians`,
+    `Express session route, ${CONNECTIONS} connections over ${SESSIONS} sessions, ${DURATION} s × ${ROUNDS} interleaved rounds, medians;`,
+    'the ratio is the median of the per-round ratios to connect-redis',
     `(app on CPU ${APP_CPU}; wrk, redis-server and the REST server on CPU ${LOAD_CPU}):`,
     '',
     '| route | store | req/s | vs connect-redis | p50 ms | p99 ms | app CPU µs/req | REST server CPU µs/req | Redis CPU µs/req | REST requests per request | non-2xx |',

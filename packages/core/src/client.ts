@@ -1,12 +1,13 @@
 import { AutoPipeline } from './auto-pipeline.js';
 import type { CommandSpec, PromiseKind, WidePromiseKind } from './command.js';
-import { type Commands, commandTable } from './commands/index.js';
+import { type Commands, commandTable, namespaceTables } from './commands/index.js';
 import type { ScanOptions } from './commands/scan.js';
 import type { ScoreMember } from './commands/sorted-sets.js';
 import { RestashError } from './errors.js';
 import { checkTimeout, HttpRequester, type HttpRequesterOptions, type RetryOptions } from './http.js';
 import { finish, type IntegerMode, Pipeline, type PipelineHost, rawSpec } from './pipeline.js';
-import type { Requester } from './requester.js';
+import type { RestReply } from './protocol/index.js';
+import type { Requester, RequesterRequest } from './requester.js';
 import { Script, type ScriptOptions } from './script.js';
 import { Subscription } from './subscription.js';
 import { type Decoder, deserializeValue, type Key, rawValue } from './values.js';
@@ -27,6 +28,19 @@ export interface RedisOptions extends Omit<HttpRequesterOptions, 'url' | 'token'
   automaticDeserialization?: boolean;
   /** Send commands issued in the same tick as one `/pipeline` request. @default true */
   enableAutoPipelining?: boolean;
+  /** Log how long each request took with `console.log` (as `@upstash/redis` does). @default false */
+  latencyLogging?: boolean;
+  /**
+   * Accepted so that `@upstash/redis` options compile unchanged. Not needed here:
+   * Restash sends no telemetry, so it has no effect.
+   */
+  enableTelemetry?: boolean;
+  /**
+   * Accepted so that `@upstash/redis` options compile unchanged. Not needed here:
+   * `fetch` keeps connections alive by itself and takes no Node agent; for a
+   * proxy or custom connection handling, pass `{ fetch }`. Ignored.
+   */
+  agent?: unknown;
   /** Most commands in one auto-pipelined request. @default 1000 */
   maxPipelineSize?: number;
   /**
@@ -69,6 +83,26 @@ export type RedisView<TValue, TBig> = Omit<
     multi(): Pipeline<[], TValue, TBig>;
     with(options: CallOptions): RedisView<TValue, TBig>;
   };
+
+/**
+ * A middleware around every request the client sends (as `redis.use` in
+ * `@upstash/redis`, but on the client's own request shape): it may look at or
+ * change the request, call `next`, and look at or change the replies.
+ *
+ * @example
+ * redis.use(async (request, next) => {
+ *   const started = Date.now();
+ *   try {
+ *     return await next(request);
+ *   } finally {
+ *     console.log(request.kind, request.commands.length, Date.now() - started);
+ *   }
+ * });
+ */
+export type Middleware = (
+  request: RequesterRequest,
+  next: (request: RequesterRequest) => Promise<RestReply[]>,
+) => Promise<RestReply[]>;
 
 /** Environment variables, for runtimes without `process.env` (Cloudflare Workers pass them to the handler). */
 export type Env = Record<string, string | undefined>;
@@ -143,6 +177,8 @@ export class Redis<TValue = unknown> implements PipelineHost {
   /** @internal What integers beyond 2^53 become (set with `with({ integers })`). */
   readonly integers: IntegerMode;
   private readonly batcher: AutoPipeline | undefined;
+  private readonly middlewares: Middleware[];
+  private readonly latencyLogging: boolean;
   private readonly idempotentOnly: boolean;
 
   constructor(options: RedisOptions) {
@@ -168,7 +204,11 @@ export class Redis<TValue = unknown> implements PipelineHost {
     this.batcher =
       options.enableAutoPipelining === false
         ? undefined
-        : new AutoPipeline(this.requester, maxSize, (specs) => this.retryable(specs));
+        : new AutoPipeline({ request: (request) => this.send(request) }, maxSize, (specs) =>
+            this.retryable(specs),
+          );
+    this.middlewares = [];
+    this.latencyLogging = options.latencyLogging === true;
   }
 
   /**
@@ -277,6 +317,53 @@ export class Redis<TValue = unknown> implements PipelineHost {
     return this.run(options?.bytes ? { args: spec.args, bytes: true } : spec) as Promise<T>;
   }
 
+  /**
+   * Same as {@link sendCommand}, under the name `@upstash/redis` uses.
+   *
+   * @example
+   * await redis.exec(['OBJECT', 'ENCODING', 'k']);
+   */
+  exec<T = unknown>(
+    args: readonly (string | number | boolean | Uint8Array)[],
+    options?: { bytes?: boolean },
+  ): Promise<T> {
+    return this.sendCommand<T>(args, options);
+  }
+
+  /**
+   * Adds a middleware around every request this client sends (the last added
+   * runs first). Applies to the client and to every view made with `with`.
+   *
+   * @example
+   * redis.use((request, next) => next(request));
+   */
+  use(middleware: Middleware): void {
+    if (typeof middleware !== 'function') {
+      throw new RestashError('invalid-argument', 'use: pass a function (request, next) => next(request)');
+    }
+    this.middlewares.push(middleware);
+  }
+
+  /** @internal Sends a request through the middlewares to the requester. */
+  send(request: RequesterRequest): Promise<RestReply[]> {
+    const chain = this.middlewares;
+    const through = (at: number, next: RequesterRequest): Promise<RestReply[]> => {
+      if (at < 0) return this.requester.request(next);
+      try {
+        return chain[at]!(next, (after) => through(at - 1, after));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+    if (!this.latencyLogging) return through(chain.length - 1, request);
+    const started = performance.now();
+    const label =
+      request.kind === 'command' ? String(request.commands[0]?.args[0] ?? '').toUpperCase() : request.kind;
+    return through(chain.length - 1, request).finally(() => {
+      console.log(`[restash/core] ${label} took ${(performance.now() - started).toFixed(1)} ms`);
+    });
+  }
+
   /** A pipeline: commands sent together to `/pipeline`, not atomically. */
   pipeline(): Pipeline<[], TValue> {
     return new Pipeline(this, false);
@@ -381,15 +468,13 @@ export class Redis<TValue = unknown> implements PipelineHost {
     if (this.batcher && call === undefined) {
       return this.batcher.add(spec).then((reply) => finish(spec, reply, decode, integers));
     }
-    return this.requester
-      .request({
-        kind: 'command',
-        commands: [spec],
-        signal: call?.signal,
-        timeout: call?.timeout,
-        retry: this.retryable([spec]),
-      })
-      .then((replies) => finish(spec, replies[0], decode, integers));
+    return this.send({
+      kind: 'command',
+      commands: [spec],
+      signal: call?.signal,
+      timeout: call?.timeout,
+      retry: this.retryable([spec]),
+    }).then((replies) => finish(spec, replies[0], decode, integers));
   }
 }
 
@@ -421,6 +506,40 @@ for (const name of Object.keys(commandTable) as (keyof typeof commandTable)[]) {
       return this.run(spec);
     },
     writable: true,
+    configurable: true,
+  });
+}
+
+// `redis.json` and `redis.functions`: one object of bound methods per client or view, made on first use.
+const namespaceCache = new WeakMap<object, Record<string, unknown>>();
+for (const [namespace, table] of Object.entries(namespaceTables)) {
+  Object.defineProperty(Redis.prototype, namespace, {
+    get(this: Redis) {
+      let spaces = namespaceCache.get(this);
+      if (!spaces) {
+        spaces = {};
+        namespaceCache.set(this, spaces);
+      }
+      let methods = spaces[namespace] as Record<string, unknown> | undefined;
+      if (!methods) {
+        methods = {};
+        for (const [name, build] of Object.entries(
+          table as Record<string, (...args: unknown[]) => CommandSpec>,
+        )) {
+          methods[name] = (...args: unknown[]) => {
+            let spec: CommandSpec;
+            try {
+              spec = build(...args);
+            } catch (error) {
+              return Promise.reject(error);
+            }
+            return this.run(spec);
+          };
+        }
+        spaces[namespace] = methods;
+      }
+      return methods;
+    },
     configurable: true,
   });
 }

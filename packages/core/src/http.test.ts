@@ -298,7 +298,7 @@ describe('HttpRequester', () => {
   it('rejects bad options with errors that name them', () => {
     const fetch = scriptedFetch().fetch;
     expect(() => new HttpRequester({ url: '', token: 't', fetch })).toThrow(
-      '[restash/core] missing url: pass { url } or set RESTASH_URL',
+      '[restash/core] missing url: pass { url }, or use Redis.fromEnv() to read RESTASH_URL',
     );
     expect(() => new HttpRequester({ url: 'redis://x', token: 't', fetch })).toThrow(
       /must start with http:\/\/ or https:\/\//,

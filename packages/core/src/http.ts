@@ -42,6 +42,14 @@ export interface HttpRequesterOptions {
   headers?: Record<string, string>;
   /** Largest server-sent event line, in bytes. @default 10485760 */
   maxEventSize?: number;
+  /**
+   * An `AbortSignal` for every request of this client (or a function returning
+   * one per request), as in `@upstash/redis`; a per-call signal from
+   * `redis.with({ signal })` takes its place.
+   */
+  signal?: AbortSignal | (() => AbortSignal);
+  /** The `cache` mode passed to `fetch` (e.g. `'no-store'` in a framework that caches fetches). @default not set */
+  cache?: RequestCache;
 }
 
 const TIMEOUT = Symbol('timeout');
@@ -70,11 +78,16 @@ export class HttpRequester implements Requester {
   private readonly timeout: number | undefined;
   private readonly keepAlive: boolean;
   private readonly maxEventSize: number;
+  private readonly signal: AbortSignal | (() => AbortSignal) | undefined;
+  private readonly cache: RequestCache | undefined;
 
   constructor(options: HttpRequesterOptions) {
     this.base = checkUrl(options.url);
     if (typeof options.token !== 'string' || options.token.length === 0) {
-      throw new RestashError('config', 'missing token: pass { token } or set RESTASH_TOKEN');
+      throw new RestashError(
+        'config',
+        'missing token: pass { token }, or use Redis.fromEnv() to read RESTASH_TOKEN',
+      );
     }
     if (/[\s]/.test(options.token)) {
       throw new RestashError('config', 'token: contains whitespace or a line break; check how it was copied');
@@ -95,6 +108,8 @@ export class HttpRequester implements Requester {
     this.timeout = checkTimeout(options.timeout);
     this.keepAlive = options.keepAlive ?? true;
     this.maxEventSize = options.maxEventSize ?? 10 * 1024 * 1024;
+    this.signal = options.signal;
+    this.cache = options.cache;
     this.headers = {
       ...options.headers,
       authorization: `Bearer ${options.token}`,
@@ -172,7 +187,7 @@ export class HttpRequester implements Requester {
     }
     if (!res.ok) {
       const message = errorText(parsed) ?? `HTTP ${res.status}`;
-      if (res.status === 400 && kind === 'command') return [{ error: message }];
+      if (res.status === 400 && kind === 'command') return [failed(message, 400)];
       if (res.status === 400) throw new RestashError('redis', message, { command: label, status: 400 });
       throw new RestashError('http', `HTTP ${res.status}: ${message}`, {
         command: label,
@@ -203,7 +218,7 @@ export class HttpRequester implements Requester {
       });
     }
     const entry = value as { result?: unknown; error?: unknown };
-    if (typeof entry.error === 'string') return { error: entry.error };
+    if (typeof entry.error === 'string') return failed(entry.error, status);
     if (!('result' in entry)) {
       throw new RestashError('invalid-response', 'a reply has neither "result" nor "error"', {
         command: label,
@@ -230,7 +245,7 @@ export class HttpRequester implements Requester {
     extraHeaders?: Record<string, string>,
   ): Promise<InFlight> {
     const timeout = request.timeout ?? this.timeout;
-    const userSignal = request.signal;
+    const userSignal = request.signal ?? (typeof this.signal === 'function' ? this.signal() : this.signal);
     if (userSignal?.aborted) throw aborted(label, userSignal);
     let signal = userSignal;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -259,6 +274,7 @@ export class HttpRequester implements Requester {
     if (this.readYourWrites) headers[HEADERS.syncToken] = this.syncToken;
     const init: RequestInit = { method: 'POST', headers, body: body as BodyInit, signal: signal ?? null };
     if (this.keepAlive && byteLength(body) < KEEPALIVE_LIMIT) init.keepalive = true;
+    if (this.cache !== undefined) init.cache = this.cache;
     const attempts = request.retry === false ? 1 : this.retries + 1;
     try {
       for (let attempt = 0; ; attempt++) {
@@ -347,6 +363,7 @@ export class HttpRequester implements Requester {
               if (event === 'error') {
                 throw new RestashError('network', `the server closed the ${request.kind} stream: ${data}`, {
                   command: label,
+                  status: res.status,
                 });
               }
               yield data;
@@ -393,7 +410,7 @@ function byteLength(body: string | Uint8Array): number {
 
 function checkUrl(url: unknown): string {
   if (typeof url !== 'string' || url.length === 0) {
-    throw new RestashError('config', 'missing url: pass { url } or set RESTASH_URL');
+    throw new RestashError('config', 'missing url: pass { url }, or use Redis.fromEnv() to read RESTASH_URL');
   }
   let parsed: URL;
   try {
@@ -496,6 +513,17 @@ function encodePathSegment(bytes: Uint8Array): string {
       byte < 0x80 && UNRESERVED.test(ch) ? ch : `%${byte < 16 ? '0' : ''}${byte.toString(16).toUpperCase()}`;
   }
   return out;
+}
+
+/**
+ * A failed reply that remembers the HTTP status of the response that carried
+ * it (400 for a command sent alone, 200 inside a pipeline). The status is not
+ * enumerable, so replies still compare equal to `{ error }`.
+ */
+function failed(error: string, status: number): RestReply {
+  const reply = { error };
+  Object.defineProperty(reply, 'status', { value: status });
+  return reply;
 }
 
 function errorText(body: unknown): string | undefined {

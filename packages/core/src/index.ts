@@ -1,4 +1,4 @@
-export type { CallOptions, Env, RedisOptions, RedisView } from './client.js';
+export type { CallOptions, Env, Middleware, RedisOptions, RedisView } from './client.js';
 export { Redis } from './client.js';
 export type { Apply, CommandSpec, Kind, PromiseKind, Widen, WidePromiseKind } from './command.js';
 export type { BitfieldOperation, BitfieldType, BitmapCommands } from './commands/bitmaps.js';
@@ -14,10 +14,11 @@ export type {
 export type { FieldExpiryCondition, HashCommands, HGetExOptions, HSetExOptions } from './commands/hashes.js';
 export type { HyperLogLogCommands } from './commands/hyperloglog.js';
 export type { Commands } from './commands/index.js';
+export type { JsonCommands, JsonGetOptions, JsonValue } from './commands/json.js';
 export type { ExpireCondition, KeyCommands, RestoreOptions, SortOptions } from './commands/keys.js';
 export type { ListCommands, ListSide, LPosOptions } from './commands/lists.js';
 export type { ScanOptions } from './commands/scan.js';
-export type { FunctionLibrary, ScriptingCommands } from './commands/scripting.js';
+export type { FunctionLibrary, FunctionsCommands, ScriptingCommands } from './commands/scripting.js';
 export type { ServerCommands, SlowlogEntry } from './commands/server.js';
 export type { SetCommands } from './commands/sets.js';
 export type {

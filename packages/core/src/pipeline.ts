@@ -1,9 +1,9 @@
 import type { CommandSpec, Kind, Widen } from './command.js';
-import { type Commands, commandTable } from './commands/index.js';
+import { type Commands, commandTable, namespaceTables } from './commands/index.js';
 import { RestashError } from './errors.js';
 import { bigIntsToStrings, hasBigInt } from './json.js';
 import type { RestReply } from './protocol/index.js';
-import type { Requester } from './requester.js';
+import type { Requester, RequesterRequest } from './requester.js';
 import type { Decoder } from './values.js';
 
 /** What a pipeline needs from the client that made it. */
@@ -13,6 +13,8 @@ export interface PipelineHost {
   readonly callOptions: { signal?: AbortSignal | undefined; timeout?: number | undefined } | undefined;
   /** What to do with integers beyond `Number.MAX_SAFE_INTEGER`. */
   readonly integers: IntegerMode;
+  /** Sends a request through the client's middlewares to its requester. */
+  send(request: RequesterRequest): Promise<RestReply[]>;
   retryable(specs: readonly CommandSpec[]): boolean;
 }
 
@@ -53,7 +55,11 @@ export function finish(
       command: commandName(spec),
     });
   }
-  if ('error' in reply) throw new RestashError('redis', reply.error, { command: commandName(spec) });
+  if ('error' in reply) {
+    // The requester may say which HTTP status carried the error (not enumerable, see http.ts).
+    const { status } = reply as { status?: number };
+    throw new RestashError('redis', reply.error, { command: commandName(spec), status });
+  }
   let result = reply.result;
   if (integers !== 'bigint' && hasBigInt(result)) {
     if (integers === 'error') {
@@ -130,7 +136,7 @@ export class Pipeline<TResults extends unknown[] = [], V = unknown, TBig = never
       );
     }
     const { host } = this;
-    const replies = await host.requester.request({
+    const replies = await host.send({
       kind: this.transaction ? 'transaction' : 'pipeline',
       commands: this.specs,
       signal: host.callOptions?.signal,
@@ -188,6 +194,22 @@ for (const name of Object.keys(commandTable) as (keyof typeof commandTable)[]) {
       return this.add(build(...args));
     },
     writable: true,
+    configurable: true,
+  });
+}
+
+// `pipeline.json` and `pipeline.functions`: their methods add a command and return the pipeline.
+for (const [namespace, table] of Object.entries(namespaceTables)) {
+  Object.defineProperty(Pipeline.prototype, namespace, {
+    get(this: Pipeline) {
+      const methods: Record<string, unknown> = {};
+      for (const [name, build] of Object.entries(
+        table as Record<string, (...args: unknown[]) => CommandSpec>,
+      )) {
+        methods[name] = (...args: unknown[]) => this.add(build(...args));
+      }
+      return methods;
+    },
     configurable: true,
   });
 }

@@ -146,3 +146,51 @@ export const scripting: CommandTable<ScriptingCommands<Kind>> = {
   scriptKill: () => cmd(['SCRIPT', 'KILL']),
   scriptLoad: (script) => cmd(['SCRIPT', 'LOAD', script]),
 };
+
+/** The `functions` namespace of `@upstash/redis`: the same commands as `functionLoad`, `fcall`… */
+export interface FunctionsCommands<K extends Kind> {
+  /** Loads a library (`#!lua name=…`); returns its name. @see https://redis.io/commands/function-load */
+  load(args: { code: string; replace?: boolean }): Apply<K, string>;
+  /** Lists libraries and their functions. @see https://redis.io/commands/function-list */
+  list(args?: { libraryName?: string; withCode?: boolean }): Apply<K, FunctionLibrary[]>;
+  /** Deletes a library. @see https://redis.io/commands/function-delete */
+  delete(libraryName: string): Apply<K, 'OK'>;
+  /** Deletes every library. @see https://redis.io/commands/function-flush */
+  flush(): Apply<K, 'OK'>;
+  /** How many libraries and functions each engine has. @see https://redis.io/commands/function-stats */
+  stats(): Apply<K, { engines: Record<string, { librariesCount: number; functionsCount: number }> }>;
+  /** Calls a function. @see https://redis.io/commands/fcall */
+  call<T = unknown>(functionName: string, keys?: Key[], args?: unknown[]): Apply<K, T>;
+  /** Calls a read-only function. @see https://redis.io/commands/fcall_ro */
+  callRo<T = unknown>(functionName: string, keys?: Key[], args?: unknown[]): Apply<K, T>;
+}
+
+export const functions: CommandTable<FunctionsCommands<Kind>> = {
+  load: (args) => {
+    if (opts(args, 'FUNCTION', 'args') === undefined) {
+      throw invalidArgument('load: pass { code, replace? }', 'FUNCTION');
+    }
+    return scripting.functionLoad(args.code, { replace: args.replace === true });
+  },
+  list: (args) => scripting.functionList(args),
+  delete: (libraryName) => scripting.functionDelete(libraryName),
+  flush: () => scripting.functionFlush(),
+  stats: () => {
+    const spec = scripting.functionStats();
+    return cmd(spec.args, (reply: unknown, value: Decoder) => {
+      const stats = spec.parse!(reply as never, value) as {
+        engines: Record<string, Record<string, unknown>>;
+      };
+      const engines: Record<string, { librariesCount: number; functionsCount: number }> = {};
+      for (const [name, engine] of Object.entries(stats.engines)) {
+        engines[name] = {
+          librariesCount: Number(engine.libraries_count),
+          functionsCount: Number(engine.functions_count),
+        };
+      }
+      return { engines };
+    });
+  },
+  call: (name, keys, args) => scripting.fcall(name, keys, args),
+  callRo: (name, keys, args) => scripting.fcallRo(name, keys, args),
+};

@@ -226,9 +226,6 @@ export function createServer(options: ServerOptions): RestashServer {
   });
   // Without a Host header Node answers an empty 400 itself; HTTP/1.0 clients never send one anyway.
   const server = http.createServer({ keepAliveTimeout: 65_000, requireHostHeader: false }, handler.handle);
-  // A client may half-close after its request (`printf … | nc`, some proxies): answer it, then close.
-  // Node's default aborts the request at the client's FIN, so such a client got no bytes at all.
-  (server as { httpAllowHalfOpen?: boolean }).httpAllowHalfOpen = true;
   server.on('clientError', handler.clientError);
   server.on('connect', handler.connectMethod);
   server.on('checkExpectation', handler.expectation);

@@ -72,13 +72,22 @@ describe('new Ratelimit', () => {
     expect(new Ratelimit({ redis, limiter }).prefix).toBe('@upstash/ratelimit');
   });
 
-  it('refuses an empty or non-string identifier and a fractional rate at the call', () => {
+  it('rejects an empty or non-string identifier and a fractional rate at the call, never throwing synchronously', async () => {
     const ratelimit = new Ratelimit({ redis, limiter });
-    configError(() => ratelimit.limit(''), /limit: the identifier must be a non-empty string, got ''/);
-    configError(() => ratelimit.limit(42 as never), /got number/);
-    configError(() => ratelimit.limit('a', { rate: 0.5 }), /rate must be a whole number/);
-    configError(() => ratelimit.limit('a', { rate: Number.NaN }), /rate must be a whole number/);
-    configError(() => ratelimit.getRemaining(''), /getRemaining/);
+    const rejected = async (call: () => Promise<unknown>, message: RegExp) => {
+      let promise: Promise<unknown> | undefined;
+      expect(() => {
+        promise = call();
+      }).not.toThrow();
+      await expect(promise).rejects.toThrow(RatelimitError);
+      await expect(promise).rejects.toThrow(message);
+    };
+    await rejected(() => ratelimit.limit(''), /limit: the identifier must be a non-empty string, got ''/);
+    await rejected(() => ratelimit.limit(42 as never), /got number/);
+    await rejected(() => ratelimit.limit('a', { rate: 0.5 }), /rate must be a whole number/);
+    await rejected(() => ratelimit.limit('a', { rate: Number.NaN }), /rate must be a whole number/);
+    await rejected(() => ratelimit.getRemaining(''), /getRemaining/);
+    await rejected(() => ratelimit.blockUntilReady('', 10), /blockUntilReady/);
   });
 
   it('refuses bad deny-list values', async () => {

@@ -256,8 +256,13 @@ export class Ratelimit {
    * await ratelimit.limit(userId, { rate: -5 }); // give them back
    */
   limit(identifier: string, options?: LimitOptions): Promise<LimitResult> {
-    checkIdentifier(identifier, 'limit');
-    const rate = options?.rate === undefined ? 1 : checkRate(options.rate);
+    // Bad input rejects the promise (it is never thrown synchronously).
+    if (typeof identifier !== 'string' || identifier.length === 0) {
+      return rejectWith(() => checkIdentifier(identifier, 'limit'));
+    }
+    const given = options?.rate;
+    if (given !== undefined && !Number.isSafeInteger(given)) return rejectWith(() => checkRate(given));
+    const rate = given ?? 1;
     const now = Date.now();
     const key = `${this.prefix}:${identifier}`;
     let members: string[] | undefined;
@@ -385,7 +390,7 @@ export class Ratelimit {
    * @example
    * const { remaining, reset, limit } = await ratelimit.getRemaining(userId);
    */
-  getRemaining(identifier: string): Promise<RemainingResult> {
+  async getRemaining(identifier: string): Promise<RemainingResult> {
     checkIdentifier(identifier, 'getRemaining');
     return this.limiter.getRemaining(this.ctx, `${this.prefix}:${identifier}`, Date.now());
   }
@@ -520,6 +525,15 @@ export class Ratelimit {
 }
 
 function ignore(): void {}
+
+function rejectWith(check: () => void): Promise<never> {
+  try {
+    check();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return Promise.reject(new RatelimitError('invalid-argument', 'bad input'));
+}
 
 function checkIdentifier(identifier: unknown, method: string): asserts identifier is string {
   if (typeof identifier !== 'string' || identifier.length === 0) {

@@ -296,8 +296,8 @@ describe('timeouts and failures', () => {
       limiter: Ratelimit.fixedWindow(1, '1 d'),
       timeout: 50,
     });
-    expect(() => ratelimit.limit('')).toThrow(TypeError);
-    expect(() => ratelimit.limit('a', { rate: 1.5 })).toThrow(/rate must be a whole number/);
+    await expect(ratelimit.limit('')).rejects.toThrow(TypeError);
+    await expect(ratelimit.limit('a', { rate: 1.5 })).rejects.toThrow(/rate must be a whole number/);
   });
 });
 

@@ -10,6 +10,8 @@ const NO_SCRIPT = /^NOSCRIPT\b/i;
 const UNKNOWN_FLAG = /Unexpected flag in script shebang/i;
 /** A Redis Cluster's answer to a script whose keys live in several slots. */
 const CROSS_SLOT = /CROSSSLOT|cross.?slot/i;
+/** Marks the result of a check that failed inside a batch: {FAILED, error text}. */
+const FAILED = '__restash_failed__';
 /** Most checks in one batched script call. */
 const MAX_BATCH = 250;
 
@@ -57,7 +59,15 @@ for i = 1, checks do
   for j = 1, argCount do args[j] = ARGV[a + j - 1] end
   k = k + keyCount
   a = a + argCount
-  results[i] = check(keys, args)
+  -- One failing check (a key of the wrong type…) must not fail the others.
+  local ok, result = pcall(check, keys, args)
+  if ok then
+    results[i] = result
+  elseif type(result) == 'table' and result.err then
+    results[i] = {'${FAILED}', result.err}
+  else
+    results[i] = {'${FAILED}', tostring(result)}
+  end
 end
 return results
 `,
@@ -141,7 +151,15 @@ export class ScriptRunner {
     }
     this.send(batch, keys, counts.concat(values)).then(
       (results) => {
-        for (let i = 0; i < part.length; i++) part[i]!.resolve((results as unknown[])[i]);
+        for (let i = 0; i < part.length; i++) {
+          const result = (results as unknown[])[i];
+          if (Array.isArray(result) && result[0] === FAILED) {
+            // Redis's own text, as when the check runs alone (e.g. `WRONGTYPE …`).
+            part[i]!.reject(new Error(String(result[1])));
+          } else {
+            part[i]!.resolve(result);
+          }
+        }
       },
       (error: unknown) => {
         if (CROSS_SLOT.test(messageOf(error))) {

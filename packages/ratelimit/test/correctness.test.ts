@@ -414,3 +414,26 @@ describe('deny list', () => {
     expect(counter.requests).toBe(0);
   });
 });
+
+describe('batched checks', () => {
+  it('isolate a check that fails in Redis from the others of its batch', async () => {
+    const redis = stack.client();
+    const prefix = keys(redis).prefix;
+    const ratelimit = new Ratelimit({
+      redis,
+      limiter: Ratelimit.tokenBucket(5, '1 d', 5),
+      prefix,
+      timeout: 0,
+      failMode: 'closed',
+    });
+    await redis.set(`${prefix}:broken`, 'not a hash');
+    const results = await Promise.all(['a', 'broken', 'b', 'c'].map((id) => ratelimit.limit(id)));
+    expect(results.map((r) => [r.success, r.reason])).toEqual([
+      [true, undefined],
+      [false, 'error'],
+      [true, undefined],
+      [true, undefined],
+    ]);
+    expect(String(results[1]!.error)).toMatch(/WRONGTYPE/);
+  });
+});

@@ -248,6 +248,24 @@ describe('RestashStore', () => {
     await raw.del(`sess:${sid}`);
   });
 
+  it('sends the commands of calls made in one event-loop turn in one HTTP request', async () => {
+    const client = stack.client();
+    const k = keys(client);
+    const store = new RestashStore({ client, prefix: k.prefix });
+    await store.set('warm-up', sessionOf());
+    const before = client.pipelineCounter;
+    // Twenty separate callbacks of one turn, as Node runs the requests that arrived together.
+    const reads = await Promise.all(
+      Array.from(
+        { length: 20 },
+        (_, i) => new Promise((resolve) => setImmediate(() => resolve(store.get(`sid-${i}`)))),
+      ),
+    );
+    expect(reads).toEqual(Array(20).fill(null));
+    expect(client.pipelineCounter - before).toBe(1);
+    await k.cleanup();
+  });
+
   it('stores with a custom serializer, including an async parse', async () => {
     const raw = stack.client<string>({ automaticDeserialization: false });
     const k = keys(raw);

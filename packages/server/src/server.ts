@@ -113,6 +113,11 @@ export interface ServerOptions {
    * @default the open-file limit less 200 (for Redis connections and files), at least 100
    */
   maxClients?: number;
+  /**
+   * Most HTTP connections open at once from one client address (0: no such cap). Behind a
+   * proxy or load balancer every client has its address: leave it off there. @default 0
+   */
+  maxClientsPerAddress?: number;
   /** Most commands in one `/pipeline` or `/multi-exec` (413 beyond, before anything runs). @default 10000 */
   maxPipelineCommands?: number;
   /**
@@ -229,7 +234,11 @@ export function createServer(options: ServerOptions): RestashServer {
   server.on('clientError', handler.clientError);
   server.on('connect', handler.connectMethod);
   server.on('checkExpectation', handler.expectation);
-  handler.capConnections(server, options.maxClients ?? defaultMaxClients());
+  handler.capConnections(
+    server,
+    options.maxClients ?? defaultMaxClients(),
+    options.maxClientsPerAddress ?? 0,
+  );
   server.headersTimeout = 30_000;
   server.requestTimeout = 120_000;
 
@@ -493,6 +502,7 @@ function validate(options: ServerOptions): void {
   checkAppendFsync(options.appendfsync, 'appendfsync');
   positive('max request size', options.maxRequestSize, 1024);
   positive('max clients', options.maxClients);
+  positive('max clients per address', options.maxClientsPerAddress, 0);
   positive('max pipeline commands', options.maxPipelineCommands);
   positive('max buffered responses', options.maxBufferedResponses, 1024);
   positive('response timeout', options.responseTimeout);

@@ -59,6 +59,32 @@ describe('HTTP connections', () => {
     for (const socket of idle) socket.destroy();
   });
 
+  it('answers a connection over --max-clients-per-address with a JSON 503, and counts addresses apart', async () => {
+    const { baseUrl, http } = await server({ maxClientsPerAddress: 2 });
+    const port = Number(new URL(baseUrl).port);
+    const count = () => new Promise<number>((resolve) => http.getConnections((_, n) => resolve(n)));
+    const held = [await connect(port), await connect(port)];
+    await until(async () => (await count()) === 2);
+    const extra = await connect(port);
+    let text = '';
+    extra.on('data', (chunk) => {
+      text += chunk;
+    });
+    await new Promise((resolve) => extra.once('close', resolve));
+    expect(text).toMatch(/^HTTP\/1\.1 503 /);
+    expect(text).toContain('--max-clients-per-address');
+    // Another address (127.0.0.2 is loopback too) has its own count.
+    const other = await new Promise<net.Socket>((resolve, reject) => {
+      const socket = net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.2' }, () =>
+        resolve(socket),
+      );
+      socket.once('error', reject);
+    });
+    await until(async () => (await count()) === 3);
+    other.destroy();
+    for (const socket of held) socket.destroy();
+  });
+
   it('sizes the default cap from the open-file limit', () => {
     const limits =
       'Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 4096                 files\n';

@@ -85,6 +85,11 @@ export const FLAGS: Record<string, Flag> = {
     env: 'RESTASH_MAX_CLIENTS',
     help: 'most HTTP connections open at once; beyond it a JSON 503 [default: the open-file limit less 200]',
   },
+  'max-clients-per-address': {
+    env: 'RESTASH_MAX_CLIENTS_PER_ADDRESS',
+    value: '0',
+    help: 'most HTTP connections from one client address (0: no cap; leave it off behind a proxy)',
+  },
   'max-pipeline-commands': {
     env: 'RESTASH_MAX_PIPELINE_COMMANDS',
     value: '10000',
@@ -305,6 +310,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
       secret,
       maxConnections: integer('max-connections', 2, 1_000_000),
       maxClients: get('max-clients') === undefined ? undefined : integer('max-clients', 1, 10_000_000),
+      maxClientsPerAddress: integer('max-clients-per-address', 0, 10_000_000),
       maxPipelineCommands: integer('max-pipeline-commands', 1, 100_000_000),
       maxBufferedResponses: size('max-buffered-responses'),
       responseTimeout: integer('response-timeout', 1, 3_600_000),

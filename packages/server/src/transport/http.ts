@@ -71,26 +71,33 @@ export class HttpHandler {
    * Caps the HTTP connections open at once: one more gets a JSON 503 and is
    * closed, before Node reads a byte of it. Each connection holds a file descriptor.
    */
-  capConnections(server: Server, max: number): void {
+  capConnections(server: Server, max: number, perAddress: number): void {
     let open = 0;
+    const byAddress = new Map<string, number>();
     server.prependListener('connection', (socket: Socket) => {
-      if (open >= max) {
+      const address = socket.remoteAddress ?? '';
+      const fromThere = byAddress.get(address) ?? 0;
+      const full =
+        open >= max
+          ? `the server has ${max} connections open, its limit (--max-clients)`
+          : perAddress > 0 && fromThere >= perAddress
+            ? `${perAddress} connections are open from this address, its limit (--max-clients-per-address)`
+            : undefined;
+      if (full !== undefined) {
         overCap.add(socket);
         socket.on('error', () => {});
-        this.refuse(
-          socket,
-          503,
-          errors.unavailable(
-            `the server has ${max} connections open, its limit (--max-clients); retry later`,
-          ),
-        );
+        this.refuse(socket, 503, errors.unavailable(`${full}; retry later`));
         // Nothing to wait for: free the descriptor as soon as the answer is out.
         socket.once('finish', () => socket.destroy());
         return;
       }
       open++;
+      byAddress.set(address, fromThere + 1);
       socket.once('close', () => {
         open--;
+        const left = (byAddress.get(address) ?? 1) - 1;
+        if (left === 0) byAddress.delete(address);
+        else byAddress.set(address, left);
       });
     });
   }

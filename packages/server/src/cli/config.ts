@@ -357,10 +357,12 @@ export function helpText(): string {
     '',
     'Options (each also as an environment variable):',
   ];
+  const usage = (name: string, flag: Flag) => `  --${name}${flag.boolean ? '' : ' <value>'}`;
+  const width = Math.max(...Object.entries(FLAGS).map(([name, flag]) => usage(name, flag).length)) + 2;
   for (const [name, flag] of Object.entries(FLAGS)) {
     const [first, ...rest] = flag.help.split('\n');
     const def = flag.value ? ` [default: ${flag.value}]` : '';
-    lines.push(`${`  --${name}${flag.boolean ? '' : ' <value>'}`.padEnd(30)}${flag.env}`);
+    lines.push(`${usage(name, flag).padEnd(width)}${flag.env}`);
     lines.push(`      ${first}${def}`);
     for (const line of rest) lines.push(`      ${line}`);
   }

@@ -66,6 +66,13 @@ function resultTypes(redis: Redis, raw: Redis<string>) {
   expectTypeOf(redis.aclLog({ reset: true })).toEqualTypeOf<Promise<'OK'>>();
   expectTypeOf(redis.zunionstore('d', 2, ['a', 'b'])).toEqualTypeOf<Promise<number>>();
   expectTypeOf(redis.zdiffstore('d', 2, 'a', 'b')).toEqualTypeOf<Promise<number>>();
+
+  // Type arguments written for @upstash/redis: element types, and <TArgs, TData> of EVAL.
+  expectTypeOf(redis.lpush<{ id: number }>('l', { id: 1 }, { id: 2 })).toEqualTypeOf<Promise<number>>();
+  expectTypeOf(redis.rpush('l', 'a', { c: 3 }, 4)).toEqualTypeOf<Promise<number>>();
+  expectTypeOf(redis.sadd<string>('s', 'a')).toEqualTypeOf<Promise<number>>();
+  expectTypeOf(redis.eval<[string], string>('return ARGV[1]', [], ['x'])).toEqualTypeOf<Promise<string>>();
+  expectTypeOf(redis.eval<number>('return 1')).toEqualTypeOf<Promise<number>>();
 }
 
 function pipelineTypes(redis: Redis) {

@@ -59,9 +59,9 @@ export interface ListCommands<K extends Kind, V> {
   lpos<T = number[]>(key: Key, element: unknown, options: LPosOptions & { count: number }): Apply<K, T>;
   lpos<T = number | number[] | null>(key: Key, element: unknown, options?: LPosOptions): Apply<K, T>;
   /** Prepends elements; returns the new length. @see https://redis.io/commands/lpush */
-  lpush(key: Key, ...elements: unknown[]): Apply<K, number>;
+  lpush<T = unknown>(key: Key, ...elements: NoInfer<T>[]): Apply<K, number>;
   /** Prepends elements if the list exists. @see https://redis.io/commands/lpushx */
-  lpushx(key: Key, ...elements: unknown[]): Apply<K, number>;
+  lpushx<T = unknown>(key: Key, ...elements: NoInfer<T>[]): Apply<K, number>;
   /** Elements from `start` to `stop` (inclusive; -1 is the last). @see https://redis.io/commands/lrange */
   lrange<T = V>(key: Key, start: number, stop: number): Apply<K, T[]>;
   /** Removes `count` occurrences of `element` (negative: from the end, 0: all). @see https://redis.io/commands/lrem */
@@ -77,9 +77,9 @@ export interface ListCommands<K extends Kind, V> {
   /** Pops the last element of `source` and prepends it to `destination`. @see https://redis.io/commands/rpoplpush */
   rpoplpush<T = V>(source: Key, destination: Key): Apply<K, T | null>;
   /** Appends elements; returns the new length. @see https://redis.io/commands/rpush */
-  rpush(key: Key, ...elements: unknown[]): Apply<K, number>;
+  rpush<T = unknown>(key: Key, ...elements: NoInfer<T>[]): Apply<K, number>;
   /** Appends elements if the list exists. @see https://redis.io/commands/rpushx */
-  rpushx(key: Key, ...elements: unknown[]): Apply<K, number>;
+  rpushx<T = unknown>(key: Key, ...elements: NoInfer<T>[]): Apply<K, number>;
 }
 
 function side(value: string, command: string): string {

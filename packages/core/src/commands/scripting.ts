@@ -25,13 +25,21 @@ export interface FunctionLibrary {
 
 /** Scripting and functions. Script results are deserialized (recursively) unless in raw mode. */
 export interface ScriptingCommands<K extends Kind> {
-  /** Runs a Lua script. @see https://redis.io/commands/eval */
+  /** Runs a Lua script. (`<TArgs, TData>` as in `@upstash/redis`, or `<TResult>`.) @see https://redis.io/commands/eval */
+  eval<TArgs extends unknown[], TData = unknown>(script: string, keys: Key[], args: TArgs): Apply<K, TData>;
   eval<T = unknown>(script: string, keys?: Key[], args?: unknown[]): Apply<K, T>;
-  /** Runs a read-only Lua script. @see https://redis.io/commands/eval_ro */
+  /** Runs a read-only Lua script. (`<TArgs, TData>` as in `@upstash/redis`, or `<TResult>`.) @see https://redis.io/commands/eval_ro */
+  evalRo<TArgs extends unknown[], TData = unknown>(script: string, keys: Key[], args: TArgs): Apply<K, TData>;
   evalRo<T = unknown>(script: string, keys?: Key[], args?: unknown[]): Apply<K, T>;
-  /** Runs a loaded script by its SHA1. @see https://redis.io/commands/evalsha */
+  /** Runs a loaded script by its SHA1. (`<TArgs, TData>` as in `@upstash/redis`, or `<TResult>`.) @see https://redis.io/commands/evalsha */
+  evalsha<TArgs extends unknown[], TData = unknown>(sha1: string, keys: Key[], args: TArgs): Apply<K, TData>;
   evalsha<T = unknown>(sha1: string, keys?: Key[], args?: unknown[]): Apply<K, T>;
-  /** Runs a loaded read-only script by its SHA1. @see https://redis.io/commands/evalsha_ro */
+  /** Runs a loaded read-only script by its SHA1. (`<TArgs, TData>` as in `@upstash/redis`, or `<TResult>`.) @see https://redis.io/commands/evalsha_ro */
+  evalshaRo<TArgs extends unknown[], TData = unknown>(
+    sha1: string,
+    keys: Key[],
+    args: TArgs,
+  ): Apply<K, TData>;
   evalshaRo<T = unknown>(sha1: string, keys?: Key[], args?: unknown[]): Apply<K, T>;
   /** Calls a function. @see https://redis.io/commands/fcall */
   fcall<T = unknown>(name: string, keys?: Key[], args?: unknown[]): Apply<K, T>;

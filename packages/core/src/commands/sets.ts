@@ -20,7 +20,7 @@ import { type ScanOptions, scanArgs } from './scan.js';
 /** Set commands. Members are deserialized unless in raw mode. */
 export interface SetCommands<K extends Kind, V> {
   /** Adds members; returns how many were new. @see https://redis.io/commands/sadd */
-  sadd(key: Key, ...members: unknown[]): Apply<K, number>;
+  sadd<T = unknown>(key: Key, ...members: NoInfer<T>[]): Apply<K, number>;
   /** The number of members. @see https://redis.io/commands/scard */
   scard(key: Key): Apply<K, number>;
   /** Members of the first set that are in none of the others. @see https://redis.io/commands/sdiff */
@@ -50,7 +50,7 @@ export interface SetCommands<K extends Kind, V> {
   srandmember<T = V>(key: Key, count: number): Apply<K, Many<T>>;
   srandmember<T = V>(key: Key, count?: number): Apply<K, T | Many<T> | null>;
   /** Removes members; returns how many existed. @see https://redis.io/commands/srem */
-  srem(key: Key, ...members: unknown[]): Apply<K, number>;
+  srem<T = unknown>(key: Key, ...members: NoInfer<T>[]): Apply<K, number>;
   /** One step of a set scan: the next cursor and members. @see https://redis.io/commands/sscan */
   sscan<T = V>(
     key: Key,

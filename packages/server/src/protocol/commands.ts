@@ -271,12 +271,16 @@ export class CommandTable {
       full = `${name}|${textOf(args[1]).toUpperCase()}`;
     }
     const { allow, deny } = this.policy;
-    if (deny.size > 0 && (deny.has(name) || deny.has(full)))
-      return errors.notAvailable(full.replace('|', ' '));
+    // Named as Upstash does: `CONFIG SET` for a subcommand, `SHUTDOWN` (not `SHUTDOWN NOSAVE`) otherwise.
+    const refused = () =>
+      errors.notAvailable(
+        this.containers.has(name) || this.admin.has(full) || deny.has(full) ? full.replace('|', ' ') : name,
+      );
+    if (deny.size > 0 && (deny.has(name) || deny.has(full))) return refused();
     if (ADMIN_ALLOWED_BY_DEFAULT.has(name)) return undefined;
     if (!this.admin.has(full) && !this.admin.has(name) && !DENIED_BY_DEFAULT.has(name)) return undefined;
     if (allow.size > 0 && (allow.has(name) || allow.has(full))) return undefined;
-    return errors.notAvailable(full.replace('|', ' '));
+    return refused();
   }
 
   /** True if a read-only token may run this command. `name` is upper-cased. */

@@ -22,7 +22,10 @@ if (process.env.STORE === 'connect-redis') {
   await client.connect();
   store = new RedisStore({ client });
 } else {
-  const { Redis } = await import(new URL('../../packages/core/dist/index.js', here).href);
+  const core = process.env.CORE_DIST
+    ? pathToFileURL(`${process.env.CORE_DIST}/index.js`)
+    : new URL('../../packages/core/dist/index.js', here);
+  const { Redis } = await import(core.href);
   const { RestashStore } = await import(new URL('../../packages/express-session/dist/index.js', here).href);
   const client = new Redis({
     url: process.env.RESTASH_URL,

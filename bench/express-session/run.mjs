@@ -8,7 +8,7 @@
 // Needs redis-server, wrk and taskset (Debian: redis-server wrk util-linux).
 // Method and latest figures: bench/express-session/README.md.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -112,6 +112,9 @@ const stop = (child) =>
   });
 
 const work = mkdtempSync(join(tmpdir(), 'restash-bench-session-'));
+// A copy of the client's build (it has no dependencies), so a rebuild of the workspace during the run cannot break it.
+const coreDist = join(work, 'core-dist');
+cpSync(join(root, 'packages/core/dist'), coreDist, { recursive: true });
 // Ctrl-C (or a kill) stops every process this script started.
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
@@ -169,6 +172,7 @@ async function startApp(target) {
       REDIS_URL: `redis://127.0.0.1:${redisPort}`,
       RESTASH_URL: `http://127.0.0.1:${restPort}`,
       RESTASH_TOKEN: TOKEN,
+      CORE_DIST: coreDist,
     },
   });
   stopping.push(app);

@@ -174,6 +174,7 @@ export class Ratelimit {
   private readonly cache: EphemeralCache | undefined;
   private readonly denyList: DenyList | undefined;
   private readonly dynamicLimitKey: string | undefined;
+  private readonly dynamicLimitsOn: boolean;
   private readonly ctx: AlgorithmContext;
 
   constructor(options: RatelimitOptions) {
@@ -242,8 +243,6 @@ export class Ratelimit {
       cache: this.cache,
     };
   }
-
-  private readonly dynamicLimitsOn: boolean;
 
   /**
    * Checks and consumes: takes `rate` tokens (default 1) from `identifier`'s
@@ -320,7 +319,7 @@ export class Ratelimit {
   }
 
   private race(work: Promise<LimitResult>): Promise<LimitResult> {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         resolve(
           this.failed(
@@ -337,12 +336,14 @@ export class Ratelimit {
         },
         (error: unknown) => {
           clearTimeout(timer);
-          resolve(this.failed('error', error));
+          if (error instanceof RatelimitError) reject(error);
+          else resolve(this.failed('error', error));
         },
       );
     });
   }
 
+  /** The answer by `failMode`. Bad input (a `RatelimitError`) is never turned into one. */
   private failed(reason: 'timeout' | 'error', error: unknown, late?: Promise<unknown>): LimitResult {
     if (error instanceof RatelimitError) throw error;
     return {

@@ -50,7 +50,7 @@ const PAGE = `<!doctype html>
 
 <section>
 <h2>3 · A rate-limited route</h2>
-<p><code>PUT /api/products/:id</code> is guarded by <code>@nestjs/throttler</code> with <code>RestashThrottlerStorage</code>: 5 updates per 10 seconds per client, counted in Redis so that every instance shares the limit. The sixth answers <b>429 Too Many Requests</b>.</p>
+<p><code>PUT /api/products/:id</code> is guarded by <code>@nestjs/throttler</code> with <code>RestashThrottlerStorage</code>, which runs on <code>@restash/ratelimit</code>: 5 updates per 10 seconds per client, counted in Redis so that every instance shares the limit. The sixth answers <b>429 Too Many Requests</b>.</p>
 <button onclick="burst()">Send 6 updates now</button>
 </section>
 

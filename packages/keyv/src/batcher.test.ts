@@ -80,3 +80,41 @@ describe('Batcher', () => {
     ]);
   });
 });
+
+describe('Batcher under load', () => {
+  it('holds commands while the most requests are in flight, then sends them together', async () => {
+    const requests: number[] = [];
+    const pending: (() => void)[] = [];
+    const answer = (size: number) =>
+      new Promise<unknown[]>((resolve) => {
+        requests.push(size);
+        pending.push(() => resolve(Array.from({ length: size }, () => 'OK')));
+      });
+    const client = {
+      sendCommand: async () => (await answer(1))[0],
+      pipeline: () => {
+        let size = 0;
+        return {
+          sendCommand() {
+            size++;
+            return this;
+          },
+          exec: () => answer(size),
+        };
+      },
+    };
+    const batcher = new Batcher(client, 500, 1);
+    const first = batcher.send(['GET', 'a']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(requests).toEqual([1]);
+    const rest = [batcher.send(['GET', 'b']), batcher.send(['GET', 'c']), batcher.send(['GET', 'd'])];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(requests).toEqual([1]);
+    pending.shift()?.();
+    await first;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(requests).toEqual([1, 3]);
+    pending.shift()?.();
+    expect(await Promise.all(rest)).toEqual(['OK', 'OK', 'OK']);
+  });
+});

@@ -27,10 +27,18 @@ const schedule: (callback: () => void) => void =
 export class Batcher {
   #queue: Queued[] = [];
   #scheduled = false;
+  #inFlight = 0;
 
+  /**
+   * @param maxSize most commands in one request
+   * @param maxInFlight most requests awaiting their answer; commands issued
+   * meanwhile wait for one to come back and go out together, so under load
+   * the batches grow instead of the number of requests
+   */
   constructor(
     private readonly client: KeyvRestashClient,
     private readonly maxSize = 500,
+    private readonly maxInFlight = 2,
   ) {}
 
   /** Queues one command; resolves with its raw reply. */
@@ -41,31 +49,40 @@ export class Batcher {
         this.#flush();
       } else if (!this.#scheduled) {
         this.#scheduled = true;
-        schedule(() => this.#flush());
+        schedule(() => {
+          this.#scheduled = false;
+          if (this.#inFlight < this.maxInFlight) this.#flush();
+        });
       }
     });
   }
 
   #flush(): void {
-    this.#scheduled = false;
-    const batch = this.#queue;
+    const batch = this.#queue.splice(0, this.maxSize);
     if (batch.length === 0) return;
-    this.#queue = [];
+    this.#inFlight++;
+    const done = () => {
+      this.#inFlight--;
+      if (this.#queue.length > 0 && !this.#scheduled) this.#flush();
+    };
     if (batch.length === 1) {
       const [only] = batch as [Queued];
-      this.client.sendCommand(only.args).then(only.resolve, only.reject);
+      this.client.sendCommand(only.args).then(only.resolve, only.reject).finally(done);
       return;
     }
     const pipeline = this.client.pipeline();
     for (const { args } of batch) pipeline.sendCommand(args);
-    pipeline.exec().then(
-      (results) => {
-        for (let i = 0; i < batch.length; i++) batch[i]?.resolve(results[i]);
-      },
-      () => {
-        // One command failed (or the request did): send each on its own so every caller gets its own answer.
-        for (const { args, resolve, reject } of batch) this.client.sendCommand(args).then(resolve, reject);
-      },
-    );
+    pipeline
+      .exec()
+      .then(
+        (results) => {
+          for (let i = 0; i < batch.length; i++) batch[i]?.resolve(results[i]);
+        },
+        () => {
+          // One command failed (or the request did): send each on its own so every caller gets its own answer.
+          for (const { args, resolve, reject } of batch) this.client.sendCommand(args).then(resolve, reject);
+        },
+      )
+      .finally(done);
   }
 }

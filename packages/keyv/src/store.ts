@@ -40,10 +40,11 @@ export interface KeyvRestashOptions {
   throwOnErrors?: boolean;
   /**
    * Send the single-key commands (`get`, `set`, `has`, `delete`) issued during
-   * one turn of the event loop as one request. A server handles each incoming
-   * request in its own tick, where the client's auto-pipelining cannot batch
-   * them; this is what keeps a busy server's cache reads to a few HTTP
-   * requests. `false` sends each at once (still auto-pipelined within a tick).
+   * one turn of the event loop as one request, with at most two requests in
+   * flight (commands issued meanwhile go out together). A server handles each
+   * incoming request in its own tick, where the client's auto-pipelining
+   * cannot batch them; this is what keeps a busy server's cache reads to a few
+   * HTTP requests. `false` sends each at once (still auto-pipelined within a tick).
    * @default true
    */
   batch?: boolean;

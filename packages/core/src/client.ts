@@ -219,13 +219,19 @@ export class Redis<TValue = unknown> implements PipelineHost {
    *
    * @example
    * const redis = Redis.fromEnv();
-   * // Cloudflare Workers: export default { fetch: (req, env) => Redis.fromEnv({ env }).get('k') }
+   * // Cloudflare Workers: the variables arrive as the handler's `env`
+   * export default {
+   *   async fetch(request: Request, env: { RESTASH_URL: string; RESTASH_TOKEN: string }) {
+   *     return Response.json(await Redis.fromEnv({ env }).get('k'));
+   *   },
+   * };
    */
   static fromEnv<TValue = unknown>(
-    options: Omit<RedisOptions, 'url' | 'token'> & { env?: Env } = {},
+    options: Omit<RedisOptions, 'url' | 'token'> & { env?: Env | object } = {},
   ): Redis<TValue> {
     const { env: given, ...rest } = options;
-    const env = given ?? (globalThis as { process?: { env?: Env } }).process?.env;
+    // Any object of variables: a Worker's `env` is typed by an interface of its own, without an index signature.
+    const env = (given ?? (globalThis as { process?: { env?: Env } }).process?.env) as Env | undefined;
     if (!env) {
       throw new RestashError(
         'config',

@@ -49,6 +49,15 @@ describe('what a user leaving @upstash/redis writes', () => {
     );
   });
 
+  it('takes a Worker env typed by an interface in fromEnv', () => {
+    interface WorkerEnv {
+      RESTASH_URL: string;
+      RESTASH_TOKEN: string;
+    }
+    const env: WorkerEnv = { RESTASH_URL: 'http://127.0.0.1:1', RESTASH_TOKEN: 't' };
+    expect(Redis.fromEnv({ env })).toBeInstanceOf(Redis);
+  });
+
   it('passes the client-wide signal and cache mode to fetch', async () => {
     const inits: RequestInit[] = [];
     const fetch = (async (_url: string, init: RequestInit) => {

@@ -26,26 +26,37 @@ if dynamicKey then
   if dynamic then limit = dynamic end
 end`;
 
-/** After INCRBY: a refund never takes a counter below zero, and a counter always has a TTL. */
-const settle = (key: string, ttl: string) => `
-if used < 0 then
-  redis.call('SET', ${key}, 0, 'KEEPTTL')
-  used = 0
-end
-if redis.call('PTTL', ${key}) == -1 then redis.call('PEXPIRE', ${key}, ${ttl}) end`;
+/**
+ * After INCRBY of `rate`, for a refund or a zero rate: a counter never goes
+ * below zero, and one that a refund created gets a TTL. (Consuming calls set
+ * the TTL when they create the counter: `used == rate`.)
+ */
+const settleRefund = (key: string, ttl: string) => `
+  if used < 0 then
+    redis.call('SET', ${key}, 0, 'KEEPTTL')
+    used = 0
+  end
+  if redis.call('PTTL', ${key}) == -1 then redis.call('PEXPIRE', ${key}, ${ttl}) end`;
 
 /**
  * Fixed window. KEYS: counter, [dynamic]. ARGV: limit, window ms, rate.
- * Returns {allowed 0|1, remaining, limit}. A rejected request adds nothing.
+ * Returns {allowed 0|1, remaining, limit}. A rejected request adds nothing
+ * (its INCRBY is taken back in the same script, so no one sees it).
  */
 export const fixedWindowLimit: LuaScript = {
   name: 'fixedWindow.limit',
   body: `${effectiveLimit(2)}
 local key = KEYS[1]
 local rate = tonumber(ARGV[3])
-local used = tonumber(redis.call('GET', key) or '0')
-if rate > 0 and used + rate > limit then return {0, limit - used, limit} end
-used = redis.call('INCRBY', key, rate)${settle('key', 'ARGV[2]')}
+local used = redis.call('INCRBY', key, rate)
+if rate > 0 then
+  if used == rate then redis.call('PEXPIRE', key, ARGV[2]) end
+  if used > limit then
+    redis.call('DECRBY', key, rate)
+    return {0, limit - used + rate, limit}
+  end
+else${settleRefund('key', 'ARGV[2]')}
+end
 return {1, limit - used, limit}
 `,
 };
@@ -61,8 +72,9 @@ return {limit - tonumber(redis.call('GET', KEYS[1]) or '0'), limit}
 /**
  * Sliding window: the previous window's count weighted by how much of it still
  * overlaps, in integer arithmetic (Upstash's `(1 - elapsed/window) * count`
- * can land just under a whole number and drop one request from the count). KEYS: current, previous, [dynamic]. ARGV: limit, now ms, window ms,
- * rate. Returns {allowed 0|1, remaining, limit}.
+ * can land just under a whole number and drop one request from the count).
+ * KEYS: current, previous, [dynamic]. ARGV: limit, now ms, window ms, rate.
+ * Returns {allowed 0|1, remaining, limit}. A rejected request adds nothing.
  */
 export const slidingWindowLimit: LuaScript = {
   name: 'slidingWindow.limit',
@@ -70,10 +82,16 @@ export const slidingWindowLimit: LuaScript = {
 local now = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
 local rate = tonumber(ARGV[4])
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 local previous = math.floor((window - now % window) * tonumber(redis.call('GET', KEYS[2]) or '0') / window)
-if rate > 0 and previous + current + rate > limit then return {0, limit - previous - current, limit} end
-local used = redis.call('INCRBY', KEYS[1], rate)${settle('KEYS[1]', 'window * 2 + 1000')}
+local used = redis.call('INCRBY', KEYS[1], rate)
+if rate > 0 then
+  if used == rate then redis.call('PEXPIRE', KEYS[1], window * 2 + 1000) end
+  if previous + used > limit then
+    redis.call('DECRBY', KEYS[1], rate)
+    return {0, limit - previous - used + rate, limit}
+  end
+else${settleRefund('KEYS[1]', 'window * 2 + 1000')}
+end
 return {1, limit - previous - used, limit}
 `,
 };
@@ -143,7 +161,12 @@ return {tokens, at + interval, limit}
 export const cachedFixedWindowLimit: LuaScript = {
   name: 'cachedFixedWindow.limit',
   body: `
-local used = redis.call('INCRBY', KEYS[1], ARGV[2])${settle('KEYS[1]', 'ARGV[1]')}
+local rate = tonumber(ARGV[2])
+local used = redis.call('INCRBY', KEYS[1], rate)
+if rate > 0 then
+  if used == rate then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+else${settleRefund('KEYS[1]', 'ARGV[1]')}
+end
 return used
 `,
 };

@@ -437,3 +437,25 @@ describe('batched checks', () => {
     expect(String(results[1]!.error)).toMatch(/WRONGTYPE/);
   });
 });
+
+describe('key lifetimes', () => {
+  it.each([
+    ['fixedWindow', () => Ratelimit.fixedWindow(3, '1 d')],
+    ['slidingWindow', () => Ratelimit.slidingWindow(3, '1 d')],
+    ['cachedFixedWindow', () => Ratelimit.cachedFixedWindow(3, '1 d')],
+    ['tokenBucket', () => Ratelimit.tokenBucket(3, '1 d', 3)],
+  ])(
+    '%s never leaves a key without a TTL (first hit, refused first hit, refund first)',
+    async (_name, algorithm) => {
+      const redis = stack.client();
+      const k = keys(redis);
+      const ratelimit = limiter(algorithm(), { prefix: k.prefix });
+      await (await ratelimit.limit('first')).pending;
+      await (await ratelimit.limit('heavy', { rate: 5 })).pending;
+      await (await ratelimit.limit('refund', { rate: -2 })).pending;
+      const found = await redis.keys(`${k.prefix}*`);
+      expect(found.length).toBeGreaterThan(0);
+      for (const key of found) expect(await redis.pttl(key)).toBeGreaterThan(0);
+    },
+  );
+});

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig, type ViteUserConfig } from 'vitest/config';
 
 /**
@@ -6,6 +7,16 @@ import { defineConfig, type ViteUserConfig } from 'vitest/config';
  * never runs a stale `dist`.
  */
 const conditions = ['@restash/source', 'module', 'node', 'development|production'];
+
+/**
+ * The build-time constants the sources expect (tsdown defines them in each
+ * package's build); tests of any package that imports those sources need them.
+ */
+const define = {
+  __RESTASH_VERSION__: JSON.stringify(
+    JSON.parse(readFileSync(new URL('packages/server/package.json', import.meta.url), 'utf8')).version,
+  ),
+};
 
 /**
  * The vitest config every package and app shares: sources resolved from the
@@ -21,6 +32,7 @@ const conditions = ['@restash/source', 'module', 'node', 'development|production
  */
 export function restashVitest(test: NonNullable<ViteUserConfig['test']> = {}): ViteUserConfig {
   return defineConfig({
+    define,
     plugins: [
       {
         // Every environment, including the one vitest runs globalSetup files in.

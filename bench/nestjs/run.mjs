@@ -25,6 +25,7 @@ for (const file of [
   'packages/core/dist/index.js',
   'packages/keyv/dist/index.js',
   'packages/nestjs/dist/index.js',
+  'packages/ratelimit/dist/index.js',
   'packages/server/dist/cli.js',
 ]) {
   if (!existsSync(join(root, file))) throw new Error(`${file} is missing: run pnpm build first`);

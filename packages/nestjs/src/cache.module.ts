@@ -177,5 +177,6 @@ function clientOf(connection: RestashConnection): KeyvRestashClient {
       `RestashCacheModule: connection.${connection.url ? 'token' : 'url'} is missing`,
     );
   }
-  return new Redis({ ...connection, automaticDeserialization: false });
+  // A cache that is down should cost a request little: one retry and a short timeout, unless told otherwise.
+  return new Redis({ retry: { retries: 1 }, timeout: 2_000, ...connection, automaticDeserialization: false });
 }

@@ -3,7 +3,7 @@ import { freePort, TOKEN, until, useStack } from '@restash/test-harness';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RestashCache, RestashCacheModule, RestashNestError } from '../src/index.js';
-import { startApp } from './fixtures.js';
+import { StockController, startApp } from './fixtures.js';
 
 const stack = useStack();
 const apps: { close(): Promise<void> }[] = [];
@@ -271,6 +271,22 @@ describe('RestashCacheInterceptor', () => {
     const again = await request(server).get('/products/3').expect(200);
     expect(again.body.id).toBe('3');
     expect(catalog.runs.find).toBe(1);
+  });
+});
+
+describe("@nestjs/cache-manager's own CacheInterceptor on the module", () => {
+  it('caches GET responses with the X-Cache header, @CacheKey and @CacheTTL, unchanged', async () => {
+    const ns = namespace();
+    const { app: nest } = await app(ns);
+    const server = nest.getHttpServer();
+    const controller = nest.get(StockController);
+    expect((await request(server).get('/stock')).headers['x-cache']).toBe('MISS');
+    expect((await request(server).get('/stock')).headers['x-cache']).toBe('HIT');
+    expect(controller.runs).toBe(1);
+    await request(server).get('/stock/keyed').expect(200);
+    const pttl = await stack.client().pttl(`${ns}::stock-keyed`);
+    expect(pttl).toBeGreaterThan(0);
+    expect(pttl).toBeLessThanOrEqual(700);
   });
 });
 

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { CACHE_MANAGER, CacheKey, CacheTTL } from '@nestjs/cache-manager';
+import { CACHE_MANAGER, CacheInterceptor, CacheKey, CacheTTL } from '@nestjs/cache-manager';
 import {
   Controller,
   Get,
@@ -139,7 +139,28 @@ export class CatalogController {
   }
 }
 
-/** A Nest app with the module, the service and the controller. */
+/** A controller on the stock `CacheInterceptor` of `@nestjs/cache-manager`. */
+@Controller('stock')
+@UseInterceptors(CacheInterceptor)
+export class StockController {
+  runs = 0;
+
+  @Get()
+  page(): { n: number } {
+    this.runs++;
+    return { n: this.runs };
+  }
+
+  @Get('keyed')
+  @CacheKey('stock-keyed')
+  @CacheTTL(700)
+  keyed(): { n: number } {
+    this.runs++;
+    return { n: this.runs };
+  }
+}
+
+/** A Nest app with the module, the service and the controllers. */
 export async function startApp(
   connection: RestashConnection,
   options: RestashCacheModuleRootOptions = {},
@@ -153,7 +174,7 @@ export async function startApp(
   const moduleRef = await Test.createTestingModule({
     imports: [RestashCacheModule.forRoot(connection, { ttl: 60_000, ...options })],
     providers: [CatalogService],
-    controllers: [CatalogController],
+    controllers: [CatalogController, StockController],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
   await app.init();

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import tlsModule from 'node:tls';
 import { DEFAULT_MAX_REQUEST_SIZE } from '@restash/core/protocol';
 import { TokenSealer } from './auth/acl-tokens.js';
 import { Identities, type TokenTable } from './auth/identity.js';
@@ -12,8 +14,10 @@ import { describeEndpoint, parseClusterSeeds, parseRedisUrl, parseSentinel } fro
 import { type AppendFsync, EmbeddedRedis } from './embedded/redis-process.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
 import { commandList } from './protocol/commands.js';
-import { HttpHandler } from './transport/http.js';
+import { HttpHandler, OPERATOR_PATHS, sameToken } from './transport/http.js';
+import { Metrics } from './transport/metrics.js';
 import { SseStreams } from './transport/sse.js';
+import { VERSION } from './version.js';
 
 /** One database behind a multi-database server. */
 export interface DatabaseConfig {
@@ -145,6 +149,21 @@ export interface ServerOptions {
   corsOrigin?: string;
   /** @default 'info' */
   logLevel?: LogLevel;
+  /** One `info` log line per request (id, method, route, command name, pipeline length, status, ms, client). @default false */
+  logRequests?: boolean;
+  /**
+   * PEM certificate (chain) file: serve HTTPS instead of HTTP. Needs `tlsKey`. Both files are
+   * read again by `reload()` (SIGHUP), so a renewed certificate applies to new connections.
+   */
+  tlsCert?: string;
+  /** PEM private key file of `tlsCert`. */
+  tlsKey?: string;
+  /** Serves `GET /-/metrics` on the main listener to requests bearing this token. */
+  metricsToken?: string;
+  /** Serves `GET /-/metrics` (no token unless `metricsToken` is set) on a listener of its own on this port. */
+  metricsPort?: number;
+  /** Address of the metrics listener. @default '127.0.0.1' */
+  metricsHost?: string;
   /** Replaces the JSON-lines logger on stderr. */
   logger?: Logger;
 }
@@ -161,8 +180,10 @@ export interface RestashServer {
   reload(): Promise<void>;
   /** Stops listening, answers requests in flight, closes Redis connections, stops embedded Redis servers. */
   close(): Promise<void>;
-  /** `http://host:port` once listening. */
+  /** `http://host:port` (`https://` with TLS) once listening. */
   readonly url: string;
+  /** `http://host:port/-/metrics` of the metrics listener, once listening, if there is one. */
+  readonly metricsUrl: string | undefined;
   /** The Redis being fronted (password removed) — of the first database — once listening. */
   readonly redis: string;
   /** The underlying `node:http` server. */
@@ -208,7 +229,11 @@ export function createServer(options: ServerOptions): RestashServer {
   /** Databases removed by a reload, closing once their requests in flight are answered. */
   const retired = new Set<Running>();
 
-  const health = async (): Promise<string | undefined> => {
+  const ready = async (id: string | undefined): Promise<string | undefined | null> => {
+    if (id !== undefined) {
+      const one = running.get(id);
+      return one ? one.database.health() : null;
+    }
     const problems = await Promise.all(
       [...running.values()].map(async ({ database, config }) => {
         const problem = await database.health();
@@ -219,18 +244,70 @@ export function createServer(options: ServerOptions): RestashServer {
     return failing.length > 0 ? failing.join('; ') : undefined;
   };
 
+  const metricsOn = options.metricsToken !== undefined || options.metricsPort !== undefined;
+  const metrics = metricsOn
+    ? new Metrics(() => ({
+        databases: [...running.values()].map(({ database }) => ({
+          id: database.id,
+          ...database.redisState,
+          connections: database.connections,
+        })),
+        streams: streams.size,
+        multi,
+      }))
+    : undefined;
   const handler = new HttpHandler({
     identities,
     streams,
     log,
     corsOrigin: options.corsOrigin ?? '*',
-    health,
+    ready,
+    version: VERSION,
+    metrics,
+    // With a listener of its own, the metrics are not served on the main one.
+    metricsToken: options.metricsPort === undefined ? options.metricsToken : undefined,
+    multi,
+    requestLog: options.logRequests ? 'info' : log.enabled('debug') ? 'debug' : undefined,
     maxPipelineCommands: options.maxPipelineCommands ?? 10_000,
     maxBufferedResponses: options.maxBufferedResponses ?? 256 * 1024 * 1024,
     responseTimeout: options.responseTimeout ?? 60_000,
   });
   // Without a Host header Node answers an empty 400 itself; HTTP/1.0 clients never send one anyway.
-  const server = http.createServer({ keepAliveTimeout: 65_000, requireHostHeader: false }, handler.handle);
+  const readTls = (): { cert: Buffer; key: Buffer } | undefined => {
+    if (options.tlsCert === undefined) return undefined;
+    const read = (what: string, file: string) => {
+      try {
+        return readFileSync(file);
+      } catch (error) {
+        throw new ConfigError(`${what}: cannot read ${file}: ${(error as Error).message}`);
+      }
+    };
+    return { cert: read('TLS certificate', options.tlsCert), key: read('TLS key', options.tlsKey!) };
+  };
+  const serverOptions = { keepAliveTimeout: 65_000, requireHostHeader: false };
+  const tls = readTls();
+  if (tls) checkTls(tls);
+  const server: http.Server = tls
+    ? https.createServer({ ...serverOptions, ...tls }, handler.handle)
+    : http.createServer(serverOptions, handler.handle);
+  const metricsServer =
+    options.metricsPort !== undefined && metrics
+      ? http.createServer((req, res) => {
+          const path = (req.url ?? '/').split('?')[0];
+          const token = options.metricsToken;
+          const given = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+          const [status, type, body] =
+            path !== OPERATOR_PATHS.metrics
+              ? [404, 'application/json', '{"error":"ERR only /-/metrics is served here"}']
+              : token !== undefined && (given === undefined || !sameToken(given, token))
+                ? [401, 'application/json', '{"error":"Unauthorized"}']
+                : [200, 'text/plain; version=0.0.4; charset=utf-8', metrics.render()];
+          req.resume();
+          res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+          res.end(body);
+        })
+      : undefined;
+  let metricsUrl: string | undefined;
   server.on('clientError', handler.clientError);
   server.on('connect', handler.connectMethod);
   server.on('checkExpectation', handler.expectation);
@@ -312,6 +389,14 @@ export function createServer(options: ServerOptions): RestashServer {
         await embedded.stop();
         throw error;
       }
+      const reason = (error as Error).message;
+      // Wrong credentials are a configuration error: waiting will not make Redis accept them.
+      if (/WRONGPASS|invalid password|invalid username-password|NOAUTH/i.test(reason)) {
+        database.close();
+        throw new ConfigError(
+          `${multi ? `database "${config.id}": ` : ''}Redis refused the credentials: ${reason}. Check the user and password in the Redis URL`,
+        );
+      }
       // An external Redis that is down is not fatal: requests get 503 until it is back.
       log.warn('redis is not reachable yet; serving 503 until it is', {
         database: config.id,
@@ -384,6 +469,9 @@ export function createServer(options: ServerOptions): RestashServer {
     get url() {
       return url;
     },
+    get metricsUrl() {
+      return metricsUrl;
+    },
     get redis() {
       return running.values().next().value?.database.label ?? '';
     },
@@ -400,11 +488,25 @@ export function createServer(options: ServerOptions): RestashServer {
       });
       // e.g. EMFILE on accept: an 'error' event without a listener would crash the process.
       server.on('error', (error) => log.error('http server error', { error: error.message }));
-      const address = server.address() as AddressInfo;
-      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      url = `http://${host}:${address.port}`;
+      url = urlOf(server, tls ? 'https' : 'http');
+      if (metricsServer) {
+        await new Promise<void>((resolve, reject) => {
+          metricsServer.once('error', reject);
+          metricsServer.listen(options.metricsPort, options.metricsHost ?? '127.0.0.1', () => {
+            metricsServer.removeListener('error', reject);
+            resolve();
+          });
+        }).catch((error: Error) => {
+          server.close();
+          throw error;
+        });
+        metricsServer.on('error', (error) => log.error('metrics server error', { error: error.message }));
+        metricsUrl = `${urlOf(metricsServer, 'http')}${OPERATOR_PATHS.metrics}`;
+      }
       log.info('listening', {
         url,
+        metrics: metricsUrl,
+        version: VERSION,
         databases: [...running.values()]
           .map(({ config, database }) => `${config.id}=${database.label}`)
           .join(', '),
@@ -412,6 +514,18 @@ export function createServer(options: ServerOptions): RestashServer {
       return url;
     },
     reload() {
+      if (tls) {
+        try {
+          const fresh = readTls()!;
+          checkTls(fresh);
+          (server as https.Server).setSecureContext(fresh);
+          log.info('TLS certificate reloaded', { cert: options.tlsCert });
+        } catch (error) {
+          return Promise.reject(
+            error instanceof ConfigError ? error : new ConfigError((error as Error).message),
+          );
+        }
+      }
       if (!options.configFile) return Promise.resolve();
       return enqueue(() => apply(configs())).then(() =>
         log.info('config reloaded', { databases: running.size }),
@@ -423,6 +537,8 @@ export function createServer(options: ServerOptions): RestashServer {
         for (const database of starting) database.close();
         server.close();
         server.closeIdleConnections();
+        metricsServer?.close();
+        metricsServer?.closeAllConnections();
         const timeout = options.shutdownTimeout ?? 10_000;
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([
@@ -447,6 +563,21 @@ export function createServer(options: ServerOptions): RestashServer {
       return closing;
     },
   };
+}
+
+function urlOf(listener: http.Server, scheme: string): string {
+  const address = listener.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `${scheme}://${host}:${address.port}`;
+}
+
+/** A certificate and key that do not parse, or do not match, fail now with a message naming them. */
+function checkTls(tls: { cert: Buffer; key: Buffer }): void {
+  try {
+    tlsModule.createSecureContext(tls);
+  } catch (error) {
+    throw new ConfigError(`TLS certificate / key: ${(error as Error).message}`);
+  }
 }
 
 /** True when two configs of a database front the same Redis, so its connections can stay. */
@@ -520,6 +651,18 @@ function validate(options: ServerOptions): void {
     } catch {
       throw new ConfigError(`CORS origin: not a valid header value: ${JSON.stringify(options.corsOrigin)}`);
     }
+  }
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
+    throw new ConfigError('TLS: give both a certificate (--tls-cert) and its key (--tls-key)');
+  }
+  if (
+    options.metricsPort !== undefined &&
+    (!Number.isInteger(options.metricsPort) || options.metricsPort < 0 || options.metricsPort > 65535)
+  ) {
+    throw new ConfigError(`metrics port: must be 0–65535, got ${options.metricsPort}`);
+  }
+  if (options.metricsToken !== undefined && options.metricsToken.length < 16) {
+    throw new ConfigError('metrics token: must be at least 16 characters');
   }
   if (
     options.port !== undefined &&

@@ -134,7 +134,7 @@ describe('restash-server CLI', () => {
     const redis = await startRedis();
     cleanups.push(() => redis.stop());
     const port = await freePort();
-    const cli = run(['--port', String(port), '--redis', redis.url, '--token', 't', '--log-level', 'silent']);
+    const cli = run(['--port', String(port), '--redis', redis.url, '--token', 't', '--log-level', 'info']);
     const base = `http://127.0.0.1:${port}`;
     await until(() => cli.output().includes('Restash is listening'));
     // The write waits in Redis until released, so it is surely in flight when SIGTERM comes.
@@ -142,7 +142,7 @@ describe('restash-server CLI', () => {
     const slow = post(base, '/', ['SET', 'k', 'v'], { token: 't' });
     await until(async () => (await heldClients(redis)) === 1);
     cli.child.kill('SIGTERM');
-    await until(() => cli.output().includes('SIGTERM received'));
+    await until(() => cli.output().includes('"msg":"SIGTERM received, finishing requests in flight"'));
     await release();
     expect((await slow).body).toEqual({ result: 'OK' });
     expect(await cli.exited).toBe(0);

@@ -113,7 +113,7 @@ describe('a pipeline when one master cannot be reached', () => {
         [...victimKeys].map((key) => ['GET', key]),
       );
       expect(dead.status).toBe(503);
-      const health = await fetch(`${base}/-/health`);
+      const health = await fetch(`${base}/-/ready`);
       expect(health.status).toBe(503);
       expect(((await health.json()) as { error: string }).error).toContain(`:${victim.port}`);
     } finally {

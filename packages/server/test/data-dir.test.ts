@@ -141,7 +141,9 @@ describe('the CLI and its data directory', () => {
       '--data-dir',
       join(blocked, 'data'),
     ]);
-    expect(started).toContain('warning: --data-dir (RESTASH_DATA_DIR): cannot keep the ACL token secret');
+    expect(started).toContain(
+      '"level":"warn","msg":"--data-dir (RESTASH_DATA_DIR): cannot keep the ACL token secret',
+    );
     expect(started).toContain('Restash is listening on');
     const noToken = await cli([
       '--port',

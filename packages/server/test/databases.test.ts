@@ -243,7 +243,15 @@ describe('many databases behind one server', () => {
     writeFileSync(file, '{ "databases": [ { "id": "a" } ] }');
     child.kill('SIGHUP');
     await until(() => output.includes('reload failed'));
-    expect(output).toContain('databases[0]: give "redis" (a URL or "embedded"), "cluster" or "sentinel"');
+    const failed = output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { level: string; msg: string; error?: string })
+      .find((line) => line.msg === 'reload failed, keeping the running config');
+    expect(failed?.level).toBe('error');
+    expect(failed?.error).toContain(
+      'databases[0]: give "redis" (a URL or "embedded"), "cluster" or "sentinel"',
+    );
     expect((await post(base, '/', ['PING'], { token: 'token-a2' })).status).toBe(200);
 
     child.kill('SIGTERM');

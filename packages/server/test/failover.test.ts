@@ -146,7 +146,7 @@ describe('a Redis Cluster master killed under load', () => {
       expect((await cluster.masters()).map((node) => node.port)).not.toContain(victim.port);
       // The wait is the cluster's failure detection (node timeout 1 s) and election, plus our refresh.
       await expectCleanFailover(server.baseUrl, run, 16, 8000);
-      const health = await fetch(`${server.baseUrl}/-/health`);
+      const health = await fetch(`${server.baseUrl}/-/ready`);
       expect(health.status).toBe(200);
     } finally {
       await server.close();

@@ -39,12 +39,14 @@ describe('when Redis goes away', () => {
     expect((down.body as { error: string }).error).toMatch(/^ERR Redis is unreachable/);
     const pipeline = await post(base, '/pipeline', [['PING']]);
     expect(pipeline.status).toBe(503);
-    const health = await call(base, '/-/health', { token: null });
+    const health = await call(base, '/-/ready', { token: null });
     expect(health.status).toBe(503);
+    // Liveness is the process's: it stays up while Redis is away.
+    expect((await call(base, '/-/health', { token: null })).status).toBe(200);
     await redis.start();
     await until(async () => (await post(base, '/', ['PING'])).status === 200);
     expect((await post(base, '/', ['SET', `${k}b`, '2'])).body).toEqual({ result: 'OK' });
-    expect((await call(base, '/-/health', { token: null })).status).toBe(200);
+    expect((await call(base, '/-/ready', { token: null })).status).toBe(200);
   });
 
   it('answers every request in flight when Redis dies mid-run, and none hangs', async () => {
@@ -185,13 +187,28 @@ describe('Redis URLs', () => {
     expect(await redis.cli('-a', 'sekret', '--no-auth-warning', '-n', '0', 'EXISTS', `${k}a`)).toBe('0');
   });
 
-  it('reports a wrong password as 503 with the Redis reason', async () => {
+  it('refuses to start with a wrong password: a configuration error naming the Redis reason', async () => {
     redis = await startRedis(['--requirepass', 'sekret']);
     cleanups.push(() => redis.stop());
-    const server = await startServer({ redisUrl: `redis://:wrong@127.0.0.1:${redis.port}` });
+    const server = createServer({
+      token: TOKEN,
+      redisUrl: `redis://:wrong@127.0.0.1:${redis.port}`,
+      port: 0,
+      logger: createLogger('silent'),
+    });
     cleanups.push(() => server.close());
+    await expect(server.listen()).rejects.toThrow(/Redis refused the credentials: .*WRONGPASS/);
+  });
+
+  it('answers 503 with the Redis reason when the password changes while running', async () => {
+    redis = await startRedis(['--requirepass', 'sekret']);
+    cleanups.push(() => redis.stop());
+    const server = await startServer({ redisUrl: `redis://:sekret@127.0.0.1:${redis.port}` });
+    cleanups.push(() => server.close());
+    await redis.cli('-a', 'sekret', 'CONFIG', 'SET', 'requirepass', 'other');
+    await redis.cli('-a', 'other', 'CLIENT', 'KILL', 'TYPE', 'normal');
+    await until(async () => (await post(server.baseUrl, '/', ['PING'])).status === 503);
     const res = await post(server.baseUrl, '/', ['PING']);
-    expect(res.status).toBe(503);
     expect((res.body as { error: string }).error).toMatch(/WRONGPASS|invalid password/);
   });
 

@@ -110,6 +110,9 @@ export class RedisConnection implements Backend {
     return 1;
   }
 
+  /** Times the connection was restored after it was lost (for metrics). */
+  restored = 0;
+
   /** True once `close()` was called. */
   get closed(): boolean {
     return this.state === 'closed';
@@ -319,6 +322,7 @@ export class RedisConnection implements Backend {
 
   private onReady(): void {
     this.state = 'ready';
+    if (this.connectedOnce) this.restored++;
     this.connectedOnce = true;
     if (this.attempts > 0) this.options.log.info('redis connection restored', { redis: this.label });
     this.attempts = 0;

@@ -257,6 +257,17 @@ export class Database {
     return this.options.maxRequestSize;
   }
 
+  /** The database's id (its config's). */
+  get id(): string {
+    return this.options.id;
+  }
+
+  /** For metrics: whether the shared connection is ready (on a cluster: the topology is known), and its reconnections. */
+  get redisState(): { connected: boolean; reconnects: number } {
+    if (this.connection) return { connected: this.connection.ready, reconnects: this.connection.restored };
+    return { connected: this.topology?.ready ?? false, reconnects: 0 };
+  }
+
   /** Connections in use: the shared one(s), every open stream and every ACL user's. */
   get connections(): number {
     return (this.pool?.size ?? 1) + this.streams.size + this.users.connections;

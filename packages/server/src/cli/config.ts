@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AppendFsync } from '../embedded/redis-process.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
@@ -125,6 +125,29 @@ export const FLAGS: Record<string, Flag> = {
   },
   'cors-origin': { env: 'RESTASH_CORS_ORIGIN', value: '*', help: 'Access-Control-Allow-Origin value' },
   'log-level': { env: 'RESTASH_LOG_LEVEL', value: 'info', help: LOG_LEVELS.join(' | ') },
+  'log-requests': {
+    env: 'RESTASH_LOG_REQUESTS',
+    boolean: true,
+    help: 'one info line per request: id, method, route, command name, pipeline length, status, ms,\nclient address (never values or tokens)',
+  },
+  'tls-cert': {
+    env: 'RESTASH_TLS_CERT',
+    help: 'PEM certificate (chain) file: serve HTTPS instead of HTTP (needs --tls-key);\nread again on SIGHUP, so a renewed certificate applies without a restart',
+  },
+  'tls-key': { env: 'RESTASH_TLS_KEY', help: 'PEM private key file of --tls-cert' },
+  'metrics-token': {
+    env: 'RESTASH_METRICS_TOKEN',
+    help: 'serve Prometheus metrics at GET /-/metrics to this bearer token (16 characters or more)',
+  },
+  'metrics-port': {
+    env: 'RESTASH_METRICS_PORT',
+    help: 'serve GET /-/metrics on a listener of its own on this port (no token unless --metrics-token)',
+  },
+  'metrics-host': {
+    env: 'RESTASH_METRICS_HOST',
+    value: '127.0.0.1',
+    help: 'address of the --metrics-port listener',
+  },
   appendfsync: {
     env: 'RESTASH_APPENDFSYNC',
     value: 'everysec',
@@ -144,6 +167,7 @@ export interface CliConfig {
   /** Problems that do not stop the server, to print before it starts. */
   warnings: string[];
   help: boolean;
+  version: boolean;
 }
 
 /**
@@ -163,6 +187,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
           ]),
         ),
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
       },
       strict: true,
       allowPositionals: false,
@@ -170,8 +195,14 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
   } catch (error) {
     throw new ConfigError(`${(error as Error).message} (see --help)`);
   }
-  if (values.help) {
-    return { options: {} as CliConfig['options'], tokenGenerated: false, warnings: [], help: true };
+  if (values.help || values.version) {
+    return {
+      options: {} as CliConfig['options'],
+      tokenGenerated: false,
+      warnings: [],
+      help: values.help === true,
+      version: values.version === true,
+    };
   }
   const get = (name: string): string | undefined => {
     const flag = FLAGS[name]!;
@@ -220,7 +251,8 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
       `--log-level (RESTASH_LOG_LEVEL) must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`,
     );
   }
-  const dataDir = get('data-dir')!;
+  // Absolute, so that every message names the directory whatever the working directory was.
+  const dataDir = resolve(get('data-dir')!);
   const appendfsync = get('appendfsync')!;
   if (!['always', 'everysec', 'no'].includes(appendfsync)) {
     throw new ConfigError(
@@ -294,10 +326,44 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
   if (readOnlyToken !== undefined && readOnlyToken === token) {
     throw new ConfigError('--read-only-token (RESTASH_READ_ONLY_TOKEN) must differ from the standard token');
   }
+  const host = get('host')!;
+  for (const [name, value] of [
+    ['token', tokenGenerated ? undefined : token],
+    ['read-only-token', readOnlyToken],
+  ] as const) {
+    if (value === undefined || value.length >= MIN_TOKEN_LENGTH) continue;
+    const what = `--${name} (${FLAGS[name]!.env}) is ${value.length} characters long: a token shorter than ${MIN_TOKEN_LENGTH} can be guessed`;
+    if (!isLoopback(host)) {
+      throw new ConfigError(
+        `${what}, and --host ${host} takes connections from other machines. Give a longer token (openssl rand -base64 32)`,
+      );
+    }
+    warnings.push(`${what}; fine on ${host} for a test, never on a network`);
+  }
+  const tlsCert = get('tls-cert');
+  const tlsKey = get('tls-key');
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+    throw new ConfigError('--tls-cert (RESTASH_TLS_CERT) and --tls-key (RESTASH_TLS_KEY) go together');
+  }
+  const metricsToken = get('metrics-token');
+  if (metricsToken !== undefined && metricsToken.length < MIN_TOKEN_LENGTH) {
+    throw new ConfigError(
+      `--metrics-token (RESTASH_METRICS_TOKEN) must be at least ${MIN_TOKEN_LENGTH} characters long`,
+    );
+  }
+  if (metricsToken !== undefined && (metricsToken === token || metricsToken === readOnlyToken)) {
+    throw new ConfigError('--metrics-token (RESTASH_METRICS_TOKEN) must differ from the data tokens');
+  }
   return {
     options: {
       port: integer('port', 0, 65535),
-      host: get('host')!,
+      host,
+      tlsCert,
+      tlsKey,
+      metricsToken,
+      metricsPort: get('metrics-port') === undefined ? undefined : integer('metrics-port', 0, 65535),
+      metricsHost: get('metrics-host')!,
+      logRequests: on('log-requests'),
       redisUrl: get('redis'),
       redisCluster,
       readFromReplicas: redisCluster === undefined ? undefined : readFromReplicas,
@@ -329,6 +395,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
     tokenGenerated,
     warnings,
     help: false,
+    version: false,
   };
 }
 
@@ -346,6 +413,13 @@ function loadOrCreateSecret(
   const token = randomBytes(32).toString('base64url');
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   return { token, generated: true };
+}
+
+/** Tokens shorter than this are refused on a non-loopback address, warned about on loopback. */
+const MIN_TOKEN_LENGTH = 16;
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 /** The text of `--help`. */
@@ -366,11 +440,12 @@ export function helpText(): string {
     lines.push(`      ${first}${def}`);
     for (const line of rest) lines.push(`      ${line}`);
   }
-  lines.push('  -h, --help', '      show this help');
+  lines.push('  -h, --help', '      show this help', '  -v, --version', '      print the version');
   lines.push(
     '',
-    'Health check (no token): GET /-/health → 200 {"status":"ok"} or 503.',
-    'Signals: SIGTERM/SIGINT answer requests in flight, then exit.',
+    'Without a token: GET /-/health (the process is up: 200), GET /-/ready[?db=ID] (Redis answers: 200,',
+    'else 503), GET /-/version. GET /-/metrics needs --metrics-token or --metrics-port.',
+    'Signals: SIGTERM/SIGINT answer requests in flight, then exit; SIGHUP reloads --config and TLS files.',
   );
   return lines.join('\n');
 }

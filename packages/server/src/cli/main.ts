@@ -1,5 +1,7 @@
 import { DataDirError, EmbeddedRedisError } from '../embedded/redis-process.js';
+import { createLogger } from '../log.js';
 import { ConfigError, createServer } from '../server.js';
+import { VERSION } from '../version.js';
 import { helpText, resolveConfig } from './config.js';
 
 /** Runs `restash-server` in the foreground until SIGINT/SIGTERM. Returns the exit code on failure. */
@@ -18,8 +20,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     process.stdout.write(`${helpText()}\n`);
     return 0;
   }
-  for (const warning of config.warnings) process.stderr.write(`restash-server: warning: ${warning}\n`);
+  if (config.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
   const { options } = config;
+  // One logger for the server and this file: every line on stderr is one JSON object, at the chosen level.
+  const log = createLogger(options.logLevel ?? 'info');
+  options.logger = log;
+  for (const warning of config.warnings) log.warn(warning);
   let server: ReturnType<typeof createServer>;
   try {
     server = createServer(options);
@@ -35,24 +44,26 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`restash-server: ${signal} received, finishing requests in flight\n`);
+    log.info(`${signal} received, finishing requests in flight`, { signal });
     server.close().then(
       () => process.exit(0),
       (error: Error) => {
-        process.stderr.write(`restash-server: error while stopping: ${error.message}\n`);
+        log.error('error while stopping', { error: error.message });
         process.exit(1);
       },
     );
   };
   process.on('SIGHUP', () => {
-    if (!options.configFile) {
-      process.stderr.write('restash-server: SIGHUP ignored: there is no --config file to reload\n');
+    if (!options.configFile && !options.tlsCert) {
+      log.warn('SIGHUP ignored: there is no --config file or TLS certificate to reload', {
+        signal: 'SIGHUP',
+      });
       return;
     }
     server.reload().then(
-      () => process.stderr.write(`restash-server: reloaded ${options.configFile}\n`),
+      () => log.info('reloaded', { signal: 'SIGHUP', config: options.configFile, cert: options.tlsCert }),
       (error: Error) =>
-        process.stderr.write(`restash-server: reload failed, keeping the running config: ${error.message}\n`),
+        log.error('reload failed, keeping the running config', { signal: 'SIGHUP', error: error.message }),
     );
   });
   process.on('SIGINT', () => stop('SIGINT'));
@@ -64,7 +75,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   } catch (error) {
     await server.close().catch(() => {});
     const message = (error as Error).message;
-    if (error instanceof DataDirError) {
+    if (error instanceof DataDirError || error instanceof ConfigError) {
       process.stderr.write(`restash-server: ${message}\n`);
       return 2;
     }

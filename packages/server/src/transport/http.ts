@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errors, headers, paths } from '@restash/core/protocol';
 import type { Identities, Identity } from '../auth/identity.js';
 import { tokenFromHeader } from '../auth/tokens.js';
-import type { Logger } from '../log.js';
+import type { Logger, LogLevel } from '../log.js';
 import { type Answer, errorAnswer, type ReplyFormat } from '../protocol/execute.js';
 import { encodeError } from '../protocol/reply.js';
 import {
@@ -16,6 +16,7 @@ import {
   TooManyCommands,
   tokenFromQuery,
 } from '../protocol/request.js';
+import { type Metrics, ROUTE_INDEX } from './metrics.js';
 import { type SseStreams, streamKind } from './sse.js';
 
 export interface HttpHandlerOptions {
@@ -23,14 +24,46 @@ export interface HttpHandlerOptions {
   streams: SseStreams;
   log: Logger;
   corsOrigin: string;
-  /** Answers the health check: resolves with an error message when a Redis is not usable. */
-  health: () => Promise<string | undefined>;
+  /**
+   * Answers the readiness check of every database, or of the one named: resolves with an
+   * error message when a Redis is not usable, `null` when there is no such database.
+   */
+  ready: (database: string | undefined) => Promise<string | undefined | null>;
+  /** Answered at `GET /-/version`. */
+  version: string;
+  /** Counters to record requests in; `GET /-/metrics` is served here when `metricsToken` is set too. */
+  metrics?: Metrics;
+  /** The token `GET /-/metrics` needs on this listener (none: not served here). */
+  metricsToken?: string;
+  /** Many databases: requests are also counted per database. */
+  multi: boolean;
+  /** The level of one log line per request, if any: `info` with `--log-requests`, `debug` at `--log-level debug`. */
+  requestLog?: LogLevel;
   /** Most commands in one `/pipeline` or `/multi-exec`. */
   maxPipelineCommands: number;
   /** Most response bytes that may wait, in all, for clients that read slowly. */
   maxBufferedResponses: number;
   /** How long a client may take to read a response before its connection is closed, in ms. */
   responseTimeout: number;
+}
+
+/** Operator endpoints: `-` can never begin a Redis command name. */
+export const OPERATOR_PATHS = {
+  ready: '/-/ready',
+  version: '/-/version',
+  metrics: '/-/metrics',
+} as const;
+
+/** A request id given by a proxy (e.g. nginx's `$request_id`) is kept if it looks like one. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** What a request was, for its log line and metrics: filled as it is routed. */
+interface Track {
+  started: number;
+  route: number;
+  command: string | undefined;
+  commands: number;
+  database: string | undefined;
 }
 
 const ALLOWED_METHODS = 'GET, HEAD, POST, PUT';
@@ -59,6 +92,8 @@ type Send = (answer: Answer) => void;
 export class HttpHandler {
   private readonly syncPrefix = `${randomBytes(6).toString('base64url')}-`;
   private syncCounter = 0;
+  private readonly idPrefix = `${randomBytes(6).toString('base64url')}-`;
+  private idCounter = 0;
   private inFlight = 0;
   /** Response bytes written but not yet taken by their clients. */
   private buffered = 0;
@@ -121,7 +156,19 @@ export class HttpHandler {
     // Answered with a 503 on accept already; Node parsed a request of it all the same.
     if (overCap.has(req.socket)) return void res.destroy();
     this.inFlight++;
-    const started = this.options.log.enabled('debug') ? performance.now() : 0;
+    const { metrics, requestLog } = this.options;
+    const given = req.headers['x-request-id'];
+    const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : this.idPrefix + ++this.idCounter;
+    const track: Track | undefined =
+      metrics || requestLog
+        ? {
+            started: performance.now(),
+            route: ROUTE_INDEX.other,
+            command: undefined,
+            commands: 0,
+            database: undefined,
+          }
+        : undefined;
     let released = false;
     const release = () => {
       if (released) return;
@@ -129,19 +176,12 @@ export class HttpHandler {
       if (--this.inFlight === 0 && this.drained) this.drained();
     };
     const send: Send = (answer) => {
-      this.respond(res, answer);
-      if (started !== 0) {
-        this.options.log.debug('request', {
-          method: req.method,
-          command: requestLabel(req.url ?? '/'),
-          status: answer.status,
-          ms: Math.round((performance.now() - started) * 100) / 100,
-        });
-      }
+      const status = this.respond(res, answer, id);
+      if (track !== undefined) this.record(req, track, status, id);
       release();
     };
     try {
-      this.route(req, res, send, release);
+      this.route(req, res, send, release, id, track);
     } catch (error) {
       // e.g. `?_token=%zz`: the request is malformed, the server is fine.
       if (error instanceof BadRequest) return send(errorAnswer('command', error.message));
@@ -190,7 +230,7 @@ export class HttpHandler {
       'application/json',
       'content-length',
       String(Buffer.byteLength(body)),
-      ...this.head(req),
+      ...this.head(req, this.idPrefix + ++this.idCounter),
       'connection',
       'close',
     ]);
@@ -210,7 +250,36 @@ export class HttpHandler {
     setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
   }
 
-  private route(req: IncomingMessage, res: ServerResponse, send: Send, release: () => void): void {
+  /** The request's log line and metrics. Never values or tokens: names, counts, status, time. */
+  private record(req: IncomingMessage, track: Track, status: number, id: string): void {
+    const ms = performance.now() - track.started;
+    this.options.metrics?.request(track.route, status, ms);
+    const level = this.options.requestLog;
+    if (level === undefined) return;
+    this.options.log[level === 'debug' ? 'debug' : 'info']('request', {
+      id,
+      method: req.method,
+      route: ROUTE_NAMES[track.route],
+      command: track.command,
+      commands:
+        track.route === ROUTE_INDEX.pipeline || track.route === ROUTE_INDEX['multi-exec']
+          ? track.commands
+          : undefined,
+      database: track.database,
+      status,
+      ms: Math.round(ms * 100) / 100,
+      client: req.socket.remoteAddress,
+    });
+  }
+
+  private route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    send: Send,
+    release: () => void,
+    id: string,
+    track: Track | undefined,
+  ): void {
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -221,17 +290,10 @@ export class HttpHandler {
       return send({ status: 204, body: '', contentType: 'application/json' });
     }
     if (this.draining) return send(errorAnswer('unavailable', errors.shuttingDown));
-    if (path === paths.health) {
-      this.options.health().then(
-        (problem) =>
-          send(
-            problem === undefined
-              ? { status: 200, body: '{"status":"ok"}', contentType: 'application/json' }
-              : errorAnswer('unavailable', errors.unavailable(problem)),
-          ),
-        (error: unknown) => send(errorAnswer('unavailable', errors.unavailable(String(error)))),
-      );
-      return;
+    if (path.startsWith('/-/')) {
+      if (track) track.route = ROUTE_INDEX.health;
+      req.resume();
+      return this.operator(req, method, path, query, send);
     }
     if (method !== 'POST' && method !== 'GET' && method !== 'PUT' && method !== 'HEAD') {
       return send(errorAnswer('method-not-allowed', errors.methodNotAllowed(method)));
@@ -257,8 +319,12 @@ export class HttpHandler {
         );
         return;
       }
+      if (track !== undefined) {
+        track.database = identity.database.id;
+        if (this.options.multi) this.options.metrics?.database(identity.database.id);
+      }
       try {
-        this.dispatch(req, res, method, path, query, identity, send, release);
+        this.dispatch(req, res, method, path, query, identity, send, release, id, track);
       } catch (error) {
         if (error instanceof BadRequest) return send(errorAnswer('command', error.message));
         this.options.log.error('unexpected error while handling a request', { error: String(error) });
@@ -276,17 +342,23 @@ export class HttpHandler {
     identity: Identity,
     send: Send,
     release: () => void,
+    id: string,
+    track: Track | undefined,
   ): void {
     const { executor, access } = identity;
     const stream = streamKind(path);
     if (stream !== undefined) {
+      if (track) {
+        track.route = ROUTE_INDEX.stream;
+        track.command = stream.toUpperCase();
+      }
       // The body is ignored here: @upstash/redis sends `[]`, which is no channel.
       req.resume();
       if (method !== 'GET' && method !== 'POST') {
         return send(errorAnswer('method-not-allowed', errors.methodNotAllowed(method)));
       }
       // An open stream is not a request in flight: shutdown closes streams instead of waiting for them.
-      this.options.streams.serve(stream, path, identity, res, this.head(req), send, release);
+      this.options.streams.serve(stream, path, identity, res, this.head(req, id), send, release);
       return;
     }
 
@@ -300,10 +372,22 @@ export class HttpHandler {
       answer.limit = limit;
       send(answer);
     };
+    const metrics = this.options.metrics;
     if (path === '/' || path === '') {
-      if (method === 'GET' || method === 'HEAD') return send(errorAnswer('command', errors.emptyCommand));
+      if (track) track.route = ROUTE_INDEX.command;
+      if (method === 'GET' || method === 'HEAD') {
+        return send(
+          errorAnswer(
+            'command',
+            `${errors.emptyCommand}: send the command as a JSON array in a POST body (["GET","key"]) or in the path (GET /get/key)`,
+          ),
+        );
+      }
       this.readBody(req, limit, send, (body) => {
-        executor.single(parseCommandBody(body.toString('utf8')), access, format, reply);
+        const command = parseCommandBody(body.toString('utf8'));
+        if (track) track.command = commandName(command[0]);
+        metrics?.command(command[0]);
+        executor.single(command, access, format, reply);
       });
       return;
     }
@@ -313,8 +397,11 @@ export class HttpHandler {
         return send(errorAnswer('method-not-allowed', errors.methodNotAllowed(method)));
       }
       const transaction = path === paths.multiExec;
+      if (track) track.route = transaction ? ROUTE_INDEX['multi-exec'] : ROUTE_INDEX.pipeline;
       this.readBody(req, limit, send, (body) => {
         const commands = parsePipelineBody(body.toString('utf8'), this.options.maxPipelineCommands);
+        if (track) track.commands = commands.length;
+        if (metrics) for (let i = 0; i < commands.length; i++) metrics.command(commands[i]![0]);
         // /multi-exec always answers JSON, even when RESP2 is asked for.
         if (transaction)
           executor.transaction(commands, access, format.base64 ? BASE64_FORMAT : JSON_FORMAT, reply);
@@ -322,11 +409,19 @@ export class HttpHandler {
       });
       return;
     }
+    if (track) {
+      track.route = ROUTE_INDEX.path;
+      track.command = requestLabel(path);
+    }
     if (method === 'GET' || method === 'HEAD') {
-      executor.single(parsePathCommand(path, query, null), access, format, reply);
+      const command = parsePathCommand(path, query, null);
+      metrics?.command(command[0]);
+      executor.single(command, access, format, reply);
     } else {
       this.readBody(req, limit, send, (body) => {
-        executor.single(parsePathCommand(path, query, body), access, format, reply);
+        const command = parsePathCommand(path, query, body);
+        metrics?.command(command[0]);
+        executor.single(command, access, format, reply);
       });
     }
   }
@@ -379,25 +474,78 @@ export class HttpHandler {
     });
   }
 
-  /** Headers every response carries: a new sync token and CORS. */
-  private head(req: IncomingMessage): string[] {
+  /** Headers every response carries: a new sync token, the request id and CORS. */
+  private head(req: IncomingMessage, id: string): string[] {
     const sync = this.syncPrefix + ++this.syncCounter;
     // CORS headers only matter to browsers, which always send Origin; skipping them elsewhere saves work per response.
-    if (req.headers.origin === undefined) return [headers.syncToken, sync];
+    if (req.headers.origin === undefined) return [headers.syncToken, sync, 'x-request-id', id];
     return [
       headers.syncToken,
       sync,
+      'x-request-id',
+      id,
       'access-control-allow-origin',
       this.options.corsOrigin,
       'access-control-expose-headers',
-      'Upstash-Sync-Token',
+      'Upstash-Sync-Token, X-Request-Id',
       'vary',
       'Origin',
     ];
   }
 
-  private respond(res: ServerResponse, answer: Answer): void {
-    if (res.headersSent || res.destroyed) return;
+  /**
+   * `/-/…`: liveness, readiness, version and metrics. No token but the metrics
+   * one: a load balancer or an orchestrator has none.
+   */
+  private operator(req: IncomingMessage, method: string, path: string, query: string, send: Send): void {
+    if (method !== 'GET' && method !== 'HEAD') {
+      return send(errorAnswer('method-not-allowed', errors.methodNotAllowed(method)));
+    }
+    const json = (status: number, value: unknown): Answer => ({
+      status,
+      body: JSON.stringify(value),
+      contentType: 'application/json',
+    });
+    if (path === paths.health) return send(json(200, { status: 'ok' }));
+    if (path === OPERATOR_PATHS.version) return send(json(200, { version: this.options.version }));
+    if (path === OPERATOR_PATHS.ready) {
+      let database: string | undefined;
+      try {
+        database = new URLSearchParams(query).get('db') ?? undefined;
+      } catch {
+        database = undefined;
+      }
+      this.options.ready(database).then(
+        (problem) =>
+          send(
+            problem === null
+              ? json(404, { error: `ERR no database ${JSON.stringify(database)}` })
+              : problem === undefined
+                ? json(200, database === undefined ? { status: 'ready' } : { status: 'ready', database })
+                : errorAnswer('unavailable', errors.unavailable(problem)),
+          ),
+        (error: unknown) => send(errorAnswer('unavailable', errors.unavailable(String(error)))),
+      );
+      return;
+    }
+    const { metrics, metricsToken } = this.options;
+    if (path === OPERATOR_PATHS.metrics && metrics && metricsToken !== undefined) {
+      const token = tokenFromHeader(req.headers.authorization) ?? tokenFromQuery(query);
+      if (token === undefined || !sameToken(token, metricsToken)) {
+        return send(errorAnswer('unauthorized', errors.unauthorized));
+      }
+      return send({
+        status: 200,
+        body: metrics.render(),
+        contentType: 'text/plain; version=0.0.4; charset=utf-8',
+      });
+    }
+    send(json(404, { error: `ERR no such endpoint ${path}` }));
+  }
+
+  /** Writes the answer; returns the status sent (a 413 or 503 may replace the answer's). */
+  private respond(res: ServerResponse, answer: Answer, id: string): number {
+    if (res.headersSent || res.destroyed) return answer.status;
     const limit = answer.limit ?? Number.POSITIVE_INFINITY;
     let { body } = answer;
     let length: number;
@@ -425,7 +573,7 @@ export class HttpHandler {
       body = busy.body as string;
       length = Buffer.byteLength(body);
     }
-    const head = ['content-type', contentType, 'content-length', String(length), ...this.head(res.req)];
+    const head = ['content-type', contentType, 'content-length', String(length), ...this.head(res.req, id)];
     if (status === 204) {
       head.splice(0, 4);
       head.push(
@@ -449,6 +597,7 @@ export class HttpHandler {
       res.end();
     }
     if (res.writableLength > 0 && !res.writableFinished) this.holdUntilRead(res);
+    return status;
   }
 
   /**
@@ -507,11 +656,24 @@ function replyFormat(req: IncomingMessage): ReplyFormat | string {
   return RESP2_FORMAT;
 }
 
-/** What a request is, for the debug log: the route or the command name, never arguments. */
-function requestLabel(url: string): string {
-  const q = url.indexOf('?');
-  const path = q === -1 ? url : url.slice(0, q);
-  if (path === '/' || path === '') return 'command';
+const ROUTE_NAMES = Object.keys(ROUTE_INDEX);
+
+/** The command name of a path command (`/get/key` → `GET`), never arguments. */
+function requestLabel(path: string): string | undefined {
   const slash = path.indexOf('/', 1);
-  return path.slice(1, slash === -1 ? path.length : slash).toUpperCase();
+  return commandName(path.slice(1, slash === -1 ? path.length : slash));
+}
+
+/** A command name for a log line: upper case, and only if it looks like one (no value ends up in a log). */
+function commandName(name: unknown): string | undefined {
+  if (typeof name !== 'string') return undefined;
+  const upper = name.toUpperCase();
+  return /^[A-Z0-9_.|-]{1,64}$/.test(upper) ? upper : '(invalid)';
+}
+
+/** Constant-time token comparison. */
+export function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }

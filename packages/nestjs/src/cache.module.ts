@@ -125,7 +125,7 @@ export class RestashCacheModule {
       imports: [core],
       inject: [RESTASH_KEYV, RESTASH_CACHE_OPTIONS],
       useFactory: (keyv: Keyv, resolved: RestashCacheModuleOptions) => ({
-        stores: [keyv],
+        stores: [...(resolved.stores ?? []), keyv],
         ...(resolved.ttl ? { ttl: resolved.ttl } : {}),
       }),
     });
@@ -150,6 +150,9 @@ function checkOptions(options: RestashCacheModuleOptions): RestashCacheModuleOpt
       'config',
       'RestashCacheModule: pass a connection, { url, token } or { client } (forRootAsync: return { connection })',
     );
+  }
+  if (options.stores !== undefined && !Array.isArray(options.stores)) {
+    throw new RestashNestError('config', 'RestashCacheModule: stores must be an array of Keyv instances');
   }
   const { ttl } = options;
   if (ttl !== undefined && (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0)) {

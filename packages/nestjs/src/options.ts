@@ -1,6 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { RedisOptions } from '@restash/core';
 import type { KeyvRestashClient } from '@restash/keyv';
+import type { Keyv } from 'keyv';
 
 /**
  * Where the cache lives: a server URL and token (any other `@restash/core`
@@ -35,6 +36,14 @@ export interface RestashCacheOptions {
   lock?: RestashLockOptions | false;
   /** Default per-request key part of `RestashCacheInterceptor` (e.g. the user id). */
   varyBy?: CacheVaryByFunction;
+  /**
+   * Stores `CACHE_MANAGER` checks before Redis, such as an in-process L1:
+   * `[new Keyv({ store: new CacheableMemory({ ttl: 5_000, lruSize: 1_000 }) })]`.
+   * The decorators and `RestashCache` read Redis only, so that tag
+   * invalidation is seen by every instance at once.
+   * @default []
+   */
+  stores?: Keyv[];
 }
 
 /** Everything `forRootAsync`'s factory returns. */

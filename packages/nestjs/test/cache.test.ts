@@ -36,6 +36,18 @@ describe('RestashCacheModule with CACHE_MANAGER', () => {
     expect(pttl).toBeLessThanOrEqual(30_000);
   });
 
+  it('puts the stores given in front of Redis, as an in-process first tier', async () => {
+    const ns = namespace();
+    const { default: Keyv } = await import('keyv');
+    const memory = new Keyv();
+    const { cacheManager } = await app(ns, 'a', { stores: [memory] });
+    await cacheManager.set('tiered', 'both');
+    expect(await memory.get('tiered')).toBe('both');
+    expect(await stack.client().exists(`${ns}::tiered`)).toBe(1);
+    await stack.client().del(`${ns}::tiered`);
+    expect(await cacheManager.get('tiered')).toBe('both');
+  });
+
   it('uses the module ttl as the cache manager default', async () => {
     const ns = namespace();
     const { cacheManager } = await app(ns, 'a', { ttl: 45_000 });

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
 import { parseClusterSeeds, parseRedisUrl, parseSentinel } from '../backend/redis-url.js';
 import { commandList } from '../protocol/commands.js';
 import { ConfigError, type DatabaseConfig } from '../server.js';
 import { parseSize } from './size.js';
 
 /**
- * Reads a databases file: one server fronting many Redis databases, each with
- * its own tokens and limits.
+ * Reads a databases file — JSON, or YAML when its name ends in `.yaml`/`.yml` —:
+ * one server fronting many Redis databases, each with its own tokens and limits.
  *
  * @example
  * {
@@ -28,13 +29,41 @@ export function readDatabasesFile(path: string): DatabaseConfig[] {
   } catch (error) {
     throw new ConfigError(`config file ${path}: cannot read it: ${(error as Error).message}`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`config file ${path}: not valid JSON: ${(error as Error).message}`);
-  }
+  const json = /\.ya?ml$/i.test(path) ? parseYaml(text, path) : parseJson(text, path);
   return parseDatabases(json, `config file ${path}`);
+}
+
+/** JSON, with the line and column of a syntax error (Node names only the offset). */
+function parseJson(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const message = (error as Error).message;
+    const offset = /at position (\d+)/.exec(message)?.[1];
+    const at = offset === undefined ? lineColumn(text, text.length) : lineColumn(text, Number(offset));
+    throw new ConfigError(
+      `config file ${path}: not valid JSON at line ${at.line}, column ${at.column}: ${message.replace(/ in JSON at position \d+.*$/, '')}`,
+    );
+  }
+}
+
+/** YAML (1.2, the `yaml` package): one document, no duplicate keys; errors name line and column. */
+function parseYaml(text: string, path: string): unknown {
+  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const [error] = document.errors;
+  if (error) {
+    const at = lineColumn(text, error.pos[0]);
+    throw new ConfigError(
+      `config file ${path}: not valid YAML at line ${at.line}, column ${at.column}: ${error.message.split(/ at line \d+|\n/)[0]}`,
+    );
+  }
+  return document.toJS();
+}
+
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - before.lastIndexOf('\n') };
 }
 
 /** Validates the parsed contents of a databases file; every error names the entry and field. */

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer } from '../server.js';
+import { ConfigError, createServer } from '../server.js';
 import { resolveConfig } from './config.js';
-import { parseDatabases } from './config-file.js';
+import { parseDatabases, readDatabasesFile } from './config-file.js';
 import { parseSize } from './size.js';
 
 const dirs: string[] = [];
@@ -197,5 +197,74 @@ describe('command rules', () => {
         'f',
       ),
     ).toThrow(/databases\[0\]\.allowCommands: "WATCH" cannot be allowed/);
+  });
+});
+
+describe('config files in YAML and JSON', () => {
+  const write = (name: string, text: string) => {
+    const file = join(dataDir(), name);
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it('reads a YAML file (.yaml or .yml) into the same databases as its JSON twin', () => {
+    const yaml = `# two tenants
+databases:
+  - id: shop
+    redis: redis://10.0.0.5:6379/0
+    token: shop-token-0123456789
+    maxRequestSize: 1mb
+    denyCommands: [FLUSHALL, EVAL]
+  - id: demo
+    redis: embedded
+    token: demo-token-0123456789
+`;
+    const json = JSON.stringify({
+      databases: [
+        {
+          id: 'shop',
+          redis: 'redis://10.0.0.5:6379/0',
+          token: 'shop-token-0123456789',
+          maxRequestSize: '1mb',
+          denyCommands: ['FLUSHALL', 'EVAL'],
+        },
+        { id: 'demo', redis: 'embedded', token: 'demo-token-0123456789' },
+      ],
+    });
+    const fromJson = readDatabasesFile(write('db.json', json));
+    expect(readDatabasesFile(write('db.yaml', yaml))).toEqual(fromJson);
+    expect(readDatabasesFile(write('db.YML', yaml))).toEqual(fromJson);
+    expect(fromJson[0]).toMatchObject({ id: 'shop', maxRequestSize: 1024 * 1024 });
+  });
+
+  it('names the line and column of a YAML syntax error, and refuses duplicate keys', () => {
+    const bad = write('bad.yaml', 'databases:\n  - id: a\n    token: x\n   redis: embedded\n');
+    expect(() => readDatabasesFile(bad)).toThrow(ConfigError);
+    expect(() => readDatabasesFile(bad)).toThrow(
+      /bad\.yaml: not valid YAML at line 4, column 1: Sequence item without - indicator$/,
+    );
+    const twice = write('twice.yml', 'databases:\n  - id: a\n    id: b\n    token: x\n');
+    expect(() => readDatabasesFile(twice)).toThrow(
+      /not valid YAML at line 3, column 5: Map keys must be unique$/,
+    );
+    const unclosed = write('open.yaml', 'databases: [\n');
+    expect(() => readDatabasesFile(unclosed)).toThrow(/not valid YAML at line \d+, column \d+/);
+  });
+
+  it('validates a YAML file as a JSON one: unknown fields, wrong types', () => {
+    const unknown = write(
+      'u.yaml',
+      'databases:\n  - id: a\n    redis: embedded\n    token: t\n    tokn: x\n',
+    );
+    expect(() => readDatabasesFile(unknown)).toThrow('databases[0]: unknown field "tokn"');
+    const wrong = write('w.yaml', 'databases: {}\n');
+    expect(() => readDatabasesFile(wrong)).toThrow('expected {"databases": [ … ]}');
+  });
+
+  it('names the line and column of a JSON syntax error', () => {
+    const bad = write('bad.json', '{\n  "databases": [\n    { "id": "a", }\n  ]\n}\n');
+    expect(() => readDatabasesFile(bad)).toThrow(
+      /bad\.json: not valid JSON at line 3, column 18: Expected double-quoted property name$/,
+    );
   });
 });

@@ -55,7 +55,7 @@ export const FLAGS: Record<string, Flag> = {
   },
   config: {
     env: 'RESTASH_CONFIG',
-    help: 'JSON file mapping tokens to many databases (instead of --redis/--token);\nreloaded on SIGHUP',
+    help: 'JSON or YAML (.yaml/.yml) file mapping tokens to many databases (instead of --redis/--token);\nreloaded on SIGHUP',
   },
   secret: {
     env: 'RESTASH_SECRET',

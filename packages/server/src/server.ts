@@ -9,6 +9,7 @@ import { DEFAULT_MAX_REQUEST_SIZE } from '@restash/core/protocol';
 import { TokenSealer } from './auth/acl-tokens.js';
 import { Identities, type TokenTable } from './auth/identity.js';
 import type { Access } from './auth/tokens.js';
+import { NOT_TLS } from './backend/connection.js';
 import { Database } from './backend/database.js';
 import { describeEndpoint, parseClusterSeeds, parseRedisUrl, parseSentinel } from './backend/redis-url.js';
 import { type AppendFsync, EmbeddedRedis } from './embedded/redis-process.js';
@@ -391,6 +392,10 @@ export function createServer(options: ServerOptions): RestashServer {
       }
       const reason = (error as Error).message;
       // Wrong credentials are a configuration error: waiting will not make Redis accept them.
+      if (reason.includes(NOT_TLS)) {
+        database.close();
+        throw new ConfigError(`${multi ? `database "${config.id}": ` : ''}${reason}`);
+      }
       if (/WRONGPASS|invalid password|invalid username-password|NOAUTH/i.test(reason)) {
         database.close();
         throw new ConfigError(

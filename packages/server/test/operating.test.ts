@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../src/index.js';
+import { ConfigError, createLogger, createServer } from '../src/index.js';
 import { VERSION } from '../src/version.js';
 import { call, post, startRedis, startServer, type TestRedis, TOKEN, tempDir, until } from './helpers.js';
 
@@ -157,6 +157,23 @@ describe('liveness, readiness and version', () => {
     expect((res.body as { error: string }).error).toContain(
       'send the command as a JSON array in a POST body',
     );
+  });
+});
+
+describe('start-up messages', () => {
+  it('says a rediss:// URL points at a plain-text Redis, and refuses to start', async () => {
+    const r = await redis();
+    const s = createServer({
+      token: TOKEN,
+      redisUrl: `rediss://127.0.0.1:${r.port}`,
+      port: 0,
+      connectTimeout: 500,
+      logger: createLogger('silent'),
+    });
+    cleanups.push(() => s.close());
+    const failure = s.listen();
+    await expect(failure).rejects.toThrow(ConfigError);
+    await expect(failure).rejects.toThrow(/does not speak TLS — a plain-text Redis\? Use redis:\/\/ for it/);
   });
 });
 

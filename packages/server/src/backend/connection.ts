@@ -74,6 +74,10 @@ const MAX_BACKOFF_MS = 1000;
  * indefinitely — and commands that were in flight when the connection dropped
  * fail with a message saying they may or may not have run.
  */
+/** Why a rediss:// connection fails against a Redis that does not speak TLS. */
+export const NOT_TLS =
+  'the server accepts connections but does not speak TLS — a plain-text Redis? Use redis:// for it, or enable TLS in Redis (tls-port)';
+
 export class RedisConnection implements Backend {
   private socket: net.Socket | null = null;
   private state: State = 'idle';
@@ -255,8 +259,18 @@ export class RedisConnection implements Backend {
     this.label = describeEndpoint(endpoint);
     const socket = openSocket(endpoint, tlsCa);
     this.socket = socket;
+    // A rediss:// URL aimed at a plain-text Redis: TCP connects, then Redis waits for a command
+    // line and never answers the TLS hello. Say that, rather than "connect timeout".
+    let tcpConnected = false;
+    if (endpoint.tls) socket.once('connect', () => (tcpConnected = true));
     const timer = setTimeout(() => {
-      socket.destroy(new Error(`connect timeout after ${connectTimeout} ms`));
+      socket.destroy(
+        new Error(
+          tcpConnected
+            ? `the TLS handshake did not complete within ${connectTimeout} ms: ${NOT_TLS}`
+            : `connect timeout after ${connectTimeout} ms`,
+        ),
+      );
     }, connectTimeout);
     socket.once(readyEvent(endpoint), () => {
       clearTimeout(timer);
@@ -270,7 +284,9 @@ export class RedisConnection implements Backend {
       }
     });
     socket.on('error', (error) => {
-      this.lastError = `${this.label}: ${error.message}`;
+      const notTls =
+        endpoint.tls && /wrong version number|packet length too long|unknown protocol/i.test(error.message);
+      this.lastError = `${this.label}: ${error.message}${notTls ? ` (${NOT_TLS})` : ''}`;
     });
     socket.on('close', () => {
       clearTimeout(timer);

@@ -295,6 +295,7 @@ export class Ratelimit {
     members: string[] | undefined,
   ): Promise<LimitResult> {
     const checked = this.limiter.limit(this.ctx, key, rate, now);
+    // Issued after the limit check was queued: the client's auto-pipelining sends both in one request.
     const denial = members === undefined ? undefined : this.denyList!.deniedShared(this.redis, members);
     // If the limit check fails first, the deny-list answer is never awaited: keep its failure handled.
     denial?.catch(ignore);

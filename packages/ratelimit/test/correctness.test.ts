@@ -400,6 +400,23 @@ describe('deny list', () => {
     expect(await stack.client().get(`${prefix}:ipDenyListStatus`)).toBe('disabled');
   });
 
+  it('checks the shared list in the same HTTP request as the limit', async () => {
+    const { redis, counter } = countingClient();
+    const ratelimit = new Ratelimit({
+      redis,
+      limiter: Ratelimit.slidingWindow(10, '1 d'),
+      prefix: keys(redis).prefix,
+      denyList: true,
+      timeout: 0,
+    });
+    await ratelimit.limit('warm', { ip: '192.0.2.1' });
+    const before = counter.requests;
+    expect(await ratelimit.limit('fresh', { ip: '192.0.2.2', userAgent: 'Agent/1' })).toMatchObject({
+      success: true,
+    });
+    expect(counter.requests - before).toBe(1);
+  });
+
   it('denies local values without any Redis call', async () => {
     const { redis, counter } = countingClient();
     const ratelimit = new Ratelimit({

@@ -319,9 +319,12 @@ export class RestashStore extends session.Store {
 
   private async scanAll<T>(each: (keys: string[], out: T[]) => Promise<void>): Promise<T[]> {
     const out: T[] = [];
+    // SCAN may return a key twice (while Redis resizes its table); each session counts once.
+    const seen = new Set<string>();
     let cursor = '0';
     do {
-      const [next, keys] = await this.track(this.backend.scan(cursor, this.match, this.scanCount));
+      const [next, found] = await this.track(this.backend.scan(cursor, this.match, this.scanCount));
+      const keys = found.filter((key) => !seen.has(key) && seen.add(key));
       if (keys.length > 0) await each(keys, out);
       cursor = next;
     } while (cursor !== '0');

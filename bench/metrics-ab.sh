@@ -8,17 +8,22 @@
 #
 #   pnpm --filter @restash/server build && bash bench/metrics-ab.sh
 #
-# Knobs: ROUNDS (5), DURATION (5s), CONNECTIONS (50), SCENARIOS ("get set pipeline").
+# Knobs: ROUNDS (5), DURATION (5s), CONNECTIONS (50), SCENARIOS ("get set pipeline");
+# A_CLI / B_CLI (the cli.js each side runs: compare two builds, e.g. before and
+# after a change) and B_ARGS (default: --metrics-token …; empty for a pure build A/B).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CLI="$ROOT/packages/server/dist/cli.js"
+A_CLI=${A_CLI:-$CLI}
+B_CLI=${B_CLI:-$CLI}
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-5s}
 CONNECTIONS=${CONNECTIONS:-50}
 SCENARIOS=${SCENARIOS:-get set pipeline}
 TOKEN=bench-token-0123456789
 METRICS_TOKEN=bench-metrics-0123456789
+B_ARGS=${B_ARGS-"--metrics-token $METRICS_TOKEN"}
 WORK=$(mktemp -d)
 pids=()
 cleanup() {
@@ -41,15 +46,16 @@ redis-server --port "$REDIS_PORT" --save '' --appendonly no --dir "$WORK" >/dev/
 pids+=($!)
 A_PORT=$(free_port)
 B_PORT=$(free_port)
-node "$CLI" --port "$A_PORT" --redis "redis://127.0.0.1:$REDIS_PORT" --token "$TOKEN" --log-level warn >/dev/null &
+node "$A_CLI" --port "$A_PORT" --redis "redis://127.0.0.1:$REDIS_PORT" --token "$TOKEN" --log-level warn >/dev/null &
 A_PID=$!
 pids+=($!)
-node "$CLI" --port "$B_PORT" --redis "redis://127.0.0.1:$REDIS_PORT" --token "$TOKEN" --log-level warn \
-  --metrics-token "$METRICS_TOKEN" >/dev/null &
+# shellcheck disable=SC2086 # B_ARGS is a list of arguments
+node "$B_CLI" --port "$B_PORT" --redis "redis://127.0.0.1:$REDIS_PORT" --token "$TOKEN" --log-level warn \
+  $B_ARGS >/dev/null &
 B_PID=$!
 pids+=($!)
-wait_http "http://127.0.0.1:$A_PORT/-/ready"
-wait_http "http://127.0.0.1:$B_PORT/-/ready"
+wait_http "http://127.0.0.1:$A_PORT/-/health"
+wait_http "http://127.0.0.1:$B_PORT/-/health"
 curl -fs -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$A_PORT/set/foo/bar" >/dev/null
 
 cat >"$WORK/set.lua" <<LUA
@@ -98,10 +104,12 @@ for scenario in $SCENARIOS; do
     cpu_ratio=$(node -e "console.log(($b_cpu/$a_cpu).toFixed(4))")
     rps_ratios+=("$rps_ratio")
     cpu_ratios+=("$cpu_ratio")
-    printf '%-9s round %d  without: %9s req/s %7s us CPU/req   with metrics: %9s req/s %7s us CPU/req   req/s ratio %s  CPU ratio %s\n' \
+    printf '%-9s round %d  A: %9s req/s %7s us CPU/req   B: %9s req/s %7s us CPU/req   req/s ratio %s  CPU ratio %s\n' \
       "$scenario" "$round" "$a_rps" "$a_cpu" "$b_rps" "$b_cpu" "$rps_ratio" "$cpu_ratio"
   done
-  printf '%-9s MEDIAN with/without metrics: req/s ratio %s, CPU-per-request ratio %s\n' "$scenario" \
+  printf '%-9s MEDIAN B/A: req/s ratio %s, CPU-per-request ratio %s\n' "$scenario" \
     "$(printf '%s\n' "${rps_ratios[@]}" | median)" "$(printf '%s\n' "${cpu_ratios[@]}" | median)"
 done
-curl -fs -H "Authorization: Bearer $METRICS_TOKEN" "http://127.0.0.1:$B_PORT/-/metrics" | grep -E '^restash_http_requests_total' | head -5
+if [[ $B_ARGS == *--metrics-token* ]]; then
+  curl -fs -H "Authorization: Bearer $METRICS_TOKEN" "http://127.0.0.1:$B_PORT/-/metrics" | grep -E '^restash_http_requests_total' | head -5
+fi

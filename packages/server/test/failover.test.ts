@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createLogger, createServer } from '../src/index.js';
 import {
   post,
   startCluster,
@@ -281,13 +282,15 @@ describe('Sentinel', () => {
       } finally {
         await server.close();
       }
-      const wrong = await startServer({
+      // A master that wants a password the URL does not give: a configuration error at start-up.
+      const wrong = createServer({
+        token: TOKEN,
         sentinel: { sentinels: secured.sentinelAddresses, master: secured.masterName },
+        port: 0,
+        logger: createLogger('silent'),
       });
       try {
-        const res = await post(wrong.baseUrl, '/', ['PING']);
-        expect(res.status).toBe(503);
-        expect((res.body as { error: string }).error).toMatch(/NOAUTH|AUTH/);
+        await expect(wrong.listen()).rejects.toThrow(/Redis refused the credentials: .*(NOAUTH|AUTH)/);
       } finally {
         await wrong.close();
       }

@@ -125,12 +125,15 @@ function runWorker(name, algorithm, concurrency) {
     String(warmup),
   ]);
   const serverBefore = cpuOf(server.pid);
+  const redisBefore = cpuOf(redis.pid);
   const out = spawnSync(command, argv, { encoding: 'utf8' });
   const serverAfter = cpuOf(server.pid);
+  const redisAfter = cpuOf(redis.pid);
   if (out.status !== 0) throw new Error(`${name} worker failed: ${out.stderr}`);
   const result = JSON.parse(out.stdout.trim().split('\n').pop());
   // The server's CPU covers the warm-up too: per call over warm-up + run.
   if (serverBefore !== undefined) result.serverUsPerCall = (serverAfter - serverBefore) / (ops + warmup);
+  if (redisBefore !== undefined) result.redisUsPerCall = (redisAfter - redisBefore) / (ops + warmup);
   return result;
 }
 
@@ -160,6 +163,10 @@ try {
           runs[name][0].serverUsPerCall === undefined
             ? null
             : Number(median(runs[name].map((r) => r.serverUsPerCall)).toFixed(1)),
+        redisCpuUsPerCall:
+          runs[name][0].redisUsPerCall === undefined
+            ? null
+            : Number(median(runs[name].map((r) => r.redisUsPerCall)).toFixed(1)),
       });
       const ours = row('restash');
       const theirs = row('upstash');
@@ -184,7 +191,7 @@ console.log('|---|---|---|---|---|---|---|');
 for (const r of results) {
   const ratio = r.speedup === undefined ? '' : `${r.speedup}× calls/s, ${r.cpuRatio}× CPU/call`;
   console.log(
-    `| ${r.algorithm} | ${r.concurrency} | ${r.library} | ${r.callsPerSec} | ${r.clientCpuUsPerCall} | ${r.serverCpuUsPerCall ?? '–'} | ${ratio} |`,
+    `| ${r.algorithm} | ${r.concurrency} | ${r.library} | ${r.callsPerSec} | ${r.clientCpuUsPerCall} | ${r.serverCpuUsPerCall ?? '–'} | ${r.redisCpuUsPerCall ?? '–'} | ${ratio} |`,
   );
 }
 mkdirSync(join(root, 'bench/results'), { recursive: true });

@@ -36,8 +36,10 @@ function messageOf(error: unknown): string {
 /**
  * The batched form of a script: the script body becomes a function of its own
  * KEYS and ARGV, called once per check in order, so each check sees the ones
- * before it exactly as if they had been sent one by one. ARGV starts with the
- * number of checks, then each check's key and argument counts.
+ * before it exactly as if they had been sent one by one. Every check has the
+ * same number of keys and of arguments. ARGV: number of checks, keys per
+ * check, arguments per check, 1 when all checks share one argument list (sent
+ * once) or 0 (each check's list, one after the other), then the arguments.
  */
 function batchOf(lua: LuaScript): LuaScript {
   return {
@@ -47,18 +49,23 @@ local function check(KEYS, ARGV)
 ${lua.body}
 end
 local checks = tonumber(ARGV[1])
+local keyCount = tonumber(ARGV[2])
+local argCount = tonumber(ARGV[3])
+local shared = ARGV[4] == '1'
 local results = {}
-local k = 1
-local a = 2 + 2 * checks
+local args = {}
+if shared then
+  for j = 1, argCount do args[j] = ARGV[4 + j] end
+end
 for i = 1, checks do
-  local keyCount = tonumber(ARGV[2 * i])
-  local argCount = tonumber(ARGV[2 * i + 1])
   local keys = {}
-  for j = 1, keyCount do keys[j] = KEYS[k + j - 1] end
-  local args = {}
-  for j = 1, argCount do args[j] = ARGV[a + j - 1] end
-  k = k + keyCount
-  a = a + argCount
+  local base = (i - 1) * keyCount
+  for j = 1, keyCount do keys[j] = KEYS[base + j] end
+  if not shared then
+    args = {}
+    local at = 4 + (i - 1) * argCount
+    for j = 1, argCount do args[j] = ARGV[at + j] end
+  end
   -- One failing check (a key of the wrong type…) must not fail the others.
   local ok, result = pcall(check, keys, args)
   if ok then
@@ -136,20 +143,38 @@ export class ScriptRunner {
   }
 
   private sendBatch(lua: LuaScript, part: Queued[]): void {
+    const first = part[0]!;
+    const keyCount = first.keys.length;
+    const argCount = first.args.length;
+    let shared = true;
+    for (const check of part) {
+      if (check.keys.length !== keyCount || check.args.length !== argCount) {
+        // Not one shape (never the case for one limiter's checks): send them one by one.
+        for (const one of part) this.send(lua, one.keys, one.args).then(one.resolve, one.reject);
+        return;
+      }
+      if (shared && check !== first) {
+        for (let j = 0; j < argCount; j++) {
+          if (check.args[j] !== first.args[j]) {
+            shared = false;
+            break;
+          }
+        }
+      }
+    }
     let batch = this.batches.get(lua);
     if (batch === undefined) {
       batch = batchOf(lua);
       this.batches.set(lua, batch);
     }
     const keys: string[] = [];
-    const counts: Array<string | number> = [part.length];
-    const values: Array<string | number> = [];
+    const args: Array<string | number> = [part.length, keyCount, argCount, shared ? 1 : 0];
     for (const check of part) {
-      counts.push(check.keys.length, check.args.length);
       for (const key of check.keys) keys.push(key);
-      for (const arg of check.args) values.push(arg);
+      if (!shared) for (const arg of check.args) args.push(arg);
     }
-    this.send(batch, keys, counts.concat(values)).then(
+    if (shared) for (const arg of first.args) args.push(arg);
+    this.send(batch, keys, args).then(
       (results) => {
         for (let i = 0; i < part.length; i++) {
           const result = (results as unknown[])[i];

@@ -433,6 +433,20 @@ describe('deny list', () => {
 });
 
 describe('batched checks', () => {
+  it('carry each check its own arguments when they differ (rates), in order', async () => {
+    const ratelimit = limiter(Ratelimit.fixedWindow(10, '1 d'));
+    const rates = [1, 2, 3, 4, 1];
+    const results = await Promise.all(rates.map((rate) => ratelimit.limit('same', { rate })));
+    // One after the other: 10 - 1 - 2 - 3 - 4 = 0 left, then the last is refused.
+    expect(results.map((r) => [r.success, r.remaining])).toEqual([
+      [true, 9],
+      [true, 7],
+      [true, 4],
+      [true, 0],
+      [false, 0],
+    ]);
+  });
+
   it('isolate a check that fails in Redis from the others of its batch', async () => {
     const redis = stack.client();
     const prefix = keys(redis).prefix;

@@ -182,8 +182,12 @@ async function measure(variant, route) {
       server: procCpuUs(server.pid),
       redis: procCpuUs(redis.pid),
     };
-    if (run.errors > 0 && !process.env.BENCH_TOLERATE)
-      throw new Error(`${variant} ${route}: errors ${JSON.stringify(run.detail)}`);
+    if (run.errors > 0) {
+      // BENCH_TOLERATE=1 keeps going on a loaded machine (wrk counts replies slower than 2 s as timeouts).
+      const message = `${variant} ${route}: errors ${JSON.stringify(run.detail)}`;
+      if (!process.env.BENCH_TOLERATE) throw new Error(message);
+      console.error(`[bench] warning: ${message}`);
+    }
     return {
       hitsPerSec: run.requests / (run.durationUs / 1e6),
       appCpuUs: (after.app - before.app) / run.requests,

@@ -181,5 +181,12 @@ function clientOf(connection: RestashConnection): KeyvRestashClient {
     );
   }
   // A cache that is down should cost a request little: one retry and a short timeout, unless told otherwise.
-  return new Redis({ retry: { retries: 1 }, timeout: 2_000, ...connection, automaticDeserialization: false });
+  return new Redis({
+    retry: { retries: 1 },
+    timeout: 2_000,
+    // Keyv stores JSON text: plain JSON replies spare the server base64 encoding and the client decoding.
+    responseEncoding: false,
+    ...connection,
+    automaticDeserialization: false,
+  });
 }

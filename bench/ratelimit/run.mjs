@@ -185,9 +185,9 @@ console.log(
   `\nRate-limiter benchmark: ${OPS} limit() calls over 1,000 identifiers, ${ROUNDS} interleaved rounds, medians${taskset ? ', clients and Redis on CPU 0, server on CPU 1' : ''}\n`,
 );
 console.log(
-  '| algorithm | concurrency | library | calls/s | client CPU µs/call | server CPU µs/call | vs upstash |',
+  '| algorithm | concurrency | library | calls/s | client CPU µs/call | server CPU µs/call | Redis CPU µs/call | vs upstash |',
 );
-console.log('|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|');
 for (const r of results) {
   const ratio = r.speedup === undefined ? '' : `${r.speedup}× calls/s, ${r.cpuRatio}× CPU/call`;
   console.log(

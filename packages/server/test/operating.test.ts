@@ -178,9 +178,9 @@ describe('start-up messages', () => {
 });
 
 describe('request ids and request logs', () => {
-  it('returns a request id on every answer and keeps a well-formed one a proxy gave', async () => {
+  it('returns a request id on every answer when requests are logged, and keeps a well-formed one a proxy gave', async () => {
     const r = await redis();
-    const s = await server({ redisUrl: r.url });
+    const s = await server({ redisUrl: r.url, logger: capture().logger, logRequests: true });
     const a = await call(s.baseUrl, '/ping');
     const b = await call(s.baseUrl, '/ping');
     expect(a.headers.get('x-request-id')).toMatch(/^[\w-]+-\d+$/);
@@ -232,11 +232,12 @@ describe('request ids and request logs', () => {
     expect(all).not.toContain('log:a');
   });
 
-  it('logs no request lines at info without --log-requests', async () => {
+  it('logs no request lines at info without --log-requests, and sends no request id then', async () => {
     const r = await redis();
     const { logger, lines } = capture('info');
     const s = await server({ redisUrl: r.url, logger });
-    await call(s.baseUrl, '/ping');
+    const res = await call(s.baseUrl, '/ping', { headers: { 'x-request-id': 'lb-1' } });
+    expect(res.headers.get('x-request-id')).toBeNull();
     expect(lines.filter((line) => line.msg === 'request')).toEqual([]);
   });
 });

@@ -157,8 +157,12 @@ export class HttpHandler {
     if (overCap.has(req.socket)) return void res.destroy();
     this.inFlight++;
     const { metrics, requestLog } = this.options;
-    const given = req.headers['x-request-id'];
-    const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : this.idPrefix + ++this.idCounter;
+    // A request id only means something beside a log line: without request logs, none is made or sent.
+    let id: string | undefined;
+    if (requestLog !== undefined) {
+      const given = req.headers['x-request-id'];
+      id = typeof given === 'string' && REQUEST_ID.test(given) ? given : this.idPrefix + ++this.idCounter;
+    }
     const track: Track | undefined =
       metrics || requestLog
         ? {
@@ -230,7 +234,7 @@ export class HttpHandler {
       'application/json',
       'content-length',
       String(Buffer.byteLength(body)),
-      ...this.head(req, this.idPrefix + ++this.idCounter),
+      ...this.head(req, undefined),
       'connection',
       'close',
     ]);
@@ -251,7 +255,7 @@ export class HttpHandler {
   }
 
   /** The request's log line and metrics. Never values or tokens: names, counts, status, time. */
-  private record(req: IncomingMessage, track: Track, status: number, id: string): void {
+  private record(req: IncomingMessage, track: Track, status: number, id: string | undefined): void {
     const ms = performance.now() - track.started;
     this.options.metrics?.request(track.route, status, ms);
     const level = this.options.requestLog;
@@ -277,7 +281,7 @@ export class HttpHandler {
     res: ServerResponse,
     send: Send,
     release: () => void,
-    id: string,
+    id: string | undefined,
     track: Track | undefined,
   ): void {
     const method = req.method ?? 'GET';
@@ -342,7 +346,7 @@ export class HttpHandler {
     identity: Identity,
     send: Send,
     release: () => void,
-    id: string,
+    id: string | undefined,
     track: Track | undefined,
   ): void {
     const { executor, access } = identity;
@@ -474,16 +478,16 @@ export class HttpHandler {
     });
   }
 
-  /** Headers every response carries: a new sync token, the request id and CORS. */
-  private head(req: IncomingMessage, id: string): string[] {
+  /** Headers every response carries: a new sync token, the request id (if logged) and CORS. */
+  private head(req: IncomingMessage, id: string | undefined): string[] {
     const sync = this.syncPrefix + ++this.syncCounter;
     // CORS headers only matter to browsers, which always send Origin; skipping them elsewhere saves work per response.
-    if (req.headers.origin === undefined) return [headers.syncToken, sync, 'x-request-id', id];
-    return [
+    if (req.headers.origin === undefined) {
+      return id === undefined ? [headers.syncToken, sync] : [headers.syncToken, sync, 'x-request-id', id];
+    }
+    const cors = [
       headers.syncToken,
       sync,
-      'x-request-id',
-      id,
       'access-control-allow-origin',
       this.options.corsOrigin,
       'access-control-expose-headers',
@@ -491,6 +495,8 @@ export class HttpHandler {
       'vary',
       'Origin',
     ];
+    if (id !== undefined) cors.push('x-request-id', id);
+    return cors;
   }
 
   /**
@@ -544,7 +550,7 @@ export class HttpHandler {
   }
 
   /** Writes the answer; returns the status sent (a 413 or 503 may replace the answer's). */
-  private respond(res: ServerResponse, answer: Answer, id: string): number {
+  private respond(res: ServerResponse, answer: Answer, id: string | undefined): number {
     if (res.headersSent || res.destroyed) return answer.status;
     const limit = answer.limit ?? Number.POSITIVE_INFINITY;
     let { body } = answer;

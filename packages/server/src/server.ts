@@ -451,6 +451,7 @@ export function createServer(options: ServerOptions): RestashServer {
     const removed = [...running.values()].filter((old) => kept.get(old.config.id)?.database !== old.database);
     running = kept;
     identities.replace(tokenTable(kept));
+    if (multi) warnWeakTokens(next, options.host ?? '127.0.0.1', log);
     for (const old of removed) {
       log.info('database removed; closing it once its requests in flight are answered', {
         database: old.config.id,
@@ -568,6 +569,28 @@ export function createServer(options: ServerOptions): RestashServer {
       return closing;
     },
   };
+}
+
+/** Tokens shorter than this are easy to guess: refused by the CLI off loopback, logged for config files. */
+const MIN_TOKEN_LENGTH = 16;
+
+/**
+ * A config file's short tokens, at every start and reload: an `error` line when the
+ * server takes connections from other machines, a warning on loopback.
+ */
+function warnWeakTokens(configs: DatabaseConfig[], host: string, log: Logger): void {
+  const loopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
+  for (const config of configs) {
+    for (const [what, token] of [
+      ['token', config.token],
+      ['readOnlyToken', config.readOnlyToken],
+    ] as const) {
+      if (token === undefined || token.length >= MIN_TOKEN_LENGTH) continue;
+      const message = `database "${config.id}": its ${what} is ${token.length} characters long: a token shorter than ${MIN_TOKEN_LENGTH} can be guessed${loopback ? '' : `, and the server listens on ${host}`}`;
+      if (loopback) log.warn(message, { database: config.id });
+      else log.error(message, { database: config.id });
+    }
+  }
 }
 
 function urlOf(listener: http.Server, scheme: string): string {

@@ -177,6 +177,34 @@ describe('start-up messages', () => {
   });
 });
 
+describe('weak tokens in a config file', () => {
+  it('logs a warning on loopback and an error off it, naming the database, never the token', async () => {
+    const r = await redis();
+    for (const [host, level] of [
+      ['127.0.0.1', 'warn'],
+      ['0.0.0.0', 'error'],
+    ] as const) {
+      const { logger, lines, raw } = capture('info');
+      const s = await server({
+        token: undefined,
+        readOnlyToken: undefined,
+        host,
+        logger,
+        databases: [
+          { id: 'weak', redisUrl: r.url, token: 'short-token', readOnlyToken: 'read-only-token-0123' },
+          { id: 'strong', redisUrl: r.url, token: 'strong-token-0123456789' },
+        ],
+      });
+      const weak = lines.filter((line) => String(line.msg).includes('characters long'));
+      expect(weak).toHaveLength(1);
+      expect(weak[0]).toMatchObject({ level, database: 'weak' });
+      expect(weak[0]!.msg).toContain('database "weak": its token is 11 characters long');
+      expect(raw.join('')).not.toContain('short-token');
+      await s.close();
+    }
+  });
+});
+
 describe('request ids and request logs', () => {
   it('returns a request id on every answer when requests are logged, and keeps a well-formed one a proxy gave', async () => {
     const r = await redis();

@@ -97,7 +97,13 @@ for (const dir of packages) {
       join(out, 'tsconfig.json'),
       JSON.stringify(
         {
-          extends: relative(out, join(root, 'tsconfig.base.json')),
+          // The package's own settings (e.g. decorators for Nest), which extend the base.
+          extends: relative(
+            out,
+            existsSync(join(dir, 'tsconfig.json'))
+              ? join(dir, 'tsconfig.json')
+              : join(root, 'tsconfig.base.json'),
+          ),
           compilerOptions: {
             noEmit: true,
             jsx: 'react-jsx',

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs everything, then runs every test of every package and app, then the
-# publishing checks (publint + attw on each public package's tarball). Tests
-# start their own redis-server processes on free ports; they never touch one on 6379.
+# publishing checks (publint + attw on each public package's tarball) and the
+# type-check of every README code sample. Tests start their own redis-server
+# processes on free ports; they never touch one on 6379.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 echo "==> testing"
 pnpm run test:packages
 echo "==> publishing checks"
 pnpm run check:packages
+echo "==> README samples"
+pnpm run check:readme

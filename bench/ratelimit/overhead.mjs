@@ -2,14 +2,11 @@
 // (a Requester) that answers every script call at once. What the full benchmark measures on top is fetch,
 // the kernel, the server and Redis.
 // Usage: node bench/ratelimit/overhead.mjs [--calls 200000] [--concurrency 100]   (after pnpm build)
-import { fileURLToPath } from 'node:url';
+import { options, root } from '../lib.mjs';
 
-const args = new Map();
-for (let i = 2; i < process.argv.length; i += 2)
-  args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
+const args = options();
 const CALLS = Number(args.get('calls') ?? 200_000);
 const CONCURRENCY = Number(args.get('concurrency') ?? 100);
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const { Ratelimit } = await import(`${root}packages/ratelimit/dist/index.js`);
 const { Redis } = await import(`${root}packages/core/dist/index.js`);
 

@@ -2,6 +2,7 @@
 // Usage: node worker.mjs <restash|upstash> <algorithm> <url> <token> <ops> <concurrency> <warmup-ops>
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { timed } from '../lib.mjs';
 
 const [name, algorithm, url, token, opsText, concurrencyText, warmupText] = process.argv.slice(2);
 const ops = Number(opsText);
@@ -64,9 +65,5 @@ async function drive(total, tag) {
 }
 
 await drive(warmup, 'warm');
-const cpu0 = process.cpuUsage();
-const t0 = performance.now();
-await drive(ops, 'run');
-const ms = performance.now() - t0;
-const cpu = process.cpuUsage(cpu0);
-process.stdout.write(`${JSON.stringify({ name, algorithm, ops, ms, cpuUs: cpu.user + cpu.system })}\n`);
+const { ms, cpuUs } = await timed(() => drive(ops, 'run'));
+process.stdout.write(`${JSON.stringify({ name, algorithm, ops, ms, cpuUs })}\n`);

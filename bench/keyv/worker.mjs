@@ -2,6 +2,7 @@
 //   node worker.mjs <restash|keyv-redis> <restash-url> <token> <redis-url> <ops> <concurrency>
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { timed } from '../lib.mjs';
 
 const [name, restashUrl, token, redisUrl, opsText, concurrencyText] = process.argv.slice(2);
 const ops = Number(opsText);
@@ -46,11 +47,7 @@ async function drive(total) {
 }
 
 await drive(Math.min(ops, 4000));
-const cpu = process.cpuUsage();
-const started = performance.now();
-await drive(ops);
-const ms = performance.now() - started;
-const used = process.cpuUsage(cpu);
-console.log(JSON.stringify({ ops, ms, cpuUs: used.user + used.system }));
+const { ms, cpuUs } = await timed(() => drive(ops));
+console.log(JSON.stringify({ ops, ms, cpuUs }));
 await keyv.disconnect();
 process.exit(0);

@@ -4,116 +4,47 @@
 //
 //   pnpm build && node bench/nestjs/run.mjs [--duration 8] [--rounds 3] [--connections 50]
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  cpuUs,
+  freePort,
+  interleaved,
+  median,
+  options,
+  pinned,
+  requireBuilt,
+  requireCommands,
+  startRedis,
+  startServer,
+  taskset,
+} from '../lib.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const root = join(here, '../..');
-const args = new Map();
-for (let i = 2; i < process.argv.length; i += 2)
-  args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
+const args = options();
 const DURATION = Number(args.get('duration') ?? 8);
 const ROUNDS = Number(args.get('rounds') ?? 3);
 const CONNECTIONS = Number(args.get('connections') ?? 50);
 const KEYS = Number(args.get('keys') ?? 100);
 const TOKEN = 'bench-token';
 
-for (const file of [
+requireBuilt([
   'packages/core/dist/index.js',
   'packages/keyv/dist/index.js',
   'packages/nestjs/dist/index.js',
   'packages/ratelimit/dist/index.js',
   'packages/server/dist/cli.js',
-]) {
-  if (!existsSync(join(root, file))) throw new Error(`${file} is missing: run pnpm build first`);
-}
-if (spawnSync('wrk', ['--version']).error) throw new Error('wrk is missing (apt-get install wrk)');
+]);
+requireCommands([['wrk', 'wrk']]);
 
 // The app under test on CPU 0; wrk, Redis and the Restash server on CPU 1.
-const taskset = spawnSync('taskset', ['--version']).status === 0;
-const pinned = (cpu, command, argv) =>
-  taskset ? ['taskset', ['-c', String(cpu), command, ...argv]] : [command, argv];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function waitFor(child, match) {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`did not start: ${output}`)), 20_000);
-    const onData = (chunk) => {
-      output += chunk;
-      const found = match(output);
-      if (found !== undefined) {
-        clearTimeout(timer);
-        resolve(found);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)));
-  });
-}
-
-/** CPU time of a process so far, in µs (from /proc, so it works for any process). */
-function procCpuUs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1e6) / 100;
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'restash-bench-nest-'));
-const redisPort = await freePort();
-const redis = spawn(
-  ...pinned(1, 'redis-server', [
-    '--port',
-    String(redisPort),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--dir',
-    dir,
-  ]),
-  { stdio: ['ignore', 'pipe', 'pipe'] },
-);
-await waitFor(redis, (text) => (text.includes('Ready to accept connections') ? true : undefined));
-const redisUrl = `redis://127.0.0.1:${redisPort}`;
-const server = spawn(
-  ...pinned(1, process.execPath, [
-    join(root, 'packages/server/dist/cli.js'),
-    '--port',
-    '0',
-    '--redis',
-    redisUrl,
-    '--token',
-    TOKEN,
-    '--log-level',
-    'info',
-  ]),
-  { stdio: ['ignore', 'pipe', 'pipe'] },
-);
-const restashUrl = await waitFor(server, (text) => {
-  for (const line of text.split('\n')) {
-    if (line.startsWith('{') && line.includes('"listening"')) return JSON.parse(line).url;
-    const banner = /listening on (https?:\/\/\S+)/i.exec(line);
-    if (banner) return banner[1];
-  }
-  return undefined;
-});
+const redis = await startRedis({ cpu: 1, dir });
+const redisUrl = redis.url;
+const server = await startServer({ cpu: 1, redisUrl, token: TOKEN });
+const restashUrl = server.url;
 
 async function startApp(variant) {
   const port = await freePort();
@@ -173,14 +104,14 @@ async function measure(variant, route) {
     wrk(app.url, route, 2);
     const before = {
       app: await appCpu(app.child),
-      server: procCpuUs(server.pid),
-      redis: procCpuUs(redis.pid),
+      server: cpuUs(server.child.pid),
+      redis: cpuUs(redis.child.pid),
     };
     const run = wrk(app.url, route, DURATION);
     const after = {
       app: await appCpu(app.child),
-      server: procCpuUs(server.pid),
-      redis: procCpuUs(redis.pid),
+      server: cpuUs(server.child.pid),
+      redis: cpuUs(redis.child.pid),
     };
     if (run.errors > 0) {
       // BENCH_TOLERATE=1 keeps going on a loaded machine (wrk counts replies slower than 2 s as timeouts).
@@ -202,12 +133,6 @@ async function measure(variant, route) {
   }
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
 const scenarios = [
   { route: '/products', label: 'interceptor (GET cached by URL)' },
   { route: '/service', label: 'service method (@Cacheable vs cacheManager.wrap)' },
@@ -216,17 +141,14 @@ const variants = ['restash', 'keyv-redis'];
 const rows = [];
 try {
   for (const { route, label } of scenarios) {
-    const runs = Object.fromEntries(variants.map((v) => [v, []]));
-    for (let round = 0; round < ROUNDS; round++) {
-      // Interleaved: noise on shared machines is large; only ratios within one run mean anything.
-      for (const variant of round % 2 ? [...variants].reverse() : variants) {
-        const result = await measure(variant, route);
-        runs[variant].push(result);
-        console.error(
-          `[bench] ${label} ${variant} round ${round + 1}: ${Math.round(result.hitsPerSec)} hits/s`,
-        );
-      }
-    }
+    // Interleaved: noise on shared machines is large; only ratios within one run mean anything.
+    const runs = await interleaved(ROUNDS, variants, async (variant, round) => {
+      const result = await measure(variant, route);
+      console.error(
+        `[bench] ${label} ${variant} round ${round + 1}: ${Math.round(result.hitsPerSec)} hits/s`,
+      );
+      return result;
+    });
     const summary = (variant) => {
       const list = runs[variant];
       const pick = (field) => median(list.map((r) => r[field]));
@@ -246,8 +168,8 @@ try {
     rows.push({ ...ours, ratio: ours.hitsPerSec / theirs.hitsPerSec }, { ...theirs, ratio: 1 });
   }
 } finally {
-  server.kill('SIGKILL');
-  redis.kill('SIGKILL');
+  server.child.kill('SIGKILL');
+  redis.child.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 }
 

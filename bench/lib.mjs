@@ -116,7 +116,8 @@ export function waitFor(child, match, { what, timeout = 20_000 } = {}) {
  */
 export function cpuUs(pid) {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' '); // after the command name, which may hold ') '
     return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime + stime, in 100 Hz ticks
   } catch {
     return undefined;

@@ -8,15 +8,26 @@
 // Needs redis-server, wrk and taskset (Debian: redis-server wrk util-linux).
 // Method and latest figures: bench/express-session/README.md.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  cpuUs,
+  freePort,
+  median,
+  pinned,
+  requireBuilt,
+  requireCommands,
+  root,
+  startRedis,
+  startServer,
+  waitFor,
+  writeResults,
+} from '../lib.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const root = join(here, '../..');
 const env = process.env;
 const DURATION = Number(env.DURATION ?? 8); // seconds measured, per target, route and round
 const WARMUP = Number(env.WARMUP ?? 2); // seconds of discarded load just before each measured run
@@ -44,64 +55,16 @@ const ALL_TARGETS = [
 // TARGETS=0,2 picks some (by index); the first one picked is the baseline of the ratios.
 const TARGETS = (env.TARGETS ?? '0,1,2,3').split(',').map((i) => ALL_TARGETS[Number(i)]);
 
-for (const file of [
+requireBuilt([
   'packages/core/dist/index.js',
   'packages/express-session/dist/index.js',
   'packages/server/dist/cli.js',
-]) {
-  if (!existsSync(join(root, file))) throw new Error(`${file} is missing: run pnpm build first`);
-}
-for (const [command, pkg] of [
+]);
+requireCommands([
   ['redis-server', 'redis-server'],
   ['wrk', 'wrk'],
   ['taskset', 'util-linux'],
-]) {
-  if (spawnSync('sh', ['-c', `command -v ${command}`]).status !== 0) {
-    throw new Error(`${command} is missing: apt-get install -y ${pkg}`);
-  }
-}
-
-const pinned = (cpu, command, args, options = {}) =>
-  spawn('taskset', ['-c', cpu, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function waitFor(child, pattern, what) {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${output}`)), 20_000);
-    const onData = (chunk) => {
-      output += chunk;
-      if (pattern.test(output)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${what} exited with ${code}: ${output}`));
-    });
-  });
-}
-
-/** utime + stime of a process, in clock ticks (1/100 s). */
-function ticks(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    .replace(/^.*\) /, '')
-    .split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
+]);
 
 const stopping = [];
 const stop = (child) =>
@@ -124,59 +87,32 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-const redisPort = await freePort();
-const redis = pinned(LOAD_CPU, 'redis-server', [
-  '--port',
-  String(redisPort),
-  '--bind',
-  '127.0.0.1',
-  '--save',
-  '',
-  '--appendonly',
-  'no',
-  '--dir',
-  work,
-]);
+const { child: redis, url: redisUrl } = await startRedis({ cpu: LOAD_CPU, dir: work });
 stopping.push(redis);
-await waitFor(redis, /Ready to accept connections/, 'redis-server');
-const restPort = await freePort();
-const rest = pinned(LOAD_CPU, process.execPath, [
-  join(root, 'packages/server/dist/cli.js'),
-  '--port',
-  String(restPort),
-  '--redis',
-  `redis://127.0.0.1:${redisPort}`,
-  '--token',
-  TOKEN,
-  '--log-level',
-  'warn',
-]);
+const { child: rest, url: restUrl } = await startServer({
+  cpu: LOAD_CPU,
+  redisUrl,
+  token: TOKEN,
+  logLevel: 'warn',
+});
 stopping.push(rest);
-for (let i = 0; ; i++) {
-  const ok = await fetch(`http://127.0.0.1:${restPort}/-/health`).then(
-    (r) => r.ok,
-    () => false,
-  );
-  if (ok) break;
-  if (i === 100 || rest.exitCode !== null) throw new Error('the restash server did not start');
-  await new Promise((resolve) => setTimeout(resolve, 100));
-}
 
 async function startApp(target) {
   const port = await freePort();
-  const app = pinned(APP_CPU, process.execPath, [join(here, 'app.mjs')], {
+  const app = spawn(...pinned(APP_CPU, process.execPath, [join(here, 'app.mjs')]), {
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...env,
       ...target.env,
       PORT: String(port),
-      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-      RESTASH_URL: `http://127.0.0.1:${restPort}`,
+      REDIS_URL: redisUrl,
+      RESTASH_URL: restUrl,
       RESTASH_TOKEN: TOKEN,
       CORE_DIST: coreDist,
     },
   });
   stopping.push(app);
-  await waitFor(app, /ready/, target.name);
+  await waitFor(app, /ready/, { what: target.name });
   app.stderr.on('data', (chunk) => process.stderr.write(`[${target.name}] ${chunk}`));
   return { app, url: `http://127.0.0.1:${port}` };
 }
@@ -209,11 +145,7 @@ async function sessionsFor(url, file) {
 
 function wrk(url, seconds, cookies) {
   const result = spawnSync(
-    'taskset',
-    [
-      '-c',
-      LOAD_CPU,
-      'wrk',
+    ...pinned(LOAD_CPU, 'wrk', [
       '-t1',
       `-c${CONNECTIONS}`,
       `-d${seconds}s`,
@@ -221,7 +153,7 @@ function wrk(url, seconds, cookies) {
       '-s',
       join(here, 'cookies.lua'),
       url,
-    ],
+    ]),
     { env: { ...env, COOKIES_FILE: cookies }, encoding: 'utf8' },
   );
   if (result.status !== 0) throw new Error(`wrk failed: ${result.stderr}`);
@@ -259,11 +191,11 @@ try {
           wrk(`${url}/${route}`, WARMUP, cookies);
           const restRequests = async () => JSON.parse((await get(`${url}/-/rest-requests`)).body).count;
           const sentBefore = await restRequests();
-          const before = [ticks(app.pid), ticks(rest.pid), ticks(redis.pid)];
+          const before = [cpuUs(app.pid), cpuUs(rest.pid), cpuUs(redis.pid)];
           const result = wrk(`${url}/${route}`, DURATION, cookies);
-          const after = [ticks(app.pid), ticks(rest.pid), ticks(redis.pid)];
+          const after = [cpuUs(app.pid), cpuUs(rest.pid), cpuUs(redis.pid)];
           const sent = (await restRequests()) - sentBefore;
-          const perRequest = (i) => ((after[i] - before[i]) * 10_000) / result.requests; // µs (ticks are 10 ms)
+          const perRequest = (i) => (after[i] - before[i]) / result.requests; // µs
           const run = {
             round,
             target: target.name,
@@ -289,11 +221,6 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 const summary = [];
 for (const route of ROUTES) {
   const baseline = runs.filter((r) => r.route === route && r.target === TARGETS[0].name);
@@ -335,8 +262,13 @@ console.log(
     ...rows,
   ].join('\n'),
 );
-mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(
-  join(root, 'bench/results/express-session.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, DURATION, ROUNDS, CONNECTIONS, SESSIONS, runs, summary }, null, 2)}\n`,
-);
+writeResults('express-session.json', {
+  date: new Date().toISOString(),
+  node: process.version,
+  DURATION,
+  ROUNDS,
+  CONNECTIONS,
+  SESSIONS,
+  runs,
+  summary,
+});

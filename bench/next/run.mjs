@@ -3,86 +3,44 @@
 // (@fortedigital/nextjs-cache-handler on node-redis), all on this machine.
 // Usage: node bench/next/run.mjs [--seconds 5] [--rounds 3] [--concurrency 32] [--keys 100] [--bytes 8192]
 // Needs: redis-server on PATH; packages/core, packages/server and packages/next built (pnpm build).
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import {
+  interleaved,
+  median,
+  options,
+  requireBuilt,
+  root,
+  startRedis,
+  startServer,
+  writeResults,
+} from '../lib.mjs';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const nextPackage = join(root, 'packages/next');
 // The benchmark's own dependencies (Next, the TCP handler, node-redis) are devDependencies of @restash/next.
 const requireFromNext = createRequire(join(nextPackage, 'package.json'));
-const options = new Map();
-for (let i = 2; i < process.argv.length; i += 2)
-  options.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
-const SECONDS = Number(options.get('seconds') ?? 5);
-const ROUNDS = Number(options.get('rounds') ?? 3);
-const CONCURRENCY = Number(options.get('concurrency') ?? 32);
-const KEYS = Number(options.get('keys') ?? 100);
-const BYTES = Number(options.get('bytes') ?? 8192);
+const args = options();
+const SECONDS = Number(args.get('seconds') ?? 5);
+const ROUNDS = Number(args.get('rounds') ?? 3);
+const CONCURRENCY = Number(args.get('concurrency') ?? 32);
+const KEYS = Number(args.get('keys') ?? 100);
+const BYTES = Number(args.get('bytes') ?? 8192);
 const TOKEN = 'bench-token';
 
-for (const file of [
-  'packages/core/dist/index.js',
-  'packages/server/dist/cli.js',
-  'packages/next/dist/index.js',
-]) {
-  if (!existsSync(join(root, file))) throw new Error(`${file} is missing: run pnpm build first`);
-}
+requireBuilt(['packages/core/dist/index.js', 'packages/server/dist/cli.js', 'packages/next/dist/index.js']);
 
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-
+// Nothing is pinned: the handlers under test, our server and Redis share the machine's CPUs.
 const children = [];
-function run(command, argv, ready) {
-  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk) => {
-      output += chunk;
-      if (ready.test(output)) resolve(child);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${command} exited with ${code}: ${output}`)));
-  });
-}
-const stopAll = () => {
+process.on('exit', () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-};
-process.on('exit', stopAll);
+});
 process.on('SIGINT', () => process.exit(130));
 
-const redisPort = await freePort();
-await run(
-  'redis-server',
-  ['--port', String(redisPort), '--save', '', '--appendonly', 'no'],
-  /Ready to accept/,
-);
-const serverPort = await freePort();
-await run(
-  process.execPath,
-  [
-    join(root, 'packages/server/dist/cli.js'),
-    '--port',
-    String(serverPort),
-    '--redis',
-    `redis://127.0.0.1:${redisPort}`,
-    '--token',
-    TOKEN,
-  ],
-  /listening/i,
-);
+const redis = await startRedis();
+children.push(redis.child);
+const server = await startServer({ redisUrl: redis.url, token: TOKEN });
+children.push(server.child);
 
 const { Redis } = await import(pathToFileURL(join(root, 'packages/core/dist/index.js')).href);
 const { createUseCacheHandler, createIncrementalCacheHandler } = await import(
@@ -92,8 +50,7 @@ const { createDefaultCacheHandler } = requireFromNext('next/dist/server/lib/cach
 const { createClient } = requireFromNext('@redis/client');
 const forteRedisStrings = requireFromNext('@fortedigital/nextjs-cache-handler/redis-strings').default;
 
-const restash = () =>
-  new Redis({ url: `http://127.0.0.1:${serverPort}`, token: TOKEN, automaticDeserialization: false });
+const restash = () => new Redis({ url: server.url, token: TOKEN, automaticDeserialization: false });
 const payload = new Uint8Array(BYTES).map((_, i) => (i * 31) & 0xff);
 const keyOf = (i) => `bench-key-${i}`;
 
@@ -163,7 +120,7 @@ async function restashIsrScenario() {
   };
 }
 async function forteIsrScenario() {
-  const client = createClient({ url: `redis://127.0.0.1:${redisPort}` });
+  const client = createClient({ url: redis.url });
   await client.connect();
   const handler = forteRedisStrings({ client, keyPrefix: 'bench-forte:', timeoutMs: 5000 });
   const now = Math.floor(Date.now() / 1000);
@@ -209,16 +166,15 @@ const scenarios = {
 
 const prepared = {};
 for (const [name, make] of Object.entries(scenarios)) prepared[name] = await make();
-const samples = Object.fromEntries(Object.keys(prepared).map((name) => [name, []]));
-for (let round = 0; round < ROUNDS; round++) {
-  // Interleaved rounds, so a noisy moment on the shared machine hits every scenario alike.
-  for (const [name, op] of Object.entries(prepared)) samples[name].push(await measure(op));
-}
+// Interleaved rounds (in the same order each round), so a noisy moment on the shared machine hits every scenario alike.
+const samples = await interleaved(ROUNDS, Object.keys(prepared), (name) => measure(prepared[name]), {
+  alternate: false,
+});
 for (const op of Object.values(prepared)) await op.close?.();
 
-const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+// With an even number of rounds, the upper of the two middle samples.
 const results = Object.fromEntries(
-  Object.entries(samples).map(([name, list]) => [name, Math.round(median(list))]),
+  Object.entries(samples).map(([name, list]) => [name, Math.round(median(list, { upper: true }))]),
 );
 const names = Object.keys(results);
 const ratio = (a, b) => (results[a] / results[b]).toFixed(2);
@@ -230,10 +186,13 @@ console.log(`\nours / Next default (in-memory): ${ratio(names[1], names[0])}`);
 console.log(`ours + LRU / Next default (in-memory): ${ratio(names[2], names[0])}`);
 console.log(`ours + LRU / ours: ${ratio(names[2], names[1])}`);
 console.log(`ISR ours (REST) / fortedigital (TCP): ${ratio(names[3], names[4])}`);
-const out = join(root, 'bench/results');
-mkdirSync(out, { recursive: true });
-writeFileSync(
-  join(out, 'next.json'),
-  `${JSON.stringify({ keys: KEYS, bytes: BYTES, concurrency: CONCURRENCY, rounds: ROUNDS, seconds: SECONDS, samples, results }, null, 2)}\n`,
-);
+writeResults('next.json', {
+  keys: KEYS,
+  bytes: BYTES,
+  concurrency: CONCURRENCY,
+  rounds: ROUNDS,
+  seconds: SECONDS,
+  samples,
+  results,
+});
 process.exit(0);

@@ -11,13 +11,26 @@ import { fileURLToPath } from 'node:url';
 export const root = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * The `--name value` pairs of a script's command line.
+ * A script's settings from its command line (`--name value` pairs), each with its default.
+ * A number default reads a number, an array default a comma-separated list (of numbers when the
+ * default's items are numbers), a string default the text as it is; names not in `defaults` are ignored.
+ * @template {Record<string, number | string | (number | string)[]>} T
+ * @param {T} defaults the settings, by name without the leading `--`
  * @param {string[]} [argv] the command line, `process.argv` by default
- * @returns {Map<string, string>} value by name, without the leading `--`
+ * @returns {T}
  */
-export function options(argv = process.argv) {
-  const found = new Map();
-  for (let i = 2; i < argv.length; i += 2) found.set(argv[i].replace(/^--/, ''), argv[i + 1]);
+export function options(defaults, argv = process.argv) {
+  const given = new Map();
+  for (let i = 2; i < argv.length; i += 2) given.set(argv[i].replace(/^--/, ''), argv[i + 1]);
+  const found = { ...defaults };
+  for (const [name, fallback] of Object.entries(defaults)) {
+    const text = given.get(name);
+    if (text === undefined) continue;
+    if (typeof fallback === 'number') found[name] = Number(text);
+    else if (Array.isArray(fallback))
+      found[name] = text.split(',').map(typeof fallback[0] === 'number' ? Number : String);
+    else found[name] = text;
+  }
   return found;
 }
 

@@ -18,10 +18,11 @@ import {
 } from '../lib.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const args = options();
-const OPS = Number(args.get('ops') ?? 20_000);
-const ROUNDS = Number(args.get('rounds') ?? 5);
-const CONCURRENCY = (args.get('concurrency') ?? '50,1').split(',').map(Number);
+const {
+  ops: OPS,
+  rounds: ROUNDS,
+  concurrency: CONCURRENCY,
+} = options({ ops: 20_000, rounds: 5, concurrency: [50, 1] });
 const TOKEN = 'bench-token';
 
 requireBuilt(['packages/core/dist/index.js', 'packages/keyv/dist/index.js', 'packages/server/dist/cli.js']);

@@ -23,11 +23,12 @@ import {
 } from '../lib.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const args = options();
-const DURATION = Number(args.get('duration') ?? 8);
-const ROUNDS = Number(args.get('rounds') ?? 3);
-const CONNECTIONS = Number(args.get('connections') ?? 50);
-const KEYS = Number(args.get('keys') ?? 100);
+const {
+  duration: DURATION,
+  rounds: ROUNDS,
+  connections: CONNECTIONS,
+  keys: KEYS,
+} = options({ duration: 8, rounds: 3, connections: 50, keys: 100 });
 const TOKEN = 'bench-token';
 
 requireBuilt([

@@ -20,12 +20,13 @@ import {
 const nextPackage = join(root, 'packages/next');
 // The benchmark's own dependencies (Next, the TCP handler, node-redis) are devDependencies of @restash/next.
 const requireFromNext = createRequire(join(nextPackage, 'package.json'));
-const args = options();
-const SECONDS = Number(args.get('seconds') ?? 5);
-const ROUNDS = Number(args.get('rounds') ?? 3);
-const CONCURRENCY = Number(args.get('concurrency') ?? 32);
-const KEYS = Number(args.get('keys') ?? 100);
-const BYTES = Number(args.get('bytes') ?? 8192);
+const {
+  seconds: SECONDS,
+  rounds: ROUNDS,
+  concurrency: CONCURRENCY,
+  keys: KEYS,
+  bytes: BYTES,
+} = options({ seconds: 5, rounds: 3, concurrency: 32, keys: 100, bytes: 8192 });
 const TOKEN = 'bench-token';
 
 requireBuilt(['packages/core/dist/index.js', 'packages/server/dist/cli.js', 'packages/next/dist/index.js']);

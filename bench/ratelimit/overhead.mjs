@@ -4,9 +4,7 @@
 // Usage: node bench/ratelimit/overhead.mjs [--calls 200000] [--concurrency 100]   (after pnpm build)
 import { options, root } from '../lib.mjs';
 
-const args = options();
-const CALLS = Number(args.get('calls') ?? 200_000);
-const CONCURRENCY = Number(args.get('concurrency') ?? 100);
+const { calls: CALLS, concurrency: CONCURRENCY } = options({ calls: 200_000, concurrency: 100 });
 const { Ratelimit } = await import(`${root}packages/ratelimit/dist/index.js`);
 const { Redis } = await import(`${root}packages/core/dist/index.js`);
 

@@ -20,11 +20,17 @@ import {
 } from '../lib.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const args = options();
-const OPS = Number(args.get('ops') ?? 20_000);
-const ROUNDS = Number(args.get('rounds') ?? 5);
-const CONCURRENCY = (args.get('concurrency') ?? '100,1').split(',').map(Number);
-const ALGORITHMS = (args.get('algorithms') ?? 'slidingWindow,fixedWindow,tokenBucket').split(',');
+const {
+  ops: OPS,
+  rounds: ROUNDS,
+  concurrency: CONCURRENCY,
+  algorithms: ALGORITHMS,
+} = options({
+  ops: 20_000,
+  rounds: 5,
+  concurrency: [100, 1],
+  algorithms: ['slidingWindow', 'fixedWindow', 'tokenBucket'],
+});
 const TOKEN = 'bench-token';
 const NAMES = { restash: '@restash/ratelimit', upstash: '@upstash/ratelimit 2.2.0' };
 

@@ -3,8 +3,8 @@ import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } 
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errors, headers, paths } from '@restash/core/protocol';
-import type { Identities, Identity } from '../auth/identity.js';
 import { tokenFromHeader } from '../auth/tokens.js';
+import type { Identities, Identity } from '../database/identity.js';
 import type { Logger, LogLevel } from '../log.js';
 import { type Answer, errorAnswer, type ReplyFormat } from '../protocol/execute.js';
 import { encodeError } from '../protocol/reply.js';
@@ -76,7 +76,7 @@ const BUSY = 'the server holds its whole budget of response bytes for clients th
 /** How long a socket we closed may wait for the client to close its side before it is destroyed. */
 const CLOSE_GRACE_MS = 5000;
 const CORS_ALLOW_HEADERS =
-  'Authorization, Content-Type, Upstash-Encoding, Upstash-Response-Format, Upstash-Sync-Token, Upstash-Telemetry-Sdk, Upstash-Telemetry-Platform, Upstash-Telemetry-Runtime';
+  'Authorization, Content-Type, Cache-Control, Last-Event-ID, Upstash-Encoding, Upstash-Response-Format, Upstash-Sync-Token, Upstash-Telemetry-Sdk, Upstash-Telemetry-Platform, Upstash-Telemetry-Runtime';
 
 const JSON_FORMAT: ReplyFormat = { base64: false, resp2: false };
 const BASE64_FORMAT: ReplyFormat = { base64: true, resp2: false };

@@ -4,9 +4,10 @@
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BackendFailure, RedisConnection } from '../src/backend/connection.js';
-import type { Reply } from '../src/backend/resp.js';
+import { BackendFailure } from '../src/backend/backend.js';
+import { RedisConnection } from '../src/backend/connection.js';
 import { createLogger } from '../src/index.js';
+import type { Reply } from '../src/resp/resp.js';
 import { freePort, post, startRedis, startServer } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];

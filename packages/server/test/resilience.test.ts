@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type BackendFailure, RedisConnection } from '../src/backend/connection.js';
-import type { Reply } from '../src/backend/resp.js';
+import type { BackendFailure } from '../src/backend/backend.js';
+import { RedisConnection } from '../src/backend/connection.js';
 import { createLogger, createServer, parseRedisUrl } from '../src/index.js';
+import type { Reply } from '../src/resp/resp.js';
 import {
   call,
   freePort,

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { textOf } from '../backend/resp.js';
+import { textOf } from '../resp/resp.js';
 
 /** What an `ACL RESTTOKEN` token carries: the database and the Redis ACL user's credentials. */
 export interface AclClaims {

@@ -1,25 +1,9 @@
 import type net from 'node:net';
 import type { Logger } from '../log.js';
-import type { Backend } from './backend.js';
+import { type Arg, CommandWriter, type Reply, ReplyError, ReplyParser } from '../resp/resp.js';
+import { type Backend, BackendFailure, type BatchCallback } from './backend.js';
 import { describeEndpoint, type RedisEndpoint } from './redis-url.js';
-import { type Arg, CommandWriter, type Reply, ReplyError, ReplyParser } from './resp.js';
 import { handshakeCommands, isNameRefusal, openSocket, readyEvent } from './socket.js';
-
-/** Why a command got no reply from Redis. */
-export class BackendFailure {
-  constructor(
-    readonly kind: 'unavailable' | 'timeout',
-    readonly message: string,
-    /**
-     * False when the command was surely never written to Redis (no connection
-     * could be made), so that sending it elsewhere or later is safe.
-     */
-    readonly sent = true,
-  ) {}
-}
-
-/** Called once with every reply of a batch, in order, or with the reason there are none. */
-export type BatchCallback = (result: Reply[] | BackendFailure) => void;
 
 interface Pending {
   expect: number;

@@ -1,7 +1,8 @@
 import type { Logger } from '../log.js';
-import { BackendFailure, RedisConnection } from './connection.js';
+import { type Reply, ReplyError, textOf } from '../resp/resp.js';
+import { BackendFailure } from './backend.js';
+import { RedisConnection } from './connection.js';
 import { describeEndpoint, type RedisEndpoint, type SentinelTarget } from './redis-url.js';
-import { type Reply, ReplyError, textOf } from './resp.js';
 import { openStream, type RedisStream } from './stream.js';
 
 export interface SentinelOptions {

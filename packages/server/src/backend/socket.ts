@@ -1,7 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
+import type { Arg, ReplyError } from '../resp/resp.js';
 import type { RedisEndpoint } from './redis-url.js';
-import type { Arg, ReplyError } from './resp.js';
 
 /**
  * Opens a socket to Redis: TCP, TLS (certificate and host name checked, plus

@@ -1,5 +1,5 @@
+import { type Arg, CommandWriter, type Reply, ReplyError, ReplyParser } from '../resp/resp.js';
 import type { RedisEndpoint } from './redis-url.js';
-import { type Arg, CommandWriter, type Reply, ReplyError, ReplyParser } from './resp.js';
 import { handshakeCommands, isNameRefusal, openSocket, readyEvent } from './socket.js';
 
 export interface StreamOptions {

@@ -1,5 +1,5 @@
 import { errors } from '@restash/core/protocol';
-import { type Arg, type Reply, textOf } from '../backend/resp.js';
+import { type Arg, type Reply, textOf } from '../resp/resp.js';
 
 /** Commands that would block a shared connection; HTTP is request/response. */
 const BLOCKING = new Set([

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../backend/backend.js';
-import type { BatchCallback } from '../backend/connection.js';
-import type { Reply } from '../backend/resp.js';
+import type { Backend, BatchCallback } from '../backend/backend.js';
+import type { Reply } from '../resp/resp.js';
 import { CommandTable } from './commands.js';
 import { type Answer, Executor } from './execute.js';
 

@@ -1,12 +1,18 @@
 import { type ErrorKind, errors, statusOf } from '@restash/core/protocol';
 import { passwordMatches, type TokenSealer } from '../auth/acl-tokens.js';
 import type { Access } from '../auth/tokens.js';
-import type { Backend } from '../backend/backend.js';
-import { BackendFailure } from '../backend/connection.js';
-import { type Arg, encodeResp, type Reply, ReplyError, ReplyTooLarge, textOf } from '../backend/resp.js';
+import { type Backend, BackendFailure } from '../backend/backend.js';
+import {
+  type Arg,
+  commandName,
+  encodeResp,
+  type Reply,
+  ReplyError,
+  ReplyTooLarge,
+  textOf,
+} from '../resp/resp.js';
 import { type CommandTable, refusal } from './commands.js';
 import { encodeEntry, encodeError, encodeResult } from './reply.js';
-import { commandName } from './request.js';
 import { ScriptRewriter } from './scripts.js';
 
 /** How a request wants its replies. */

@@ -1,4 +1,4 @@
-import { type Reply, ReplyError, ReplyTooLarge } from '../backend/resp.js';
+import { type Reply, ReplyError, ReplyTooLarge } from '../resp/resp.js';
 
 /**
  * Encodes a reply as the JSON value of `result`, in RESP2 shapes: status and

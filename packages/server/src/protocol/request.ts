@@ -1,5 +1,5 @@
 import { errors, TOKEN_QUERY_PARAM } from '@restash/core/protocol';
-import type { Arg } from '../backend/resp.js';
+import type { Arg } from '../resp/resp.js';
 
 /** A request that cannot be turned into commands; answered with 400 and this message. */
 export class BadRequest extends Error {}
@@ -297,22 +297,4 @@ function hexValue(c: number | undefined): number {
   if (c >= 65 && c <= 70) return c - 55;
   if (c >= 97 && c <= 102) return c - 87;
   return -1;
-}
-
-/** Upper-cased names of the command names seen, so the hot path does not upper-case `get` again and again. */
-const NAMES = new Map<string, string>();
-const MAX_NAMES = 1024;
-
-/** The upper-cased command name of an argument list ('' for an empty one). */
-export function commandName(args: readonly Arg[]): string {
-  const first = args[0];
-  if (first === undefined) return '';
-  if (typeof first !== 'string') return Buffer.from(first).toString('utf8').toUpperCase();
-  let name = NAMES.get(first);
-  if (name === undefined) {
-    name = first.toUpperCase();
-    // Names are few; anything else (garbage sent as command names) is upper-cased each time.
-    if (NAMES.size < MAX_NAMES && first.length <= 32) NAMES.set(first, name);
-  }
-  return name;
 }

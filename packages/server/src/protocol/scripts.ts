@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Arg } from '../backend/resp.js';
+import type { Arg } from '../resp/resp.js';
 
 /** Script flags only Upstash understands; open-source Redis rejects the script ("Unexpected flag"). */
 const UPSTASH_ONLY_FLAGS = new Set(['allow-key-locking']);

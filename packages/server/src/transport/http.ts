@@ -3,8 +3,8 @@ import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } 
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errors, headers, paths } from '@restash/core/protocol';
-import type { Identities, Identity } from '../auth/identity.js';
 import { tokenFromHeader } from '../auth/tokens.js';
+import type { Identities, Identity } from '../database/identity.js';
 import type { Logger, LogLevel } from '../log.js';
 import { type Answer, errorAnswer, type ReplyFormat } from '../protocol/execute.js';
 import { encodeError } from '../protocol/reply.js';

@@ -1,11 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import { errors } from '@restash/core/protocol';
-import type { Identity } from '../auth/identity.js';
-import { TooManyConnections } from '../backend/database.js';
-import { type Arg, type Reply, ReplyError } from '../backend/resp.js';
 import type { RedisStream } from '../backend/stream.js';
+import { TooManyConnections } from '../database/database.js';
+import type { Identity } from '../database/identity.js';
 import { type Answer, errorAnswer } from '../protocol/execute.js';
 import { BadRequest, percentDecode } from '../protocol/request.js';
+import { type Arg, type Reply, ReplyError } from '../resp/resp.js';
 
 /** The streaming endpoints. */
 export type StreamKind = 'subscribe' | 'psubscribe' | 'monitor';

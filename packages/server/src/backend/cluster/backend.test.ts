@@ -3,12 +3,13 @@
  * MOVED followed to the node it names, departed nodes' connections closed.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FakeConnection, fakeTopology, setGetTable } from '../../../test/cluster-fakes.js';
 import { CommandTable } from '../../protocol/commands.js';
-import { BackendFailure, type RedisConnection } from '../connection.js';
+import { type Reply, ReplyError } from '../../resp/resp.js';
+import { BackendFailure } from '../backend.js';
+import type { RedisConnection } from '../connection.js';
 import { parseSentinel } from '../redis-url.js';
-import { type Reply, ReplyError } from '../resp.js';
 import { ClusterBackend, redirection } from './backend.js';
-import { FakeConnection, fakeTopology, setGetTable } from './fakes.js';
 import { hashSlot } from './slots.js';
 import { type ClusterTopology, mastersWithReplicas, NodePool } from './topology.js';
 

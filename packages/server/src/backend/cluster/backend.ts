@@ -1,9 +1,6 @@
 import { errors } from '@restash/core/protocol';
-import type { CommandTable } from '../../protocol/commands.js';
-import { commandName } from '../../protocol/request.js';
-import type { Backend } from '../backend.js';
-import { BackendFailure, type BatchCallback } from '../connection.js';
-import { type Arg, type Reply, ReplyError, textOf } from '../resp.js';
+import { type Arg, commandName, type Reply, ReplyError, textOf } from '../../resp/resp.js';
+import { type Backend, BackendFailure, type BatchCallback, type KeyTable } from '../backend.js';
 import { hashSlot } from './slots.js';
 import { type ClusterTopology, type NodePool, type SlotOwner, splitAddress } from './topology.js';
 
@@ -199,7 +196,7 @@ export interface ClusterBackendOptions {
   topology: ClusterTopology;
   /** The connections this backend sends on (its credentials). */
   pool: NodePool;
-  table: CommandTable;
+  table: KeyTable;
   /** Send keyed commands to a replica of their slot when one is up (for read-only tokens). */
   replicas?: boolean;
   /** Close the pool with the backend (it is not shared). */

@@ -4,11 +4,12 @@
  */
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { FakeConnection, fakeTopology, setGetTable } from '../../../test/cluster-fakes.js';
 import { createLogger } from '../../log.js';
-import { BackendFailure, RedisConnection } from '../connection.js';
-import { type Reply, ReplyError } from '../resp.js';
+import { type Reply, ReplyError } from '../../resp/resp.js';
+import { BackendFailure } from '../backend.js';
+import { RedisConnection } from '../connection.js';
 import { ClusterBackend } from './backend.js';
-import { FakeConnection, fakeTopology, setGetTable } from './fakes.js';
 import { hashSlot } from './slots.js';
 import { type ClusterTopology, mastersWithReplicas, NodePool } from './topology.js';
 

@@ -2,11 +2,11 @@
  * Replica reads with fake node connections: each shard's replicas take turns.
  */
 import { describe, expect, it } from 'vitest';
+import { FakeConnection, fakeTopology } from '../../../test/cluster-fakes.js';
 import { CommandTable } from '../../protocol/commands.js';
+import type { Reply } from '../../resp/resp.js';
 import type { RedisConnection } from '../connection.js';
-import type { Reply } from '../resp.js';
 import { ClusterBackend } from './backend.js';
-import { FakeConnection, fakeTopology } from './fakes.js';
 import { hashSlot } from './slots.js';
 import { NodePool } from './topology.js';
 

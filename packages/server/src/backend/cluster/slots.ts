@@ -1,4 +1,4 @@
-import type { Arg } from '../resp.js';
+import type { Arg } from '../../resp/resp.js';
 
 /** Slots in a Redis Cluster. */
 export const SLOTS = 16384;

@@ -1,8 +1,8 @@
 import type { Logger } from '../../log.js';
-import type { CommandTable } from '../../protocol/commands.js';
-import { BackendFailure, type RedisConnection } from '../connection.js';
+import { type Reply, ReplyError, textOf } from '../../resp/resp.js';
+import { BackendFailure, type KeyTable } from '../backend.js';
+import type { RedisConnection } from '../connection.js';
 import { describeEndpoint, type RedisEndpoint } from '../redis-url.js';
-import { type Reply, ReplyError, textOf } from '../resp.js';
 import { SLOTS } from './slots.js';
 
 /** The nodes serving a range of slots: its master and its replicas, as `host:port`. */
@@ -103,7 +103,7 @@ export interface TopologyOptions {
   /** Connections with the database's own credentials; also asked for the topology. */
   pool: NodePool;
   /** Loaded from the first node that answers, if not loaded yet. */
-  table: CommandTable;
+  table: KeyTable;
   log: Logger;
   /** How often the slot map is refreshed when nothing prompts it, in ms. @default 5000 */
   refreshMs?: number;

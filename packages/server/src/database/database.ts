@@ -1,16 +1,16 @@
 import type { TokenSealer } from '../auth/acl-tokens.js';
-import { AclUsers, type UserCredentials, type UserResolution } from '../auth/acl-users.js';
+import { type Backend, BackendFailure } from '../backend/backend.js';
+import { ClusterBackend } from '../backend/cluster/backend.js';
+import { ClusterTopology, NodePool, splitAddress } from '../backend/cluster/topology.js';
+import { RedisConnection } from '../backend/connection.js';
+import { describeEndpoint, type RedisEndpoint, type SentinelTarget } from '../backend/redis-url.js';
+import { masterCheck, SentinelMaster } from '../backend/sentinel.js';
+import { openStream, type RedisStream, type StreamOptions } from '../backend/stream.js';
 import type { Logger } from '../log.js';
 import { type CommandPolicy, CommandTable } from '../protocol/commands.js';
 import { Executor } from '../protocol/execute.js';
-import type { Backend } from './backend.js';
-import { ClusterBackend } from './cluster/backend.js';
-import { ClusterTopology, NodePool, splitAddress } from './cluster/topology.js';
-import { BackendFailure, RedisConnection } from './connection.js';
-import { describeEndpoint, type RedisEndpoint, type SentinelTarget } from './redis-url.js';
-import { type Arg, type Reply, ReplyError } from './resp.js';
-import { masterCheck, SentinelMaster } from './sentinel.js';
-import { openStream, type RedisStream, type StreamOptions } from './stream.js';
+import { type Arg, type Reply, ReplyError } from '../resp/resp.js';
+import { AclUsers, type UserCredentials, type UserResolution } from './acl-users.js';
 
 /** Settings of one database behind the server. */
 export interface DatabaseOptions {

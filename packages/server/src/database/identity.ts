@@ -1,8 +1,8 @@
-import type { Database } from '../backend/database.js';
+import { ACL_TOKEN_PREFIX, type TokenSealer } from '../auth/acl-tokens.js';
+import { type Access, TokenRegistry } from '../auth/tokens.js';
 import type { Executor } from '../protocol/execute.js';
-import { ACL_TOKEN_PREFIX, type TokenSealer } from './acl-tokens.js';
 import type { UserCredentials } from './acl-users.js';
-import { type Access, TokenRegistry } from './tokens.js';
+import type { Database } from './database.js';
 
 /** Who is making a request: which database, with which rights, through which executor. */
 export interface Identity {

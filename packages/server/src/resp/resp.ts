@@ -41,6 +41,24 @@ export function textOf(value: Arg | Reply | undefined): string {
   return '';
 }
 
+/** Upper-cased names of the command names seen, so the hot path does not upper-case `get` again and again. */
+const NAMES = new Map<string, string>();
+const MAX_NAMES = 1024;
+
+/** The upper-cased command name of an argument list ('' for an empty one). */
+export function commandName(args: readonly Arg[]): string {
+  const first = args[0];
+  if (first === undefined) return '';
+  if (typeof first !== 'string') return Buffer.from(first).toString('utf8').toUpperCase();
+  let name = NAMES.get(first);
+  if (name === undefined) {
+    name = first.toUpperCase();
+    // Names are few; anything else (garbage sent as command names) is upper-cased each time.
+    if (NAMES.size < MAX_NAMES && first.length <= 32) NAMES.set(first, name);
+  }
+  return name;
+}
+
 const CR = 13;
 const CRLF = '\r\n';
 

@@ -2,10 +2,11 @@
  * Stand-ins for the cluster backend's unit tests (not part of the server):
  * node connections that answer from a function, and topologies fixed in code.
  */
-import { CommandTable } from '../../protocol/commands.js';
-import type { BatchCallback } from '../connection.js';
-import type { Arg, Reply } from '../resp.js';
-import type { ClusterTopology } from './topology.js';
+
+import type { BatchCallback } from '../src/backend/backend.js';
+import type { ClusterTopology } from '../src/backend/cluster/topology.js';
+import { CommandTable } from '../src/protocol/commands.js';
+import type { Arg, Reply } from '../src/resp/resp.js';
 
 /** A node connection that answers every command with `answer(args)`, on the next turn. */
 export class FakeConnection {

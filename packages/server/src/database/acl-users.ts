@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import { errors } from '@restash/core/protocol';
-import type { Backend } from '../backend/backend.js';
-import { BackendFailure } from '../backend/connection.js';
-import type { Reply } from '../backend/resp.js';
+import { passwordMatches } from '../auth/acl-tokens.js';
+import { type Backend, BackendFailure } from '../backend/backend.js';
 import type { Logger } from '../log.js';
 import type { CommandTable } from '../protocol/commands.js';
 import { Executor } from '../protocol/execute.js';
-import { passwordMatches } from './acl-tokens.js';
+import type { Reply } from '../resp/resp.js';
 
 /** An ACL user's credentials, and whether the user may name its connections (`CLIENT SETNAME`). */
 export interface UserCredentials {

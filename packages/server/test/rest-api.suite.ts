@@ -865,7 +865,9 @@ export function restApiSuite(start: () => Promise<SuiteTarget>): void {
       expect(res.status).toBe(204);
       expect(res.headers.get('access-control-allow-origin')).toBe('*');
       expect(res.headers.get('access-control-allow-methods')).toContain('POST');
-      expect(res.headers.get('access-control-allow-headers')).toMatch(/Authorization.*Cache-Control.*Upstash-Encoding/);
+      expect(res.headers.get('access-control-allow-headers')).toMatch(
+        /Authorization.*Cache-Control.*Upstash-Encoding/,
+      );
     });
 
     it('sends CORS headers only to requests with an Origin, and says so with Vary', async () => {

@@ -2,6 +2,9 @@
  * RESP2: the encoder for commands we send to Redis and a resumable parser for
  * the replies. Replies keep bulk strings as the exact bytes Redis sent so they
  * can be encoded to JSON or base64 without a detour through JS strings.
+ *
+ * The bottom layer of the server (see `layers.test.ts`): backend, auth and
+ * protocol all speak these types, so this module imports nothing of theirs.
  */
 
 /** An error reply from Redis (`-ERR …`). Not an `Error`: no stack is captured on the hot path. */

@@ -6,6 +6,7 @@ import { RedisConnection } from '../backend/connection.js';
 import { describeEndpoint, type RedisEndpoint, type SentinelTarget } from '../backend/redis-url.js';
 import { masterCheck, SentinelMaster } from '../backend/sentinel.js';
 import { openStream, type RedisStream, type StreamOptions } from '../backend/stream.js';
+import { ServerError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type CommandPolicy, CommandTable } from '../protocol/commands.js';
 import { Executor } from '../protocol/execute.js';
@@ -40,9 +41,6 @@ export interface DatabaseOptions {
   /** ACL users' connections unused this long are closed, in ms. */
   aclIdleMs: number;
 }
-
-/** Thrown when a database has no connection left for a new stream. */
-export class TooManyConnections extends Error {}
 
 /**
  * One Redis behind the server: its shared auto-pipelined connection, the
@@ -304,7 +302,7 @@ export class Database {
   /**
    * Opens a dedicated connection for an SSE stream, as the given user if any.
    * On a cluster, pub/sub goes to any master (messages reach every node) and
-   * MONITOR watches every master. Throws `TooManyConnections` when the budget is spent.
+   * MONITOR watches every master. Throws a `ServerError` (unavailable) when the budget is spent.
    */
   openStream(
     options: Pick<StreamOptions, 'commands' | 'onReply' | 'onEnd'>,
@@ -329,7 +327,8 @@ export class Database {
     }
     const needed = typeof endpoints === 'string' ? 0 : endpoints.length;
     if (this.connections + needed > this.options.maxConnections) {
-      throw new TooManyConnections(
+      throw new ServerError(
+        'unavailable',
         `ERR max connections reached for this database (${this.options.maxConnections}); close a stream and retry`,
       );
     }

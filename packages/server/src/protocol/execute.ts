@@ -2,6 +2,7 @@ import { type ErrorKind, errors, statusOf } from '@restash/core/protocol';
 import { passwordMatches, type TokenSealer } from '../auth/acl-tokens.js';
 import type { Access } from '../auth/tokens.js';
 import { type Backend, BackendFailure } from '../backend/backend.js';
+import { ServerError } from '../errors.js';
 import {
   type Arg,
   commandName,
@@ -56,16 +57,15 @@ function answerWith(done: AnswerCallback, build: () => Answer): void {
   try {
     answer = build();
   } catch (error) {
+    // A reply over the response limit (`ReplyTooLarge`) is a ServerError; a RangeError is V8's string limit.
     const tooLong =
       error instanceof RangeError || (error as NodeJS.ErrnoException).code === 'ERR_STRING_TOO_LONG';
-    answer = tooLong
-      ? errorAnswer(
-          'too-large',
-          error instanceof RangeError && error.message.startsWith('ERR max request size exceeded')
-            ? error.message
-            : 'ERR max request size exceeded. The response is too large to encode',
-        )
-      : errorAnswer('internal', 'ERR internal server error: the reply could not be encoded');
+    answer =
+      error instanceof ServerError
+        ? errorAnswer(error.code, error.message)
+        : tooLong
+          ? errorAnswer('too-large', 'ERR max request size exceeded. The response is too large to encode')
+          : errorAnswer('internal', 'ERR internal server error: the reply could not be encoded');
   }
   done(answer);
 }

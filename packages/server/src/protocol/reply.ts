@@ -1,3 +1,4 @@
+import { ServerError } from '../errors.js';
 import { type Reply, ReplyError, ReplyTooLarge } from '../resp/resp.js';
 
 /**
@@ -24,7 +25,7 @@ export function encodeResult(reply: Reply, base64: boolean, topLevel: boolean): 
       return String(reply);
   }
   if (reply instanceof ReplyError) {
-    if (reply instanceof ReplyTooLarge) throw new RangeError(reply.message);
+    if (reply instanceof ReplyTooLarge) throw new ServerError('too-large', reply.message);
     return base64
       ? `"${Buffer.from(reply.message, 'utf8').toString('base64')}"`
       : JSON.stringify(reply.message);
@@ -39,7 +40,7 @@ export function encodeResult(reply: Reply, base64: boolean, topLevel: boolean): 
 
 /** `{"result":…}` for a reply, `{"error":…}` for an error reply. */
 export function encodeEntry(reply: Reply, base64: boolean): string {
-  if (reply instanceof ReplyTooLarge) throw new RangeError(reply.message);
+  if (reply instanceof ReplyTooLarge) throw new ServerError('too-large', reply.message);
   if (reply instanceof ReplyError) return `{"error":${JSON.stringify(reply.message)}}`;
   return `{"result":${encodeResult(reply, base64, true)}}`;
 }

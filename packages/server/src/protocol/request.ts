@@ -1,11 +1,13 @@
 import { errors, TOKEN_QUERY_PARAM } from '@restash/core/protocol';
+import { ServerError } from '../errors.js';
 import type { Arg } from '../resp/resp.js';
 
-/** A request that cannot be turned into commands; answered with 400 and this message. */
-export class BadRequest extends Error {}
-
-/** A pipeline or transaction of more commands than allowed: a 413, before anything runs. */
-export class TooManyCommands extends BadRequest {}
+/** A request that cannot be turned into commands: a `ServerError` answered with 400 and this message. */
+export class BadRequest extends ServerError {
+  constructor(message: string) {
+    super('command', message);
+  }
+}
 
 /**
  * Parses `POST /` bodies: one JSON array of arguments.
@@ -37,7 +39,9 @@ export function parsePipelineBody(text: string, maxCommands = Number.POSITIVE_IN
     if (parser.peek() !== 91) throw new BadRequest(errors.notAPipeline);
     // Stop at once: a 10 MB body of tiny commands would otherwise cost hundreds of MB to hold.
     if (commands.length === maxCommands) {
-      throw new TooManyCommands(
+      // A pipeline or transaction of more commands than allowed: a 413, before anything runs.
+      throw new ServerError(
+        'too-large',
         `ERR too many commands in one request: the limit is ${maxCommands} (--max-pipeline-commands)`,
       );
     }

@@ -7,6 +7,8 @@
  * protocol all speak these types, so this module imports nothing of theirs.
  */
 
+import { ServerError } from '../errors.js';
+
 /** An error reply from Redis (`-ERR …`). Not an `Error`: no stack is captured on the hot path. */
 export class ReplyError {
   constructor(readonly message: string) {}
@@ -303,7 +305,7 @@ export function encodeResp(reply: Reply, out: (string | Uint8Array)[]): void {
   } else if (reply instanceof Uint8Array) {
     out.push(`$${reply.length}\r\n`, reply, CRLF);
   } else if (reply instanceof ReplyError) {
-    if (reply instanceof ReplyTooLarge) throw new RangeError(reply.message);
+    if (reply instanceof ReplyTooLarge) throw new ServerError('too-large', reply.message);
     out.push(`-${reply.message}\r\n`);
   } else {
     out.push(`*${reply.length}\r\n`);

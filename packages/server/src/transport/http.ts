@@ -5,15 +5,14 @@ import type { Duplex } from 'node:stream';
 import { errors, headers, paths } from '@restash/core/protocol';
 import { tokenFromHeader } from '../auth/tokens.js';
 import type { Identities, Identity } from '../database/identity.js';
+import { ServerError } from '../errors.js';
 import type { Logger, LogLevel } from '../log.js';
 import { type Answer, errorAnswer, type ReplyFormat } from '../protocol/execute.js';
 import { encodeError } from '../protocol/reply.js';
 import {
-  BadRequest,
   parseCommandBody,
   parsePathCommand,
   parsePipelineBody,
-  TooManyCommands,
   tokenFromQuery,
 } from '../protocol/request.js';
 import { type Metrics, ROUTE_INDEX } from './metrics.js';
@@ -188,11 +187,20 @@ export class HttpHandler {
       this.route(req, res, send, release, id, track);
     } catch (error) {
       // e.g. `?_token=%zz`: the request is malformed, the server is fine.
-      if (error instanceof BadRequest) return send(errorAnswer('command', error.message));
-      this.options.log.error('unexpected error while handling a request', { error: String(error) });
-      send(errorAnswer('internal', 'ERR internal server error'));
+      this.answerError(error, send);
     }
   };
+
+  /**
+   * Answers a request that threw: a `ServerError` (a malformed request, too
+   * many commands…) with its code's status and message; anything else is a
+   * bug, logged and answered 500.
+   */
+  private answerError(error: unknown, send: Send): void {
+    if (error instanceof ServerError) return send(errorAnswer(error.code, error.message));
+    this.options.log.error('unexpected error while handling a request', { error: String(error) });
+    send(errorAnswer('internal', 'ERR internal server error'));
+  }
 
   /**
    * Answers what Node's HTTP parser refuses before there is a request (headers
@@ -330,9 +338,7 @@ export class HttpHandler {
       try {
         this.dispatch(req, res, method, path, query, identity, send, release, id, track);
       } catch (error) {
-        if (error instanceof BadRequest) return send(errorAnswer('command', error.message));
-        this.options.log.error('unexpected error while handling a request', { error: String(error) });
-        send(errorAnswer('internal', 'ERR internal server error'));
+        this.answerError(error, send);
       }
     });
   }
@@ -430,7 +436,10 @@ export class HttpHandler {
     }
   }
 
-  /** Reads the body up to `limit`, then runs `use`; a `BadRequest` from `use` becomes a 400. */
+  /**
+   * Reads the body up to `limit`, then runs `use`; a `ServerError` from `use`
+   * is answered with its status (a `BadRequest` is a 400).
+   */
   private readBody(req: IncomingMessage, limit: number, send: Send, use: (body: Buffer) => void): void {
     const declared = Number(req.headers['content-length']);
     if (declared > limit) {
@@ -460,12 +469,7 @@ export class HttpHandler {
       try {
         use(body);
       } catch (error) {
-        if (error instanceof TooManyCommands) send(errorAnswer('too-large', error.message));
-        else if (error instanceof BadRequest) send(errorAnswer('command', error.message));
-        else {
-          this.options.log.error('unexpected error while handling a request', { error: String(error) });
-          send(errorAnswer('internal', 'ERR internal server error'));
-        }
+        this.answerError(error, send);
       }
     });
     req.on('error', () => {});

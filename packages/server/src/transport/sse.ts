@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { errors } from '@restash/core/protocol';
 import type { RedisStream } from '../backend/stream.js';
-import { TooManyConnections } from '../database/database.js';
 import type { Identity } from '../database/identity.js';
+import { ServerError } from '../errors.js';
 import { type Answer, errorAnswer } from '../protocol/execute.js';
 import { BadRequest, percentDecode } from '../protocol/request.js';
 import { type Arg, type Reply, ReplyError } from '../resp/resp.js';
@@ -161,7 +161,7 @@ export class SseStreams {
         identity.credentials,
       );
     } catch (error) {
-      if (error instanceof TooManyConnections) return fail(errorAnswer('unavailable', error.message));
+      if (error instanceof ServerError) return fail(errorAnswer(error.code, error.message));
       throw error;
     }
     // The client may leave at any time, also before Redis confirmed the subscription.

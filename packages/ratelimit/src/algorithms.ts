@@ -77,8 +77,22 @@ function positiveInteger(value: unknown, what: string): number {
 
 type Reply = number[];
 
-function dynamicKeys(key: string, ctx: AlgorithmContext): string[] {
-  return ctx.dynamicLimitKey === undefined ? [key] : [key, ctx.dynamicLimitKey];
+/** The script's keys, followed by the dynamic-limit key when dynamic limits are on. */
+function dynamicKeys(ctx: AlgorithmContext, ...keys: string[]): string[] {
+  if (ctx.dynamicLimitKey !== undefined) keys.push(ctx.dynamicLimitKey);
+  return keys;
+}
+
+/** A check's answer from a limit script's `[allowed, remaining, effective limit]` reply. */
+function decided(reply: unknown, reset: number): AlgorithmResult {
+  const [allowed, remaining, effective] = reply as Reply;
+  return { success: allowed === 1, limit: effective!, remaining: Math.max(0, remaining!), reset };
+}
+
+/** The answer of a remaining script's `[remaining, effective limit]` reply. */
+function left(reply: unknown, reset: number): RemainingResult {
+  const [remaining, effective] = reply as Reply;
+  return { remaining: Math.max(0, remaining!), reset, limit: effective! };
 }
 
 /**
@@ -97,28 +111,17 @@ export function fixedWindow(tokens: number, window: Duration): Algorithm {
     windowMs,
     async limit(ctx, key, rate, now) {
       const bucket = Math.floor(now / windowMs);
-      const counter = `${key}:${bucket}`;
-      const keys = ctx.dynamicLimitKey === undefined ? [counter] : [counter, ctx.dynamicLimitKey];
-      const [allowed, remaining, effective] = (await ctx.run(fixedWindowLimit, keys, [
+      const reply = await ctx.run(fixedWindowLimit, dynamicKeys(ctx, `${key}:${bucket}`), [
         limit,
         windowMs,
         rate,
-      ])) as Reply;
-      return {
-        success: allowed === 1,
-        limit: effective!,
-        remaining: Math.max(0, remaining!),
-        reset: (bucket + 1) * windowMs,
-      };
+      ]);
+      return decided(reply, (bucket + 1) * windowMs);
     },
     async getRemaining(ctx, key, now) {
       const bucket = Math.floor(now / windowMs);
-      const [remaining, effective] = (await ctx.run(
-        fixedWindowRemaining,
-        dynamicKeys(`${key}:${bucket}`, ctx),
-        [limit],
-      )) as Reply;
-      return { remaining: Math.max(0, remaining!), reset: (bucket + 1) * windowMs, limit: effective! };
+      const reply = await ctx.run(fixedWindowRemaining, dynamicKeys(ctx, `${key}:${bucket}`), [limit]);
+      return left(reply, (bucket + 1) * windowMs);
     },
     async resetTokens(ctx, key, now) {
       const bucket = Math.floor(now / windowMs);
@@ -144,33 +147,15 @@ export function slidingWindow(tokens: number, window: Duration): Algorithm {
     windowMs,
     async limit(ctx, key, rate, now) {
       const bucket = Math.floor(now / windowMs);
-      const current = `${key}:${bucket}`;
-      const previous = `${key}:${bucket - 1}`;
-      const keys =
-        ctx.dynamicLimitKey === undefined ? [current, previous] : [current, previous, ctx.dynamicLimitKey];
-      const [allowed, remaining, effective] = (await ctx.run(slidingWindowLimit, keys, [
-        limit,
-        now,
-        windowMs,
-        rate,
-      ])) as Reply;
-      return {
-        success: allowed === 1,
-        limit: effective!,
-        remaining: Math.max(0, remaining!),
-        reset: (bucket + 1) * windowMs,
-      };
+      const keys = dynamicKeys(ctx, `${key}:${bucket}`, `${key}:${bucket - 1}`);
+      const reply = await ctx.run(slidingWindowLimit, keys, [limit, now, windowMs, rate]);
+      return decided(reply, (bucket + 1) * windowMs);
     },
     async getRemaining(ctx, key, now) {
       const bucket = Math.floor(now / windowMs);
-      const keys = [`${key}:${bucket}`, `${key}:${bucket - 1}`];
-      if (ctx.dynamicLimitKey !== undefined) keys.push(ctx.dynamicLimitKey);
-      const [remaining, effective] = (await ctx.run(slidingWindowRemaining, keys, [
-        limit,
-        now,
-        windowMs,
-      ])) as Reply;
-      return { remaining: Math.max(0, remaining!), reset: (bucket + 1) * windowMs, limit: effective! };
+      const keys = dynamicKeys(ctx, `${key}:${bucket}`, `${key}:${bucket - 1}`);
+      const reply = await ctx.run(slidingWindowRemaining, keys, [limit, now, windowMs]);
+      return left(reply, (bucket + 1) * windowMs);
     },
     async resetTokens(ctx, key, now) {
       const bucket = Math.floor(now / windowMs);
@@ -197,7 +182,7 @@ export function tokenBucket(refillRate: number, interval: Duration, maxTokens?: 
     tokens: max,
     windowMs: Math.ceil(max / refill) * intervalMs,
     async limit(ctx, key, rate, now) {
-      const [allowed, remaining, reset, effective] = (await ctx.run(tokenBucketLimit, dynamicKeys(key, ctx), [
+      const [allowed, remaining, reset, effective] = (await ctx.run(tokenBucketLimit, dynamicKeys(ctx, key), [
         max,
         intervalMs,
         refill,
@@ -212,7 +197,7 @@ export function tokenBucket(refillRate: number, interval: Duration, maxTokens?: 
       };
     },
     async getRemaining(ctx, key, now) {
-      const [remaining, reset, effective] = (await ctx.run(tokenBucketRemaining, dynamicKeys(key, ctx), [
+      const [remaining, reset, effective] = (await ctx.run(tokenBucketRemaining, dynamicKeys(ctx, key), [
         max,
         intervalMs,
         refill,

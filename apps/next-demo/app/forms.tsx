@@ -57,7 +57,8 @@ export function OrderButton() {
     setClicks((n) => n + 1);
     startTransition(async () => {
       const answer = await placeOrder(sent);
-      setResult(answer);
+      // An answer for an order the user has since replaced is not shown as this one's.
+      if (key.current === sent) setResult(answer);
     });
   };
 

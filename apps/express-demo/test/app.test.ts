@@ -81,6 +81,10 @@ describe('the express demo', () => {
   });
 
   it('rate limits sign-in attempts with a 429', async () => {
+    // A sliding window forgets part of the previous minute as soon as a new one
+    // starts: keep the attempts inside one minute of the clock.
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 50_000) await new Promise((resolve) => setTimeout(resolve, 60_500 - intoMinute));
     const { url } = await demo({ signInAttempts: 3, signInWindow: '1 m' });
     const browser = new Browser(url);
     for (let i = 0; i < 3; i++) {

@@ -36,6 +36,8 @@ function start(name, command, args, env) {
     stream.on('data', (chunk) => {
       const lines = (rest + chunk.toString()).split('\n');
       rest = lines.pop() ?? '';
+      // Once stopping, pnpm's "command failed" for a child we ended is noise; the server's own lines still show.
+      if (stopping && name !== 'server') return;
       for (const line of lines) out.write(`[${name}] ${line}\n`);
     });
   };

@@ -1,6 +1,7 @@
 // Publishing checks for every public package, on what npm would receive:
 // packs each one (its prepack copies the licence in), checks that the tarball
-// holds LICENSE, README.md, package.json and every file its exports map names,
+// holds LICENSE, README.md (with no relative links, which break on the npm
+// page), package.json and every file its exports map names,
 // then runs publint and @arethetypeswrong/cli on the tarball. Exits non-zero
 // on the first broken package, naming it. Needs a build first.
 import { execFileSync } from 'node:child_process';
@@ -54,6 +55,9 @@ for (const dir of readdirSync(join(root, 'packages'))) {
     );
     if (loose.length)
       throw new Error(`the tarball keeps workspace: ranges (${loose.map(([n]) => n).join(', ')})`);
+    const readme = run('tar', ['-xzOf', tarball, 'package/README.md'], cwd);
+    const relative = readme.match(/\]\(\.{1,2}\/[^)]*\)/g);
+    if (relative) throw new Error(`README.md has links that break on the npm page: ${relative.join(' ')}`);
     for (const field of ['repository', 'homepage', 'bugs', 'keywords', 'license'])
       if (!packed[field]) throw new Error(`package.json has no "${field}"`);
     run(bin('publint'), ['run', '--strict', tarball], cwd);

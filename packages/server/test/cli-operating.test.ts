@@ -1,11 +1,19 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { call, freePort, startRedis, tempDir, until } from './helpers.js';
+import {
+  call,
+  freePort,
+  type RunningProcess,
+  runNode,
+  selfSignedCertificate,
+  startRedis,
+  tempDir,
+  until,
+} from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
@@ -20,35 +28,8 @@ beforeAll(() => {
   if (!existsSync(CLI)) throw new Error('build the server first: pnpm build (turbo runs it before tests)');
 });
 
-interface Running {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(args: string[], env: Record<string, string> = {}, cwd?: string): Running {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    cwd,
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  });
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+function run(args: string[], env: Record<string, string> = {}, cwd?: string): RunningProcess {
+  return runNode(CLI, args, (cleanup) => cleanups.push(cleanup), { env, cwd });
 }
 
 /** Every stderr line, parsed: throws if one is not JSON. */
@@ -57,35 +38,6 @@ function jsonLines(text: string): Record<string, unknown>[] {
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-function certificate(dir: string, name: string): { cert: string; key: string } {
-  const cert = join(dir, `${name}.pem`);
-  const key = join(dir, `${name}-key.pem`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${name}`,
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
 }
 
 function fingerprint(port: number, ca: string): Promise<string> {
@@ -113,8 +65,8 @@ describe('restash-server CLI in production', () => {
     cleanups.push(remove);
     const redis = await startRedis();
     cleanups.push(() => redis.stop());
-    const first = certificate(dir, 'first');
-    const second = certificate(dir, 'second');
+    const first = selfSignedCertificate(dir, 'first');
+    const second = selfSignedCertificate(dir, 'second');
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');
     writeFileSync(cert, readFileSync(first.cert));

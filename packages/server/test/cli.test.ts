@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +9,8 @@ import {
   heldClients,
   holdWrites,
   post,
+  type RunningProcess,
+  runNode,
   startCluster,
   startRedis,
   startSentinelGroup,
@@ -28,32 +29,8 @@ beforeAll(() => {
   if (!existsSync(CLI)) throw new Error('build the server first: pnpm build (turbo runs it before tests)');
 });
 
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(args: string[], env: Record<string, string> = {}): Running {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr!.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  });
-  return { child, output: () => output, exited };
+function run(args: string[], env: Record<string, string> = {}): RunningProcess {
+  return runNode(CLI, args, (cleanup) => cleanups.push(cleanup), { env });
 }
 
 describe('restash-server CLI', () => {

@@ -1,11 +1,11 @@
-import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { validate } from 'dockerfile-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { call, freePort, tempDir, until } from './helpers.js';
+import { call, freePort, runNode, tempDir, until } from './helpers.js';
 
 /**
  * The deployment recipes in deploy/. No Docker daemon runs where these tests
@@ -80,37 +80,13 @@ describe('deploy/Dockerfile', () => {
     const port = await freePort();
     // What the image runs: ENTRYPOINT `restash-server` (npm links it to bin/restash-server.js), its ENV,
     // in its WORKDIR; only the data directory and the port differ, to run beside other tests.
-    const env = {
-      ...imageEnv(),
-      RESTASH_DATA_DIR: dir,
-      RESTASH_PORT: String(port),
-      PATH: process.env.PATH ?? '',
-    };
-    const child: ChildProcess = spawn(process.execPath, [BIN], {
-      env,
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    cleanups.push(async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await exited;
-      }
-    });
-    await until(() => stdout.includes('Restash is listening'));
-    expect(stdout).toContain(`Restash is listening on http://0.0.0.0:${port}`);
-    expect(stdout).toContain('redis:   embedded');
+    const env = { ...imageEnv(), RESTASH_DATA_DIR: dir, RESTASH_PORT: String(port) };
+    const server = runNode(BIN, [], (cleanup) => cleanups.push(cleanup), { env, cwd: dir });
+    await until(() => server.stdout().includes('Restash is listening'));
+    expect(server.stdout()).toContain(`Restash is listening on http://0.0.0.0:${port}`);
+    expect(server.stdout()).toContain('redis:   embedded');
     const token = readFileSync(`${dir}/token`, 'utf8').trim();
-    expect(stdout).toContain(token);
+    expect(server.stdout()).toContain(token);
 
     const healthcheck = (checkPort: number) =>
       spawnSync(process.execPath, [HEALTHCHECK], { env: { RESTASH_PORT: String(checkPort) } }).status;
@@ -118,9 +94,10 @@ describe('deploy/Dockerfile', () => {
     expect((await call(`http://127.0.0.1:${port}`, '/ping', { token })).body).toEqual({ result: 'PONG' });
     expect(healthcheck(await freePort())).toBe(1);
 
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    for (const line of stderr.split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    for (const line of server.stderr().split('\n').filter(Boolean))
+      expect(() => JSON.parse(line)).not.toThrow();
   });
 });
 

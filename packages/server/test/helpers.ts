@@ -1,3 +1,5 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { createLogger, createServer, type RestashServer, type ServerOptions } from '../src/index.js';
 import type { TestRedis } from '../src/testing/index.js';
 
@@ -96,4 +98,80 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** A Node child process a test started: what it printed so far, and its exit. */
+export interface RunningProcess {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** stdout and stderr interleaved in the order they arrived. */
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+/**
+ * Runs `node script ...args` with only PATH and `env` in its environment, and
+ * hands `onCleanup` a function that kills it (SIGKILL) if it is still running.
+ */
+export function runNode(
+  script: string,
+  args: string[],
+  onCleanup: (cleanup: () => Promise<void>) => void,
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): RunningProcess {
+  const child = spawn(process.execPath, [script, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: options.cwd,
+  });
+  let stdout = '';
+  let stderr = '';
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    output += chunk.toString();
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  onCleanup(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  });
+  return { child, stdout: () => stdout, stderr: () => stderr, output: () => output, exited };
+}
+
+/** A self-signed certificate for 127.0.0.1 and localhost, made by openssl now, in `dir`. */
+export function selfSignedCertificate(dir: string, name: string): { cert: string; key: string } {
+  const cert = join(dir, `${name}.pem`);
+  const key = join(dir, `${name}-key.pem`);
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
+  return { cert, key };
 }

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
@@ -10,7 +10,17 @@ import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, createLogger, createServer } from '../src/index.js';
 import { VERSION } from '../src/version.js';
-import { call, post, startRedis, startServer, type TestRedis, TOKEN, tempDir, until } from './helpers.js';
+import {
+  call,
+  post,
+  selfSignedCertificate,
+  startRedis,
+  startServer,
+  type TestRedis,
+  TOKEN,
+  tempDir,
+  until,
+} from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -38,36 +48,6 @@ function capture(level: 'debug' | 'info' = 'info') {
     lines.push(JSON.parse(line) as Record<string, unknown>);
   });
   return { logger, lines, raw };
-}
-
-/** A self-signed certificate for 127.0.0.1 and localhost, made by openssl now. */
-function generateCertificate(dir: string, name: string): { cert: string; key: string } {
-  const cert = join(dir, `${name}.pem`);
-  const key = join(dir, `${name}-key.pem`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${name}`,
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
 }
 
 /** The certificate the server presents on a new TLS connection. */
@@ -431,8 +411,8 @@ describe('HTTPS', () => {
   it('serves HTTP/1.1 over TLS with keep-alive, and a renewed certificate after reload()', async () => {
     const { dir, remove } = tempDir();
     cleanups.push(remove);
-    const first = generateCertificate(dir, 'first');
-    const second = generateCertificate(dir, 'second');
+    const first = selfSignedCertificate(dir, 'first');
+    const second = selfSignedCertificate(dir, 'second');
     const live = { cert: join(dir, 'live.pem'), key: join(dir, 'live-key.pem') };
     writeFileSync(live.cert, readFileSync(first.cert));
     writeFileSync(live.key, readFileSync(first.key));
@@ -483,7 +463,7 @@ describe('HTTPS', () => {
   it('refuses a certificate without its key, and a key that is not a key, naming them', async () => {
     const { dir, remove } = tempDir();
     cleanups.push(remove);
-    const { cert } = generateCertificate(dir, 'only');
+    const { cert } = selfSignedCertificate(dir, 'only');
     await expect(startServer({ redisUrl: 'redis://127.0.0.1:1', tlsCert: cert })).rejects.toThrow(
       /give both a certificate \(--tls-cert\) and its key/,
     );
@@ -500,7 +480,7 @@ describe('HTTPS', () => {
   it('is used by @restash/core and @upstash/redis through their own fetch, trusting a generated certificate', async () => {
     const { dir, remove } = tempDir();
     cleanups.push(remove);
-    const { cert, key } = generateCertificate(dir, 'clients');
+    const { cert, key } = selfSignedCertificate(dir, 'clients');
     const r = await redis();
     const s = await server({ redisUrl: r.url, tlsCert: cert, tlsKey: key });
     const script = fileURLToPath(new URL('./fixtures/tls-clients.mjs', import.meta.url));

@@ -38,6 +38,13 @@ function countingClient() {
   return { redis, counter };
 }
 
+/** A limiter on a fresh key prefix whose client counts its HTTP requests. */
+function countingLimiter(options: Omit<RatelimitOptions, 'redis' | 'prefix'>) {
+  const { redis, counter } = countingClient();
+  const prefix = keys(redis).prefix;
+  return { ratelimit: new Ratelimit({ redis, prefix, ...options }), counter };
+}
+
 async function drain(ratelimit: Ratelimit, id: string, times: number, rate?: number) {
   const results = [];
   for (let i = 0; i < times; i++) {
@@ -110,11 +117,8 @@ describe('window edges (client clock set, Redis real)', () => {
   });
 
   it('the ephemeral cache answers a blocked identifier until its reset without a round trip', async () => {
-    const { redis, counter } = countingClient();
-    const ratelimit = new Ratelimit({
-      redis,
+    const { ratelimit, counter } = countingLimiter({
       limiter: Ratelimit.fixedWindow(2, '1 m'),
-      prefix: keys(redis).prefix,
     });
     vi.setSystemTime(T0);
     await drain(ratelimit, 'c', 3);
@@ -183,11 +187,8 @@ describe.each([
   });
 
   it('checks in one HTTP request, EVALSHA only once the script is cached', async () => {
-    const { redis, counter } = countingClient();
-    const ratelimit = new Ratelimit({
-      redis,
+    const { ratelimit, counter } = countingLimiter({
       limiter: algorithm(),
-      prefix: keys(redis).prefix,
       timeout: 0,
       failMode: 'closed',
     });
@@ -199,11 +200,8 @@ describe.each([
   });
 
   it('batches 200 concurrent checks into a few requests', async () => {
-    const { redis, counter } = countingClient();
-    const ratelimit = new Ratelimit({
-      redis,
+    const { ratelimit, counter } = countingLimiter({
       limiter: algorithm(),
-      prefix: keys(redis).prefix,
       timeout: 0,
       failMode: 'closed',
     });
@@ -215,11 +213,8 @@ describe.each([
   });
 
   it('keeps working after SCRIPT FLUSH (EVAL once on NOSCRIPT, then EVALSHA again)', async () => {
-    const { redis, counter } = countingClient();
-    const ratelimit = new Ratelimit({
-      redis,
+    const { ratelimit, counter } = countingLimiter({
       limiter: algorithm(),
-      prefix: keys(redis).prefix,
       timeout: 0,
       failMode: 'closed',
     });
@@ -351,12 +346,8 @@ describe('dynamic limits', () => {
 
 describe('deny list', () => {
   it('denies listed identifiers, IPs, user agents and countries from the shared list, then remembers them', async () => {
-    const { redis, counter } = countingClient();
-    const prefix = keys(redis).prefix;
-    const ratelimit = new Ratelimit({
-      redis,
+    const { ratelimit, counter } = countingLimiter({
       limiter: Ratelimit.slidingWindow(10, '1 d'),
-      prefix,
       denyList: true,
     });
     await ratelimit.addToDenyList(['mallory', '198.51.100.9', 'EvilBot', 'XX']);
@@ -401,11 +392,8 @@ describe('deny list', () => {
   });
 
   it('checks the shared list in the same HTTP request as the limit', async () => {
-    const { redis, counter } = countingClient();
-    const ratelimit = new Ratelimit({
-      redis,
+    const { ratelimit, counter } = countingLimiter({
       limiter: Ratelimit.slidingWindow(10, '1 d'),
-      prefix: keys(redis).prefix,
       denyList: true,
       timeout: 0,
     });

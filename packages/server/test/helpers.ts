@@ -1,7 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { createLogger, createServer, type RestashServer, type ServerOptions } from '../src/index.js';
-import type { TestRedis } from '../src/testing/index.js';
+import type { RestashServer, ServerOptions } from '../src/index.js';
+import { prefix, startTestServer, type TestRedis } from '../src/testing/index.js';
 
 export * from '../src/testing/index.js';
 
@@ -9,26 +9,10 @@ export const TOKEN = 'test-token-standard';
 export const READ_ONLY_TOKEN = 'test-token-read-only';
 
 /** Our server on a free port in front of `redisUrl`, logging nothing. */
-export async function startServer(
+export function startServer(
   options: Partial<ServerOptions> & { redisUrl?: string },
 ): Promise<RestashServer & { baseUrl: string }> {
-  const server = createServer({
-    token: TOKEN,
-    readOnlyToken: READ_ONLY_TOKEN,
-    port: 0,
-    logger: createLogger('silent'),
-    ...options,
-  });
-  const baseUrl = await server.listen();
-  return Object.assign(server, { baseUrl });
-}
-
-/**
- * A random key prefix so tests never see each other's keys. It is a hash tag,
- * so on a cluster all keys made from one prefix share a slot.
- */
-export function prefix(): string {
-  return `{t${Math.random().toString(36).slice(2, 10)}}:`;
+  return startTestServer({ token: TOKEN, readOnlyToken: READ_ONLY_TOKEN, ...options });
 }
 
 /** `count` fresh keys without a hash tag, so that on a cluster they spread over every master. */

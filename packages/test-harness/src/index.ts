@@ -22,6 +22,7 @@
 export {
   type ClusterOptions,
   freePort,
+  prefix,
   SENTINEL_MASTER_NAME,
   type SentinelGroupOptions,
   startCluster,
@@ -34,7 +35,7 @@ export {
   tempDir,
   until,
 } from '@restash/server/testing';
-export { keys, prefix, type TestKeys } from './keys.js';
+export { keys, type TestKeys } from './keys.js';
 export { type SharedStack, sharedClient, sharedStack } from './shared.js';
 export {
   READ_ONLY_TOKEN,

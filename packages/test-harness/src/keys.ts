@@ -1,4 +1,5 @@
 import type { Redis } from '@restash/core';
+import { prefix } from '@restash/server/testing';
 
 /** A random key prefix and the clean-up of every key under it. */
 export interface TestKeys {
@@ -8,14 +9,6 @@ export interface TestKeys {
   key(name: string): string;
   /** Deletes every key under the prefix (SCAN + UNLINK); returns how many. */
   cleanup(): Promise<number>;
-}
-
-/**
- * A random key prefix such as `{t1k3j9x0a}:`. It is a hash tag, so on a
- * cluster every key made from one prefix lands in one slot.
- */
-export function prefix(): string {
-  return `{t${Math.random().toString(36).slice(2, 10)}}:`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions } from '@restash/core';
-import { createLogger, createServer, type RestashServer, type ServerOptions } from '@restash/server';
-import { startRedis, type TestRedis } from '@restash/server/testing';
+import type { RestashServer, ServerOptions } from '@restash/server';
+import { startRedis, startTestServer, type TestRedis } from '@restash/server/testing';
 import { afterAll, beforeAll } from 'vitest';
 
 /** The standard token of every harness server. */
@@ -30,15 +30,8 @@ export interface TestServer {
  * ```
  */
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const server = createServer({
-    token: TOKEN,
-    readOnlyToken: READ_ONLY_TOKEN,
-    port: 0,
-    logger: createLogger('silent'),
-    ...options,
-  });
-  const url = await server.listen();
-  return { url, server, stop: () => server.close() };
+  const server = await startTestServer({ token: TOKEN, readOnlyToken: READ_ONLY_TOKEN, ...options });
+  return { url: server.baseUrl, server, stop: () => server.close() };
 }
 
 /** Options of {@link startStack}. */

@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { EventEmitter } from 'node:events';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errors, headers, paths } from '@restash/core/protocol';
@@ -83,10 +84,130 @@ const RESP2_FORMAT: ReplyFormat = { base64: false, resp2: true };
 
 type Send = (answer: Answer) => void;
 
+/** What a body read ends with: the body, or the answer that replaces the request's. */
+export type BodyCallback = (body: Buffer | undefined, refused: Answer | undefined) => void;
+
 /**
- * The HTTP transport: routing, auth, body limits, CORS and response headers.
- * Everything about commands is delegated to the identity's executor, streams
- * to `SseStreams`.
+ * One request being answered, whichever engine read it: the adapter between
+ * an HTTP engine (`node:http`, or the fast engine on the socket) and the API's
+ * behaviour in {@link HttpHandler}, which is written once for both.
+ */
+export interface Exchange {
+  /** `GET`, `POST`… as sent. */
+  readonly method: string;
+  /** The request target as sent: path and query. */
+  readonly url: string;
+  /** The client's address, for the request log. */
+  readonly remoteAddress: string | undefined;
+  /** True once the client went away: nothing can be answered any more. */
+  readonly gone: boolean;
+  /** True once the response was written. */
+  readonly sent: boolean;
+  /** The value of a request header (lower-case name), as `node:http` would give it. */
+  header(name: string): string | undefined;
+  /** The body will not be read: let it be discarded. */
+  skipBody(): void;
+  /** Reads the whole body; an answer instead when it is over `limit` or the client left mid-body. */
+  readBody(limit: number, done: BodyCallback): void;
+  /**
+   * Writes the response: `head` is flat `[name, value, …]`; nothing of `body` is
+   * sent to a `HEAD` request; `close`: the connection closes after it.
+   */
+  write(status: number, head: string[], body: string | (string | Uint8Array)[], close: boolean): void;
+  /** The `node:http` response, for the SSE streams (which only the `node:http` engine serves). */
+  readonly response: ServerResponse | undefined;
+}
+
+/** The `node:http` engine's side of an {@link Exchange}. */
+class NodeExchange implements Exchange {
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+  ) {}
+
+  get method(): string {
+    return this.req.method ?? 'GET';
+  }
+
+  get url(): string {
+    return this.req.url ?? '/';
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.req.socket.remoteAddress;
+  }
+
+  get gone(): boolean {
+    return this.res.destroyed;
+  }
+
+  get sent(): boolean {
+    return this.res.headersSent;
+  }
+
+  get response(): ServerResponse {
+    return this.res;
+  }
+
+  header(name: string): string | undefined {
+    const value = this.req.headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  skipBody(): void {
+    this.req.resume();
+  }
+
+  readBody(limit: number, done: BodyCallback): void {
+    const req = this.req;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size > limit) {
+        over = true;
+        chunks.length = 0;
+        done(undefined, errorAnswer('too-large', errors.maxRequestSize(limit)));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    let ended = false;
+    req.on('end', () => {
+      ended = true;
+      if (over) return;
+      done(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), undefined);
+    });
+    req.on('error', () => {});
+    req.on('close', () => {
+      // The client went away mid-body: there is no one to answer, but the request is over.
+      if (!ended && !over) {
+        over = true;
+        done(undefined, errorAnswer('command', CLOSED_MID_BODY));
+      }
+    });
+  }
+
+  write(status: number, head: string[], body: string | (string | Uint8Array)[]): void {
+    const res = this.res;
+    res.writeHead(status, head);
+    if (typeof body === 'string') {
+      res.end(body);
+    } else {
+      for (const chunk of body) res.write(chunk);
+      res.end();
+    }
+  }
+}
+
+const CLOSED_MID_BODY = 'ERR the client closed the request before sending the whole body';
+
+/**
+ * The HTTP transport: routing, auth, body limits, CORS and response headers,
+ * for both HTTP engines (see {@link Exchange}). Everything about commands is
+ * delegated to the identity's executor, streams to `SseStreams`.
  */
 export class HttpHandler {
   private readonly syncPrefix = `${randomBytes(6).toString('base64url')}-`;
@@ -103,9 +224,10 @@ export class HttpHandler {
 
   /**
    * Caps the HTTP connections open at once: one more gets a JSON 503 and is
-   * closed, before Node reads a byte of it. Each connection holds a file descriptor.
+   * closed, before a byte of it is read. Each connection holds a file descriptor.
+   * `server` is the listener: its `connection` event gives the TCP sockets.
    */
-  capConnections(server: Server, max: number, perAddress: number): void {
+  capConnections(server: EventEmitter, max: number, perAddress: number): void {
     let open = 0;
     const byAddress = new Map<string, number>();
     server.prependListener('connection', (socket: Socket) => {
@@ -136,9 +258,19 @@ export class HttpHandler {
     });
   }
 
+  /** True for a connection over the cap, already answered with a 503. */
+  overCap(socket: object): boolean {
+    return overCap.has(socket);
+  }
+
   /** Requests being answered right now (open streams do not count). */
   get active(): number {
     return this.inFlight;
+  }
+
+  /** True once `drain()` was called: every answer closes its connection. */
+  get closing(): boolean {
+    return this.draining;
   }
 
   /** Stops taking new requests (503) and resolves once the ones in flight are answered. */
@@ -151,16 +283,22 @@ export class HttpHandler {
     });
   }
 
+  /** The `node:http` engine: a `request` listener. */
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     // Answered with a 503 on accept already; Node parsed a request of it all the same.
     if (overCap.has(req.socket)) return void res.destroy();
+    this.serve(new NodeExchange(req, res));
+  };
+
+  /** Answers one request, read by either engine. */
+  serve(ex: Exchange): void {
     this.inFlight++;
     const { metrics, requestLog } = this.options;
     // A request id only means something beside a log line: without request logs, none is made or sent.
     let id: string | undefined;
     if (requestLog !== undefined) {
-      const given = req.headers['x-request-id'];
-      id = typeof given === 'string' && REQUEST_ID.test(given) ? given : this.idPrefix + ++this.idCounter;
+      const given = ex.header('x-request-id');
+      id = given !== undefined && REQUEST_ID.test(given) ? given : this.idPrefix + ++this.idCounter;
     }
     const track: Track | undefined =
       metrics || requestLog
@@ -179,17 +317,17 @@ export class HttpHandler {
       if (--this.inFlight === 0 && this.drained) this.drained();
     };
     const send: Send = (answer) => {
-      const status = this.respond(res, answer, id);
-      if (track !== undefined) this.record(req, track, status, id);
+      const status = this.respond(ex, answer, id);
+      if (track !== undefined) this.record(ex, track, status, id);
       release();
     };
     try {
-      this.route(req, res, send, release, id, track);
+      this.route(ex, send, release, id, track);
     } catch (error) {
       // e.g. `?_token=%zz`: the request is malformed, the server is fine.
       this.answerError(error, send);
     }
-  };
+  }
 
   /**
    * Answers a request that threw: a `ServerError` (a malformed request, too
@@ -242,7 +380,7 @@ export class HttpHandler {
       'application/json',
       'content-length',
       String(Buffer.byteLength(body)),
-      ...this.head(req, undefined),
+      ...this.head(req.headers.origin, undefined),
       'connection',
       'close',
     ]);
@@ -254,7 +392,7 @@ export class HttpHandler {
    * closes it — and destroys it after a grace period: a client that never
    * closes its side would otherwise keep the file descriptor (FIN-WAIT-2) for good.
    */
-  private refuse(socket: Duplex, status: number, message: string): void {
+  refuse(socket: Duplex, status: number, message: string): void {
     const body = encodeError(message);
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${headers.syncToken}: ${this.syncPrefix}${++this.syncCounter}\r\nconnection: close\r\n\r\n${body}`,
@@ -263,14 +401,14 @@ export class HttpHandler {
   }
 
   /** The request's log line and metrics. Never values or tokens: names, counts, status, time. */
-  private record(req: IncomingMessage, track: Track, status: number, id: string | undefined): void {
+  private record(ex: Exchange, track: Track, status: number, id: string | undefined): void {
     const ms = performance.now() - track.started;
     this.options.metrics?.request(track.route, status, ms);
     const level = this.options.requestLog;
     if (level === undefined) return;
     this.options.log[level === 'debug' ? 'debug' : 'info']('request', {
       id,
-      method: req.method,
+      method: ex.method,
       route: ROUTE_NAMES[track.route],
       command: track.command,
       commands:
@@ -280,20 +418,19 @@ export class HttpHandler {
       database: track.database,
       status,
       ms: Math.round(ms * 100) / 100,
-      client: req.socket.remoteAddress,
+      client: ex.remoteAddress,
     });
   }
 
   private route(
-    req: IncomingMessage,
-    res: ServerResponse,
+    ex: Exchange,
     send: Send,
     release: () => void,
     id: string | undefined,
     track: Track | undefined,
   ): void {
-    const method = req.method ?? 'GET';
-    const url = req.url ?? '/';
+    const method = ex.method;
+    const url = ex.url;
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const query = q === -1 ? '' : url.slice(q + 1);
@@ -304,26 +441,26 @@ export class HttpHandler {
     if (this.draining) return send(errorAnswer('unavailable', errors.shuttingDown));
     if (path.startsWith('/-/')) {
       if (track) track.route = ROUTE_INDEX.health;
-      req.resume();
-      return this.operator(req, method, path, query, send);
+      ex.skipBody();
+      return this.operator(ex, method, path, query, send);
     }
     if (method !== 'POST' && method !== 'GET' && method !== 'PUT' && method !== 'HEAD') {
       return send(errorAnswer('method-not-allowed', errors.methodNotAllowed(method)));
     }
-    const coding = unsupportedCoding(req);
+    const coding = unsupportedCoding(ex);
     if (coding !== undefined) {
       return send({ status: 415, body: encodeError(coding), contentType: 'application/json' });
     }
-    const token = tokenFromHeader(req.headers.authorization) ?? tokenFromQuery(query);
+    const token = tokenFromHeader(ex.header('authorization')) ?? tokenFromQuery(query);
     this.options.identities.resolve(token, (identity) => {
       // ACL tokens resolve after a round trip to Redis. A client that left meanwhile fired its
       // 'close' before anyone listened: a stream would never be closed, a body never finish.
-      if (res.destroyed) {
+      if (ex.gone) {
         send(errorAnswer('command', 'ERR the client went away before the request was answered'));
         return;
       }
       if (!('executor' in identity)) {
-        req.resume();
+        ex.skipBody();
         send(
           identity.kind === 'unauthorized'
             ? errorAnswer('unauthorized', errors.unauthorized)
@@ -336,7 +473,7 @@ export class HttpHandler {
         if (this.options.multi) this.options.metrics?.database(identity.database.id);
       }
       try {
-        this.dispatch(req, res, method, path, query, identity, send, release, id, track);
+        this.dispatch(ex, method, path, query, identity, send, release, id, track);
       } catch (error) {
         this.answerError(error, send);
       }
@@ -344,8 +481,7 @@ export class HttpHandler {
   }
 
   private dispatch(
-    req: IncomingMessage,
-    res: ServerResponse,
+    ex: Exchange,
     method: string,
     path: string,
     query: string,
@@ -363,18 +499,29 @@ export class HttpHandler {
         track.command = stream.toUpperCase();
       }
       // The body is ignored here: @upstash/redis sends `[]`, which is no channel.
-      req.resume();
+      ex.skipBody();
       if (method !== 'GET' && method !== 'POST') {
         return send(errorAnswer('method-not-allowed', errors.methodNotAllowed(method)));
       }
+      const res = ex.response;
+      // The fast engine hands every stream path over to node:http before it gets here.
+      if (res === undefined) throw new Error('a stream reached an engine that cannot serve it');
       // An open stream is not a request in flight: shutdown closes streams instead of waiting for them.
-      this.options.streams.serve(stream, path, identity, res, this.head(req, id), send, release);
+      this.options.streams.serve(
+        stream,
+        path,
+        identity,
+        res,
+        this.head(ex.header('origin'), id),
+        send,
+        release,
+      );
       return;
     }
 
-    const format = replyFormat(req);
+    const format = replyFormat(ex);
     if (typeof format === 'string') {
-      req.resume();
+      ex.skipBody();
       return send(errorAnswer('command', format));
     }
     const limit = identity.database.maxRequestSize;
@@ -393,7 +540,7 @@ export class HttpHandler {
           ),
         );
       }
-      this.readBody(req, limit, send, (body) => {
+      this.readBody(ex, limit, send, (body) => {
         const command = parseCommandBody(body.toString('utf8'));
         if (track) track.command = commandName(command[0]);
         metrics?.command(command[0]);
@@ -403,12 +550,12 @@ export class HttpHandler {
     }
     if (path === paths.pipeline || path === paths.multiExec) {
       if (method !== 'POST' && method !== 'PUT') {
-        req.resume();
+        ex.skipBody();
         return send(errorAnswer('method-not-allowed', errors.methodNotAllowed(method)));
       }
       const transaction = path === paths.multiExec;
       if (track) track.route = transaction ? ROUTE_INDEX['multi-exec'] : ROUTE_INDEX.pipeline;
-      this.readBody(req, limit, send, (body) => {
+      this.readBody(ex, limit, send, (body) => {
         const commands = parsePipelineBody(body.toString('utf8'), this.options.maxPipelineCommands);
         if (track) track.commands = commands.length;
         if (metrics) for (let i = 0; i < commands.length; i++) metrics.command(commands[i]![0]);
@@ -428,7 +575,7 @@ export class HttpHandler {
       metrics?.command(command[0]);
       executor.single(command, access, format, reply);
     } else {
-      this.readBody(req, limit, send, (body) => {
+      this.readBody(ex, limit, send, (body) => {
         const command = parsePathCommand(path, query, body);
         metrics?.command(command[0]);
         executor.single(command, access, format, reply);
@@ -440,53 +587,28 @@ export class HttpHandler {
    * Reads the body up to `limit`, then runs `use`; a `ServerError` from `use`
    * is answered with its status (a `BadRequest` is a 400).
    */
-  private readBody(req: IncomingMessage, limit: number, send: Send, use: (body: Buffer) => void): void {
-    const declared = Number(req.headers['content-length']);
+  private readBody(ex: Exchange, limit: number, send: Send, use: (body: Buffer) => void): void {
+    const declared = Number(ex.header('content-length'));
     if (declared > limit) {
-      req.resume();
+      ex.skipBody();
       send(errorAnswer('too-large', errors.maxRequestSize(limit, declared)));
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      if (over) return;
-      size += chunk.length;
-      if (size > limit) {
-        over = true;
-        chunks.length = 0;
-        send(errorAnswer('too-large', errors.maxRequestSize(limit)));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    let ended = false;
-    req.on('end', () => {
-      ended = true;
-      if (over) return;
-      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+    ex.readBody(limit, (body, refused) => {
+      if (refused !== undefined) return send(refused);
       try {
-        use(body);
+        use(body!);
       } catch (error) {
         this.answerError(error, send);
-      }
-    });
-    req.on('error', () => {});
-    req.on('close', () => {
-      // The client went away mid-body: there is no one to answer, but the request is over.
-      if (!ended && !over) {
-        over = true;
-        send(errorAnswer('command', 'ERR the client closed the request before sending the whole body'));
       }
     });
   }
 
   /** Headers every response carries: a new sync token, the request id (if logged) and CORS. */
-  private head(req: IncomingMessage, id: string | undefined): string[] {
+  private head(origin: string | undefined, id: string | undefined): string[] {
     const sync = this.syncPrefix + ++this.syncCounter;
     // CORS headers only matter to browsers, which always send Origin; skipping them elsewhere saves work per response.
-    if (req.headers.origin === undefined) {
+    if (origin === undefined) {
       return id === undefined ? [headers.syncToken, sync] : [headers.syncToken, sync, 'x-request-id', id];
     }
     const cors = [
@@ -507,7 +629,7 @@ export class HttpHandler {
    * `/-/…`: liveness, readiness, version and metrics. No token but the metrics
    * one: a load balancer or an orchestrator has none.
    */
-  private operator(req: IncomingMessage, method: string, path: string, query: string, send: Send): void {
+  private operator(ex: Exchange, method: string, path: string, query: string, send: Send): void {
     if (method !== 'GET' && method !== 'HEAD') {
       return send(errorAnswer('method-not-allowed', errors.methodNotAllowed(method)));
     }
@@ -540,7 +662,7 @@ export class HttpHandler {
     }
     const { metrics, metricsToken } = this.options;
     if (path === OPERATOR_PATHS.metrics && metrics && metricsToken !== undefined) {
-      const token = tokenFromHeader(req.headers.authorization) ?? tokenFromQuery(query);
+      const token = tokenFromHeader(ex.header('authorization')) ?? tokenFromQuery(query);
       if (token === undefined || !sameToken(token, metricsToken)) {
         return send(errorAnswer('unauthorized', errors.unauthorized));
       }
@@ -554,8 +676,8 @@ export class HttpHandler {
   }
 
   /** Writes the answer; returns the status sent (a 413 or 503 may replace the answer's). */
-  private respond(res: ServerResponse, answer: Answer, id: string | undefined): number {
-    if (res.headersSent || res.destroyed) return answer.status;
+  private respond(ex: Exchange, answer: Answer, id: string | undefined): number {
+    if (ex.sent || ex.gone) return answer.status;
     const limit = answer.limit ?? Number.POSITIVE_INFINITY;
     let { body } = answer;
     let length: number;
@@ -583,7 +705,13 @@ export class HttpHandler {
       body = busy.body as string;
       length = Buffer.byteLength(body);
     }
-    const head = ['content-type', contentType, 'content-length', String(length), ...this.head(res.req, id)];
+    const head = [
+      'content-type',
+      contentType,
+      'content-length',
+      String(length),
+      ...this.head(ex.header('origin'), id),
+    ];
     if (status === 204) {
       head.splice(0, 4);
       head.push(
@@ -598,16 +726,27 @@ export class HttpHandler {
       head.push('allow', ALLOWED_METHODS);
     }
     // A refused upload may still be arriving: do not read it, close the connection.
-    if (this.draining || status === 413 || status === 415) head.push('connection', 'close');
-    res.writeHead(status, head);
-    if (typeof body === 'string') {
-      res.end(body);
-    } else {
-      for (const chunk of body) res.write(chunk);
-      res.end();
-    }
-    if (res.writableLength > 0 && !res.writableFinished) this.holdUntilRead(res);
+    const close = this.draining || status === 413 || status === 415;
+    if (close) head.push('connection', 'close');
+    ex.write(status, head, body, close);
+    const res = ex.response;
+    if (res !== undefined && res.writableLength > 0 && !res.writableFinished) this.holdUntilRead(res);
     return status;
+  }
+
+  /** Counts response bytes a client of the fast engine has not taken yet against the budget. */
+  holdBytes(bytes: number): void {
+    this.buffered += bytes;
+  }
+
+  /** Gives back what `holdBytes` counted. */
+  releaseBytes(bytes: number): void {
+    this.buffered -= bytes;
+  }
+
+  /** How long a client may take to read a response before its connection is closed, in ms. */
+  get responseTimeout(): number {
+    return this.options.responseTimeout;
   }
 
   /**
@@ -637,12 +776,12 @@ export class HttpHandler {
  * transfer coding only, and a gzip body read as text would be garbage run as
  * a command. `identity` is no coding.
  */
-function unsupportedCoding(req: IncomingMessage): string | undefined {
-  const content = req.headers['content-encoding'];
+function unsupportedCoding(ex: Exchange): string | undefined {
+  const content = ex.header('content-encoding');
   if (content !== undefined && content.trim().toLowerCase() !== 'identity') {
     return `ERR Content-Encoding ${JSON.stringify(content)} is not supported: send the body uncompressed`;
   }
-  const transfer = req.headers['transfer-encoding'];
+  const transfer = ex.header('transfer-encoding');
   if (transfer !== undefined) {
     for (const coding of transfer.split(',')) {
       const name = coding.trim().toLowerCase();
@@ -654,12 +793,12 @@ function unsupportedCoding(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
-function replyFormat(req: IncomingMessage): ReplyFormat | string {
-  const encoding = req.headers[headers.encoding];
-  const base64 = typeof encoding === 'string' && encoding.trim().toLowerCase() === 'base64';
-  const formatHeader = req.headers[headers.responseFormat];
+function replyFormat(ex: Exchange): ReplyFormat | string {
+  const encoding = ex.header(headers.encoding);
+  const base64 = encoding !== undefined && encoding.trim().toLowerCase() === 'base64';
+  const formatHeader = ex.header(headers.responseFormat);
   if (formatHeader === undefined) return base64 ? BASE64_FORMAT : JSON_FORMAT;
-  const value = (Array.isArray(formatHeader) ? formatHeader.join(',') : formatHeader).trim().toLowerCase();
+  const value = formatHeader.trim().toLowerCase();
   if (value === 'json') return base64 ? BASE64_FORMAT : JSON_FORMAT;
   if (value !== 'resp2') return errors.badResponseFormat(value);
   if (base64) return errors.resp2WithBase64;

@@ -1,0 +1,449 @@
+import { type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import { errors } from '@restash/core/protocol';
+import { errorAnswer } from '../../protocol/execute.js';
+import type { BodyCallback, Exchange, HttpHandler } from '../http.js';
+import { HAND_OVER, NEED_MORE, parseHead, RequestHead } from './parser.js';
+
+/** What a connection needs of its engine. */
+export interface ConnectionHost {
+  readonly handler: HttpHandler;
+  /** `node:http`'s settings, read at each use: the fast engine keeps the same timeouts. */
+  readonly settings: { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number };
+  /** Gives the socket, with `bytes` unread, to `node:http` for good. */
+  handOver(connection: FastConnection, socket: Socket, bytes: Buffer): void;
+  /** The connection is over (closed or handed over). */
+  forget(connection: FastConnection): void;
+}
+
+const EMPTY = Buffer.alloc(0);
+const HEAD_STATE = 0;
+const BODY_STATE = 1;
+
+/** `Date` header line, made again once a second (as Node does). */
+let dateLine = '';
+let dateExpires = 0;
+function date(now: number): string {
+  if (now >= dateExpires) {
+    dateLine = `Date: ${new Date(now).toUTCString()}\r\n`;
+    dateExpires = now - (now % 1000) + 1000;
+  }
+  return dateLine;
+}
+
+/** One request of a fast connection: the {@link Exchange} the handler answers. */
+export class FastExchange implements Exchange {
+  /** The serialized response once written, until its turn to go out comes. */
+  out: string | (string | Uint8Array)[] | undefined = undefined;
+  /** Close the connection once this response is out. */
+  closeAfter = false;
+  sent = false;
+
+  constructor(
+    private readonly connection: FastConnection,
+    readonly method: string,
+    readonly url: string,
+    private readonly authorization: string | undefined,
+    private readonly origin: string | undefined,
+    private readonly requestId: string | undefined,
+    private readonly contentLength: string | undefined,
+    private readonly contentEncoding: string | undefined,
+    private readonly upstashEncoding: string | undefined,
+    private readonly responseFormat: string | undefined,
+    private readonly requestClose: boolean,
+    /** The whole body (set when it has arrived, for a request whose head came first). */
+    public body: Buffer,
+  ) {}
+
+  get remoteAddress(): string | undefined {
+    return this.connection.remoteAddress;
+  }
+
+  get gone(): boolean {
+    return this.connection.closed;
+  }
+
+  get response(): ServerResponse | undefined {
+    return undefined;
+  }
+
+  header(name: string): string | undefined {
+    switch (name) {
+      case 'authorization':
+        return this.authorization;
+      case 'origin':
+        return this.origin;
+      case 'x-request-id':
+        return this.requestId;
+      case 'content-length':
+        return this.contentLength;
+      case 'content-encoding':
+        return this.contentEncoding;
+      case 'upstash-encoding':
+        return this.upstashEncoding;
+      case 'upstash-response-format':
+        return this.responseFormat;
+      default:
+        // Transfer-Encoding (and anything else the handler may read) never reaches the fast engine.
+        return undefined;
+    }
+  }
+
+  skipBody(): void {}
+
+  readBody(limit: number, done: BodyCallback): void {
+    if (this.body.length > limit) done(undefined, errorAnswer('too-large', errors.maxRequestSize(limit)));
+    else done(this.body, undefined);
+  }
+
+  write(status: number, head: string[], body: string | (string | Uint8Array)[], close: boolean): void {
+    this.sent = true;
+    let text = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n`;
+    for (let i = 0; i < head.length; i += 2) text += `${head[i]}: ${head[i + 1]}\r\n`;
+    text += date(Date.now());
+    this.closeAfter = close || this.requestClose;
+    if (close) text += '\r\n';
+    else if (this.requestClose) text += 'Connection: close\r\n\r\n';
+    else text += this.connection.keepAliveLines;
+    const bare = this.method === 'HEAD';
+    if (typeof body === 'string') {
+      this.out = bare || body.length === 0 ? text : text + body;
+    } else {
+      this.out = bare ? text : [text, ...body];
+    }
+    this.connection.flush();
+  }
+}
+
+/**
+ * One client connection on the fast engine: parses requests as they come,
+ * hands each to the handler, writes the answers in the order the requests came,
+ * and gives the socket to `node:http` at the first request outside the subset
+ * it serves (once the answers before it are written).
+ */
+export class FastConnection {
+  closed = false;
+  /** Answers in request order; the first is the next to write. */
+  private readonly queue: FastExchange[] = [];
+  private readonly head = new RequestHead();
+  /** Bytes read but not parsed yet (a partial request). */
+  private pending: Buffer = EMPTY;
+  private state = HEAD_STATE;
+  /** The request whose body is arriving. */
+  private body: Buffer = EMPTY;
+  private bodyFilled = 0;
+  /** Bytes for `node:http`, once the answers before them are written. */
+  private handing: Buffer | undefined = undefined;
+  /** No more requests are read (a `Connection: close`, an answer that closes). */
+  private done = false;
+  /** When the request being read began (0: none is). */
+  requestStarted: number;
+  /** When the connection last became idle (nothing read, nothing to answer). */
+  idleSince = 0;
+  /** Response bytes counted against the handler's budget, until the client takes them. */
+  private held = 0;
+  private holdTimer: NodeJS.Timeout | undefined = undefined;
+  readonly remoteAddress: string | undefined;
+  keepAliveLines: string;
+
+  constructor(
+    private readonly host: ConnectionHost,
+    readonly socket: Socket,
+  ) {
+    this.remoteAddress = socket.remoteAddress;
+    // node:http counts the headers timeout from the connection for its first request.
+    this.requestStarted = Date.now();
+    this.keepAliveLines = `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(host.settings.keepAliveTimeout / 1000)}\r\n\r\n`;
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('error', this.onError);
+    socket.on('close', this.onClose);
+    socket.on('drain', this.onDrain);
+  }
+
+  /** True when nothing is being read or answered. */
+  get idle(): boolean {
+    return this.queue.length === 0 && this.requestStarted === 0 && this.handing === undefined;
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.closed) return;
+    if (this.done) return;
+    if (this.handing !== undefined) {
+      this.handing = Buffer.concat([this.handing, chunk]);
+      return;
+    }
+    let buf: Buffer;
+    if (this.pending.length === 0) {
+      buf = chunk;
+      if (this.state === HEAD_STATE && this.requestStarted === 0) this.requestStarted = Date.now();
+    } else {
+      buf = Buffer.concat([this.pending, chunk]);
+      this.pending = EMPTY;
+    }
+    this.consume(buf, chunk.length);
+  };
+
+  /** Reads every request in `buf`; `fresh` is how many of its bytes just arrived. */
+  private consume(buf: Buffer, fresh: number): void {
+    let pos = 0;
+    const end = buf.length;
+    while (pos < end && !this.done && !this.closed) {
+      if (this.state === BODY_STATE) {
+        const take = Math.min(end - pos, this.body.length - this.bodyFilled);
+        buf.copy(this.body, this.bodyFilled, pos, pos + take);
+        this.bodyFilled += take;
+        pos += take;
+        if (this.bodyFilled < this.body.length) return;
+        this.state = HEAD_STATE;
+        const body = this.body;
+        this.body = EMPTY;
+        this.dispatch(body);
+        continue;
+      }
+      // A partial head only changes once a line ends: do not parse it again for every byte of a slow sender.
+      if (pos === 0 && fresh < end && buf.indexOf(LF_BYTE, end - fresh) === -1 && end < MAX_PARTIAL) {
+        this.pending = buf;
+        return;
+      }
+      const result = parseHead(buf, pos, end, this.head);
+      if (result === NEED_MORE) {
+        this.pending = pos === 0 ? buf : buf.subarray(pos);
+        return;
+      }
+      if (result === HAND_OVER) {
+        this.startHandOver(buf.subarray(pos));
+        return;
+      }
+      const head = this.head;
+      pos = head.end;
+      if (head.close) this.done = true;
+      const length = head.contentLength;
+      if (length <= 0) {
+        this.dispatch(EMPTY);
+      } else if (end - pos >= length) {
+        this.dispatch(buf.subarray(pos, pos + length));
+        pos += length;
+      } else {
+        // The head must be kept for when the body is complete: the exchange is made now, served then.
+        this.body = Buffer.allocUnsafe(length);
+        this.bodyFilled = end - pos;
+        buf.copy(this.body, 0, pos, end);
+        this.state = BODY_STATE;
+        this.bodyHead = this.exchange(EMPTY);
+        return;
+      }
+      if (pos < end) this.requestStarted = Date.now();
+    }
+  }
+
+  /** The exchange of a request whose body is still arriving. */
+  private bodyHead: FastExchange | undefined = undefined;
+
+  private exchange(body: Buffer): FastExchange {
+    const h = this.head;
+    return new FastExchange(
+      this,
+      h.method,
+      h.url,
+      h.authorization,
+      h.origin,
+      h.requestId,
+      h.contentLengthText,
+      h.contentEncoding,
+      h.upstashEncoding,
+      h.responseFormat,
+      h.close,
+      body,
+    );
+  }
+
+  private dispatch(body: Buffer): void {
+    let ex: FastExchange;
+    if (this.bodyHead !== undefined) {
+      ex = this.bodyHead;
+      this.bodyHead = undefined;
+      ex.body = body;
+    } else {
+      ex = this.exchange(body);
+    }
+    this.requestStarted = 0;
+    this.queue.push(ex);
+    this.host.handler.serve(ex);
+  }
+
+  /** Writes the answers that are ready, in order; hands over or closes when their turn comes. */
+  flush(): void {
+    const queue = this.queue;
+    const socket = this.socket;
+    while (queue.length > 0) {
+      const ex = queue[0]!;
+      const out = ex.out;
+      if (out === undefined) return;
+      queue.shift();
+      if (this.closed) continue;
+      if (typeof out === 'string') {
+        socket.write(out);
+      } else {
+        socket.cork();
+        for (const chunk of out) socket.write(chunk);
+        socket.uncork();
+      }
+      if (ex.closeAfter) {
+        this.closeAfterWrite();
+        return;
+      }
+    }
+    if (socket.writableLength > 0) this.hold();
+    if (this.handing !== undefined) {
+      if (socket.writableLength === 0) this.finishHandOver();
+      return;
+    }
+    if (this.requestStarted === 0) this.idleSince = Date.now();
+  }
+
+  private startHandOver(bytes: Buffer): void {
+    // Copied: a chunk may be a slice of a larger buffer that the next read reuses.
+    this.handing = Buffer.from(bytes);
+    this.pending = EMPTY;
+    if (this.queue.length > 0 || this.socket.writableLength > 0) {
+      this.socket.pause();
+      return;
+    }
+    this.finishHandOver();
+  }
+
+  private finishHandOver(): void {
+    const bytes = this.handing!;
+    this.handing = undefined;
+    this.detach();
+    this.host.handOver(this, this.socket, bytes);
+  }
+
+  /** No more of this connection is ours: node:http has it, or it is closed. */
+  private detach(): void {
+    const socket = this.socket;
+    socket.removeListener('data', this.onData);
+    socket.removeListener('end', this.onEnd);
+    socket.removeListener('error', this.onError);
+    socket.removeListener('close', this.onClose);
+    socket.removeListener('drain', this.onDrain);
+    this.release();
+    this.host.forget(this);
+  }
+
+  /** A response that closes the connection went out: end it, read nothing more. */
+  private closeAfterWrite(): void {
+    this.done = true;
+    this.closed = true;
+    this.queue.length = 0;
+    const socket = this.socket;
+    socket.end();
+    // A client that never closes its side must not keep the descriptor.
+    setTimeout(() => socket.destroy(), 5000).unref();
+  }
+
+  private readonly onEnd = (): void => {
+    if (this.closed) return;
+    if (this.handing !== undefined) {
+      // node:http will see the end after the bytes it is handed.
+      return;
+    }
+    if (this.pending.length > 0 || this.state === BODY_STATE) {
+      // A request cut short: node:http answers this with a 400 too.
+      if (this.queue.length === 0) {
+        this.closed = true;
+        this.host.handler.refuse(this.socket, 400, 'ERR malformed HTTP request');
+        return;
+      }
+    }
+    // As node:http does (no half-open HTTP): the connection ends now, answers not yet written are dropped.
+    this.closed = true;
+    this.queue.length = 0;
+    this.socket.end();
+  };
+
+  private readonly onError = (): void => {
+    this.socket.destroy();
+  };
+
+  private readonly onClose = (): void => {
+    this.closed = true;
+    this.queue.length = 0;
+    this.detach();
+  };
+
+  /**
+   * The client has not taken everything written: count it against the budget of
+   * bytes held for slow readers, and close the connection if it does not take
+   * it within the response timeout.
+   */
+  private hold(): void {
+    const handler = this.host.handler;
+    const now = this.socket.writableLength;
+    if (now > this.held) {
+      handler.holdBytes(now - this.held);
+      this.held = now;
+    }
+    if (this.holdTimer === undefined) {
+      const socket = this.socket;
+      this.holdTimer = setTimeout(() => socket.destroy(), handler.responseTimeout);
+      this.holdTimer.unref();
+    }
+  }
+
+  private release(): void {
+    if (this.held > 0) this.host.handler.releaseBytes(this.held);
+    this.held = 0;
+    if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+  }
+
+  private readonly onDrain = (): void => {
+    this.release();
+    if (this.handing !== undefined && this.queue.length === 0) this.finishHandOver();
+  };
+
+  /**
+   * Called about once a second: a request whose head (or body) takes longer than
+   * node:http's headers (request) timeout gets a 408, as node:http answers it;
+   * an idle connection is closed after the keep-alive timeout.
+   */
+  check(now: number): void {
+    if (this.closed || this.handing !== undefined) return;
+    const { headersTimeout, requestTimeout, keepAliveTimeout } = this.host.settings;
+    if (this.requestStarted !== 0) {
+      const limit = this.state === HEAD_STATE ? headersTimeout : requestTimeout;
+      if (limit > 0 && now - this.requestStarted > limit) {
+        this.closed = true;
+        if (this.queue.length === 0 && this.socket.writableLength === 0) {
+          this.host.handler.refuse(this.socket, 408, 'ERR request timeout');
+        } else {
+          this.socket.destroy();
+        }
+      }
+      return;
+    }
+    if (this.queue.length === 0 && keepAliveTimeout > 0 && now - this.idleSince > keepAliveTimeout) {
+      this.closed = true;
+      this.socket.destroy();
+    }
+  }
+
+  /** Closes the connection if nothing is being read or answered (server shutdown). */
+  closeIfIdle(): void {
+    if (this.idle && this.pending.length === 0 && this.socket.writableLength === 0) {
+      this.closed = true;
+      this.socket.destroy();
+    }
+  }
+
+  destroy(): void {
+    this.closed = true;
+    this.socket.destroy();
+  }
+}
+
+const LF_BYTE = 10;
+/** Past this many bytes of a partial head, parse it anyway (the parser hands over beyond its limit). */
+const MAX_PARTIAL = 8192;

@@ -1,0 +1,216 @@
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Identities } from '../../database/identity.js';
+import { createLogger } from '../../log.js';
+import type { Answer } from '../../protocol/execute.js';
+import { HttpHandler } from '../http.js';
+import { SseStreams } from '../sse.js';
+import { installFastEngine } from './engine.js';
+
+const TOKEN = 'fast-engine-token';
+
+/** Answers every command with its arguments, later when the first one is `SLOW`: no Redis needed. */
+function fakeIdentities(): Identities {
+  const answer = (args: unknown[], done: (answer: Answer) => void) => {
+    const body = JSON.stringify({ result: args.map((arg) => (typeof arg === 'string' ? arg : String(arg))) });
+    const reply = () => done({ status: 200, body, contentType: 'application/json' });
+    if (args[0] === 'SLOW') setTimeout(reply, 30);
+    else reply();
+  };
+  const identity = {
+    database: { id: 'default', maxRequestSize: 64 * 1024 },
+    access: 'standard',
+    executor: {
+      single: (args: unknown[], _access: unknown, _format: unknown, done: (answer: Answer) => void) =>
+        answer(args, done),
+      pipeline: (commands: unknown[][], _access: unknown, _format: unknown, done: (answer: Answer) => void) =>
+        done({
+          status: 200,
+          body: JSON.stringify(commands.map((c) => ({ result: c }))),
+          contentType: 'application/json',
+        }),
+      transaction: (
+        commands: unknown[][],
+        _access: unknown,
+        _format: unknown,
+        done: (answer: Answer) => void,
+      ) =>
+        done({
+          status: 200,
+          body: JSON.stringify(commands.map((c) => ({ result: c }))),
+          contentType: 'application/json',
+        }),
+    },
+  };
+  return {
+    resolve(token: string | undefined, done: (result: unknown) => void) {
+      if (token === TOKEN) done(identity);
+      else done({ kind: 'unauthorized', message: '' });
+    },
+  } as unknown as Identities;
+}
+
+function handler(): HttpHandler {
+  return new HttpHandler({
+    identities: fakeIdentities(),
+    streams: new SseStreams({ heartbeatMs: 15_000, maxBuffer: 1024 * 1024 }),
+    log: createLogger('silent'),
+    corsOrigin: '*',
+    ready: async () => undefined,
+    version: '0.0.0-test',
+    multi: false,
+    maxPipelineCommands: 1000,
+    maxBufferedResponses: 1024 * 1024,
+    responseTimeout: 5000,
+  });
+}
+
+function serve(engine: 'fast' | 'node'): Promise<http.Server> {
+  const h = handler();
+  const server = http.createServer({ keepAliveTimeout: 65_000, requireHostHeader: false }, h.handle);
+  server.on('clientError', h.clientError);
+  server.on('connect', h.connectMethod);
+  server.on('checkExpectation', h.expectation);
+  if (engine === 'fast') installFastEngine(server, h, false);
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/** Sends `chunks` (one TCP write each) and collects what comes back until the server closes, or `ms` pass. */
+function exchange(server: http.Server, chunks: (string | Buffer)[], ms = 400): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
+    socket.setNoDelay(true);
+    let text = '';
+    socket.on('data', (chunk) => {
+      text += chunk.toString('latin1');
+    });
+    socket.on('error', () => {});
+    socket.on('connect', async () => {
+      for (const chunk of chunks) {
+        socket.write(chunk);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    });
+    const timer = setTimeout(() => socket.destroy(), ms);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(text);
+    });
+  });
+}
+
+/** Status lines and bodies of every response in `text`, headers that differ between engines left out. */
+function responses(text: string): string[] {
+  const out: string[] = [];
+  let rest = text;
+  while (rest.length > 0) {
+    const end = rest.indexOf('\r\n\r\n');
+    if (end === -1) {
+      out.push(`partial: ${rest}`);
+      break;
+    }
+    const head = rest.slice(0, end);
+    const status = head.split('\r\n')[0]!;
+    const length = /\r\ncontent-length: (\d+)/i.exec(head)?.[1];
+    const bodyLength = length === undefined ? 0 : Number(length);
+    const body = rest.slice(end + 4, end + 4 + bodyLength);
+    out.push(`${status} ${body}`);
+    rest = rest.slice(end + 4 + bodyLength);
+  }
+  return out;
+}
+
+let fast: http.Server;
+let node: http.Server;
+beforeAll(async () => {
+  fast = await serve('fast');
+  node = await serve('node');
+});
+afterAll(() => {
+  fast.closeAllConnections();
+  node.closeAllConnections();
+  fast.close();
+  node.close();
+});
+
+const auth = `Authorization: Bearer ${TOKEN}\r\n`;
+const CASES: [string, string][] = [
+  ['a path command', `GET /get/foo HTTP/1.1\r\nHost: x\r\n${auth}\r\n`],
+  ['a command in a body', `POST / HTTP/1.1\r\n${auth}Content-Length: 19\r\n\r\n["SET","foo","bar"]`],
+  ['no token', 'GET /get/foo HTTP/1.1\r\n\r\n'],
+  ['a token in the query', `GET /get/foo?_token=${TOKEN} HTTP/1.1\r\n\r\n`],
+  ['a HEAD', `HEAD /get/foo HTTP/1.1\r\n${auth}\r\n`],
+  ['OPTIONS', 'OPTIONS /get/foo HTTP/1.1\r\nOrigin: https://a.example\r\n\r\n'],
+  ['DELETE', `DELETE /get/foo HTTP/1.1\r\n${auth}\r\n`],
+  ['HTTP/1.0', `GET /get/foo HTTP/1.0\r\n${auth}\r\n`],
+  [
+    'chunked',
+    `POST / HTTP/1.1\r\n${auth}Transfer-Encoding: chunked\r\n\r\n5\r\n["GET\r\n9\r\n","foo"]\r\n0\r\n\r\n`,
+  ],
+  ['CL and TE', `POST / HTTP/1.1\r\n${auth}Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`],
+  ['two CL', `POST / HTTP/1.1\r\n${auth}Content-Length: 13\r\nContent-Length: 12\r\n\r\n["GET","foo"]`],
+  ['a CL with a sign', `POST / HTTP/1.1\r\n${auth}Content-Length: +13\r\n\r\n["GET","foo"]`],
+  ['bare LF', `GET /get/foo HTTP/1.1\n${auth}\n`],
+  ['a NUL in a header', `GET /get/foo HTTP/1.1\r\nX-A: a\0b\r\n${auth}\r\n`],
+  ['obs-fold', `GET /get/foo HTTP/1.1\r\nX-A: a\r\n b\r\n${auth}\r\n`],
+  ['a space before the colon', `GET /get/foo HTTP/1.1\r\nX-A : a\r\n${auth}\r\n`],
+  ['a body too large', `POST / HTTP/1.1\r\n${auth}Content-Length: 70000\r\n\r\n${'x'.repeat(70000)}`],
+  ['Expect', `POST / HTTP/1.1\r\n${auth}Expect: 100-continue\r\nContent-Length: 13\r\n\r\n["GET","foo"]`],
+  [
+    'Connection: close',
+    `GET /get/a HTTP/1.1\r\n${auth}Connection: close\r\n\r\nGET /get/b HTTP/1.1\r\n${auth}\r\n`,
+  ],
+  [
+    'a bad Content-Encoding',
+    `POST / HTTP/1.1\r\n${auth}Content-Encoding: gzip\r\nContent-Length: 13\r\n\r\n["GET","foo"]`,
+  ],
+  ['an operator path', 'GET /-/version HTTP/1.1\r\n\r\n'],
+  ['a malformed body', `POST / HTTP/1.1\r\n${auth}Content-Length: 3\r\n\r\n[1,`],
+  [
+    'pipelined, a slow answer first',
+    `POST / HTTP/1.1\r\n${auth}Content-Length: 8\r\n\r\n["SLOW"]GET /get/b HTTP/1.1\r\n${auth}\r\nGET /get/c HTTP/1.1\r\n${auth}\r\n`,
+  ],
+  [
+    'pipelined, then one for node:http',
+    `POST / HTTP/1.1\r\n${auth}Content-Length: 8\r\n\r\n["SLOW"]GET /get/b HTTP/1.1\r\n${auth}\r\nGET /get/c HTTP/1.0\r\n${auth}\r\n`,
+  ],
+  ['a stream path', `GET /subscribe HTTP/1.1\r\n\r\n`],
+];
+
+describe('the fast engine', () => {
+  for (const [name, request] of CASES) {
+    it(`answers ${name} with the status and body node:http gives`, async () => {
+      const [a, b] = await Promise.all([exchange(fast, [request]), exchange(node, [request])]);
+      expect(responses(a)).toEqual(responses(b));
+    });
+  }
+
+  it('gives the same answers when a request comes one byte per TCP write', async () => {
+    const request = `POST / HTTP/1.1\r\n${auth}Content-Length: 19\r\n\r\n["SET","foo","bar"]GET /get/x HTTP/1.1\r\n${auth}\r\n`;
+    const bytes = [...Buffer.from(request)].map((byte) => Buffer.from([byte]));
+    const [a, b] = await Promise.all([exchange(fast, bytes, 2000), exchange(node, bytes, 2000)]);
+    expect(responses(a)).toEqual(responses(b));
+    expect(responses(a)).toHaveLength(2);
+  });
+});
+
+describe('which engine reads a request', () => {
+  it('answers the API subset itself, and gives node:http the rest on the same connection, bytes untouched', async () => {
+    let nodeRequests = 0;
+    const count = () => nodeRequests++;
+    fast.on('request', count);
+    const text = await exchange(fast, [
+      `GET /get/a HTTP/1.1\r\n${auth}\r\nPOST / HTTP/1.1\r\n${auth}Content-Length: 8\r\n\r\n["SLOW"]`,
+      `POST / HTTP/1.1\r\n${auth}Transfer-Encoding: chunked\r\n\r\n9\r\n["GET","b\r\n2\r\n"]\r\n0\r\n\r\nGET /get/c HTTP/1.1\r\n${auth}\r\n`,
+    ]);
+    fast.off('request', count);
+    expect(responses(text)).toEqual([
+      'HTTP/1.1 200 OK {"result":["get","a"]}',
+      'HTTP/1.1 200 OK {"result":["SLOW"]}',
+      'HTTP/1.1 200 OK {"result":["GET","b"]}',
+      'HTTP/1.1 200 OK {"result":["get","c"]}',
+    ]);
+    expect(nodeRequests).toBe(2);
+  });
+});

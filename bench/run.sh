@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Throughput/latency benchmark of @restash/server against webdis (another
-# HTTP front for Redis) and against redis-benchmark (Redis's own ceiling), and,
+# Throughput/latency benchmark of @restash/server — on each of its HTTP
+# engines, fast and node — against webdis (another HTTP front for Redis) and
+# against redis-benchmark (Redis's own ceiling), and,
 # with SCENARIOS=cluster, of our server in front of a 3-master Redis Cluster
 # against our server in front of one Redis.
 #
@@ -13,7 +14,7 @@ set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
-CLI="$ROOT/packages/server/dist/cli.js"
+CLI=${CLI:-"$ROOT/packages/server/dist/cli.js"}   # the build measured (ours-fast, ours-node)
 RESULTS="$BENCH_DIR/results"
 RAW="$RESULTS/raw"
 
@@ -35,10 +36,13 @@ SERVER_CPU=${SERVER_CPU:-1}        # the HTTP server under test (ours or webdis)
 RB_CPU=${RB_CPU:-$SERVER_CPU}      # redis-benchmark (see README: it stands in for the server)
 WEBDIS_THREADS=${WEBDIS_THREADS:-1}
 OURS_LOG_LEVEL=${OURS_LOG_LEVEL:-warn}   # warn: nothing per request, but errors still reach stderr
+ENGINES=${ENGINES:-fast node}      # our HTTP engines to measure, each a server of its own (target ours-<engine>)
+REF_CLI=${REF_CLI:-}               # another build's dist/cli.js (e.g. an older commit's), measured as target ours-ref
+CLUSTER_ENGINE=${CLUSTER_ENGINE:-fast}   # the HTTP engine of both servers in the cluster scenarios
 QUIET_WAIT=${QUIET_WAIT:-30}       # max seconds to wait for the CPUs to go idle before each run (0 = don't)
 NOISE_LIMIT=${NOISE_LIMIT:-15}     # a run where other processes took more than this % of a core…
 NOISE_RETRIES=${NOISE_RETRIES:-2}  # …is run again, at most this many times (then kept, and flagged)
-TOKEN=bench-token
+TOKEN=bench-token-of-some-length
 
 log() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[bench] error:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -77,6 +81,7 @@ if ((${#missing[@]})); then
 fi
 command -v node >/dev/null || die "node is needed (>= 20)"
 [[ -f $CLI ]] || die "$CLI not found: run 'pnpm install && pnpm build' at the repo root first"
+[[ -z $REF_CLI || -f $REF_CLI ]] || die "REF_CLI=$REF_CLI not found"
 (($(nproc) >= 2)) || die "needs at least 2 CPUs (load generator and server are pinned to different ones)"
 
 # ---- teardown ----------------------------------------------------------------
@@ -253,10 +258,16 @@ RUNS="$RAW/runs.jsonl"
 # ---- start the stack ---------------------------------------------------------
 REDIS_PORT=$(free_port)
 WEBDIS_PORT=$(free_port)
-OURS_PORT=$(free_port)
-# The kernel may hand out a just-freed port again; three distinct ones are needed.
+# The kernel may hand out a just-freed port again: every port must be distinct.
 while [[ $WEBDIS_PORT == "$REDIS_PORT" ]]; do WEBDIS_PORT=$(free_port); done
-while [[ $OURS_PORT == "$REDIS_PORT" || $OURS_PORT == "$WEBDIS_PORT" ]]; do OURS_PORT=$(free_port); done
+TAKEN_PORTS=" $REDIS_PORT $WEBDIS_PORT "
+distinct_port() {
+  local port
+  port=$(free_port)
+  while [[ $TAKEN_PORTS == *" $port "* ]]; do port=$(free_port); done
+  TAKEN_PORTS+="$port "
+  echo "$port"
+}
 # Never the shared Redis on 6379: our own, no persistence, so disk I/O is not measured.
 log "redis-server on 127.0.0.1:$REDIS_PORT (CPU $LOAD_CPU)"
 taskset -c "$LOAD_CPU" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' \
@@ -288,13 +299,37 @@ taskset -c "$SERVER_CPU" webdis "$WORK/webdis.json" >"$RAW/webdis.stdout" 2>"$RA
 WEBDIS_PID=$!; PIDS+=("$WEBDIS_PID")
 wait_for webdis "$WEBDIS_PID" "$RAW/webdis.stderr" curl -sf "http://127.0.0.1:$WEBDIS_PORT/PING"
 
-log "restash server on 127.0.0.1:$OURS_PORT (CPU $SERVER_CPU)"
-taskset -c "$SERVER_CPU" node "$CLI" --port "$OURS_PORT" --redis "redis://127.0.0.1:$REDIS_PORT" \
-  --token "$TOKEN" --log-level "$OURS_LOG_LEVEL" >"$RAW/ours.stdout" 2>"$RAW/ours.stderr" &
-OURS_PID=$!; PIDS+=("$OURS_PID")
-wait_for "restash server" "$OURS_PID" "$RAW/ours.stderr" curl -sf "http://127.0.0.1:$OURS_PORT/-/health"
-
-OURS="http://127.0.0.1:$OURS_PORT"
+# One server per engine (and one of REF_CLI's build), all pinned to the server CPU: each
+# sits idle while another target is measured. The engine is chosen with RESTASH_HTTP_ENGINE,
+# which a build without the fast engine ignores (it is all node:http).
+declare -A OURS_URL OURS_PID_OF
+OURS_TARGETS=()
+start_ours() { # target cli engine
+  local target=$1 cli=$2 engine=$3 port pid
+  port=$(distinct_port)
+  log "restash server $target on 127.0.0.1:$port (CPU $SERVER_CPU, HTTP engine $engine)"
+  RESTASH_HTTP_ENGINE=$engine taskset -c "$SERVER_CPU" node "$cli" --port "$port" \
+    --redis "redis://127.0.0.1:$REDIS_PORT" --token "$TOKEN" --log-level "$OURS_LOG_LEVEL" \
+    >"$RAW/$target.stdout" 2>"$RAW/$target.stderr" &
+  pid=$!; PIDS+=("$pid")
+  wait_for "restash server $target" "$pid" "$RAW/$target.stderr" curl -sf "http://127.0.0.1:$port/-/health"
+  OURS_URL[$target]="http://127.0.0.1:$port"
+  OURS_PID_OF[$target]=$pid
+  OURS_TARGETS+=("$target")
+}
+for engine in $ENGINES; do
+  [[ $engine == fast || $engine == node ]] || die "unknown engine '$engine' in ENGINES (fast, node)"
+  start_ours "ours-$engine" "$CLI" "$engine"
+done
+[[ -n $REF_CLI ]] && start_ours ours-ref "$REF_CLI" node
+((${#OURS_TARGETS[@]})) || die "ENGINES is empty and no REF_CLI: nothing of ours to measure"
+# The cluster scenarios compare ours on one Redis with ours on the cluster: one engine for both.
+if [[ -z ${OURS_URL[ours-$CLUSTER_ENGINE]:-} ]]; then
+  [[ " $SCENARIOS " == *" cluster-"* ]] && start_ours "ours-$CLUSTER_ENGINE" "$CLI" "$CLUSTER_ENGINE"
+fi
+OURS=${OURS_URL[ours-$CLUSTER_ENGINE]:-${OURS_URL[${OURS_TARGETS[0]}]}}
+OURS_PID=${OURS_PID_OF[ours-$CLUSTER_ENGINE]:-${OURS_PID_OF[${OURS_TARGETS[0]}]}}
+OURS_STDERR="$RAW/ours-$CLUSTER_ENGINE.stderr"
 WEBDIS="http://127.0.0.1:$WEBDIS_PORT"
 AUTH="Authorization: Bearer $TOKEN"
 
@@ -323,7 +358,7 @@ keys_per_master() { # pattern
   echo "${counts[*]}"
 }
 if ((WANT_CLUSTER)); then
-  read -ra CLUSTER_PORTS <<<"$(cluster_ports "$CLUSTER_MASTERS" "$REDIS_PORT" "$WEBDIS_PORT" "$OURS_PORT")" ||
+  read -ra CLUSTER_PORTS <<<"$(cluster_ports "$CLUSTER_MASTERS" $TAKEN_PORTS)" ||
     die "found no free ports for the cluster"
   ((${#CLUSTER_PORTS[@]} == CLUSTER_MASTERS)) || die "found no free ports for the cluster"
   log "redis cluster: $CLUSTER_MASTERS masters on 127.0.0.1:${CLUSTER_PORTS[*]} (CPU $LOAD_CPU)"
@@ -346,13 +381,11 @@ if ((WANT_CLUSTER)); then
   for _ in $(seq 300); do cluster_ok && break; sleep 0.1; done
   cluster_ok || die "the cluster did not reach cluster_state:ok on every master within 30 s (logs in $RAW)"
 
-  OURS_CLUSTER_PORT=$(free_port)
-  while [[ " $REDIS_PORT $WEBDIS_PORT $OURS_PORT ${CLUSTER_PORTS[*]} " == *" $OURS_CLUSTER_PORT "* ]]; do
-    OURS_CLUSTER_PORT=$(free_port)
-  done
+  TAKEN_PORTS+="${CLUSTER_PORTS[*]} "
+  OURS_CLUSTER_PORT=$(distinct_port)
   seeds=$(printf 'redis://%s,' "${nodes[@]}")
-  log "restash server on 127.0.0.1:$OURS_CLUSTER_PORT with --redis-cluster (CPU $SERVER_CPU)"
-  taskset -c "$SERVER_CPU" node "$CLI" --port "$OURS_CLUSTER_PORT" --redis-cluster "${seeds%,}" \
+  log "restash server on 127.0.0.1:$OURS_CLUSTER_PORT with --redis-cluster (CPU $SERVER_CPU, HTTP engine $CLUSTER_ENGINE)"
+  RESTASH_HTTP_ENGINE=$CLUSTER_ENGINE taskset -c "$SERVER_CPU" node "$CLI" --port "$OURS_CLUSTER_PORT" --redis-cluster "${seeds%,}" \
     --token "$TOKEN" --log-level "$OURS_LOG_LEVEL" >"$RAW/ours-cluster.stdout" 2>"$RAW/ours-cluster.stderr" &
   OURS_CLUSTER_PID=$!; PIDS+=("$OURS_CLUSTER_PID")
   wait_for "restash server (cluster)" "$OURS_CLUSTER_PID" "$RAW/ours-cluster.stderr" \
@@ -365,14 +398,19 @@ fi
 expect() { # description expected actual
   [[ $3 == "$2" ]] || die "preflight $1: expected $2, got: $3"
 }
-expect "ours SET" '{"result":"OK"}' "$(curl -s -H "$AUTH" -d '["SET","foo","bar"]' "$OURS/")"
-expect "ours GET" '{"result":"bar"}' "$(curl -s -H "$AUTH" "$OURS/get/foo")"
+for target in "${OURS_TARGETS[@]}"; do
+  url=${OURS_URL[$target]}
+  expect "$target SET" '{"result":"OK"}' "$(curl -s -H "$AUTH" -d '["SET","foo","bar"]' "$url/")"
+  expect "$target GET" '{"result":"bar"}' "$(curl -s -H "$AUTH" "$url/get/foo")"
+done
 expect "webdis SET" '{"SET":[true,"OK"]}' "$(curl -s -d 'SET/foo/bar' "$WEBDIS/")"
 expect "webdis GET" '{"GET":"bar"}' "$(curl -s "$WEBDIS/GET/foo")"
 # The same body as lua/pipeline-ours.lua sends: [["SET","k0","v"],…]
 pipeline_body=$(seq 0 $((PIPELINE_SIZE - 1)) | awk '{ printf "%s[\"SET\",\"k%d\",\"v\"]", (NR > 1 ? "," : ""), $1 }')
-oks=$(curl -s -H "$AUTH" -d "[$pipeline_body]" "$OURS/pipeline" | grep -o '{"result":"OK"}' | wc -l)
-expect "ours pipeline" "$PIPELINE_SIZE OKs" "$oks OKs"
+for target in "${OURS_TARGETS[@]}"; do
+  oks=$(curl -s -H "$AUTH" -d "[$pipeline_body]" "${OURS_URL[$target]}/pipeline" | grep -o '{"result":"OK"}' | wc -l)
+  expect "$target pipeline" "$PIPELINE_SIZE OKs" "$oks OKs"
+done
 
 # Cluster scenarios: the same checks against both of our servers, the keys
 # key:0…key:N-1 written through each (so cluster-get reads existing values on
@@ -462,38 +500,44 @@ STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 # What was measured: the tree may move on during a run, so note it now.
 GIT_HEAD=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 GIT_DIRTY=$(git -C "$ROOT" status --porcelain -- packages 2>/dev/null | wc -l)
-# Interleaved: within each round every target runs once, ours first then the
-# other, so slow drift of the machine (steal, thermal, noisy neighbours) hits
-# every target alike instead of one target's whole block.
+# Interleaved: within each round every target runs once, ours first (each
+# engine) then the other, so slow drift of the machine (steal, thermal, noisy
+# neighbours) hits every target alike instead of one target's whole block.
+run_ours() { # round scenario path lua
+  local target
+  for target in "${OURS_TARGETS[@]}"; do
+    run_wrk "$1" "$2" "$target" "${OURS_PID_OF[$target]}" "$RAW/$target.stderr" "${OURS_URL[$target]}$3" "$4" -H "$AUTH"
+  done
+}
 for ((round = 1; round <= ROUNDS; round++)); do
   for scenario in $SCENARIOS; do
     case $scenario in
       get)
-        run_wrk "$round" get ours "$OURS_PID" "$RAW/ours.stderr" "$OURS/get/foo" get.lua -H "$AUTH"
+        run_ours "$round" get /get/foo get.lua
         run_wrk "$round" get webdis "$WEBDIS_PID" "$RAW/webdis.stderr" "$WEBDIS/GET/foo" get.lua
         ;;
       set)
-        run_wrk "$round" set ours "$OURS_PID" "$RAW/ours.stderr" "$OURS/" set-ours.lua -H "$AUTH"
+        run_ours "$round" set / set-ours.lua
         run_wrk "$round" set webdis "$WEBDIS_PID" "$RAW/webdis.stderr" "$WEBDIS/" set-webdis.lua
         ;;
       pipeline)
-        run_wrk "$round" pipeline ours "$OURS_PID" "$RAW/ours.stderr" "$OURS/pipeline" pipeline-ours.lua -H "$AUTH"
+        run_ours "$round" pipeline /pipeline pipeline-ours.lua
         run_rb "$round" "redis-benchmark-P$RB_PIPELINE" "$RB_PIPELINE" "$RB_REQUESTS_PIPELINED"
         run_rb "$round" redis-benchmark-P1 1 "$RB_REQUESTS"
         ;;
       # ours on one Redis, then ours on the cluster, with the same requests
       cluster-get)
-        run_wrk "$round" cluster-get ours-single "$OURS_PID" "$RAW/ours.stderr" "$OURS/" get-keys.lua -H "$AUTH"
+        run_wrk "$round" cluster-get ours-single "$OURS_PID" "$OURS_STDERR" "$OURS/" get-keys.lua -H "$AUTH"
         MEASURED_REDIS="${CLUSTER_PIDS[*]}" run_wrk "$round" cluster-get ours-cluster "$OURS_CLUSTER_PID" \
           "$RAW/ours-cluster.stderr" "$OURS_CLUSTER/" get-keys.lua -H "$AUTH"
         ;;
       cluster-set)
-        run_wrk "$round" cluster-set ours-single "$OURS_PID" "$RAW/ours.stderr" "$OURS/" set-keys.lua -H "$AUTH"
+        run_wrk "$round" cluster-set ours-single "$OURS_PID" "$OURS_STDERR" "$OURS/" set-keys.lua -H "$AUTH"
         MEASURED_REDIS="${CLUSTER_PIDS[*]}" run_wrk "$round" cluster-set ours-cluster "$OURS_CLUSTER_PID" \
           "$RAW/ours-cluster.stderr" "$OURS_CLUSTER/" set-keys.lua -H "$AUTH"
         ;;
       cluster-pipeline)
-        run_wrk "$round" cluster-pipeline ours-single "$OURS_PID" "$RAW/ours.stderr" "$OURS/pipeline" \
+        run_wrk "$round" cluster-pipeline ours-single "$OURS_PID" "$OURS_STDERR" "$OURS/pipeline" \
           pipeline-ours.lua -H "$AUTH"
         MEASURED_REDIS="${CLUSTER_PIDS[*]}" run_wrk "$round" cluster-pipeline ours-cluster "$OURS_CLUSTER_PID" \
           "$RAW/ours-cluster.stderr" "$OURS_CLUSTER/pipeline" pipeline-ours.lua -H "$AUTH"
@@ -517,6 +561,7 @@ cat >"$RAW/meta.json" <<EOF
     "rb_requests_pipelined": $RB_REQUESTS_PIPELINED, "rb_requests": $RB_REQUESTS,
     "load_cpu": $LOAD_CPU, "server_cpu": $SERVER_CPU, "rb_cpu": $RB_CPU,
     "webdis_threads": $WEBDIS_THREADS, "ours_log_level": "$OURS_LOG_LEVEL",
+    "engines": "$ENGINES", "ref_cli": "$REF_CLI", "cluster_engine": "$CLUSTER_ENGINE",
     "cluster_masters": $CLUSTER_MASTERS, "cluster_keys": $CLUSTER_KEYS,
     "quiet_wait": $QUIET_WAIT, "noise_limit": $NOISE_LIMIT, "noise_retries": $NOISE_RETRIES
   },
@@ -538,7 +583,7 @@ cat >"$RAW/meta.json" <<EOF
 }
 EOF
 # Server stderr: anything there (beyond the startup banner on stdout) is worth a look.
-for f in ours.stderr ours-cluster.stderr webdis.stderr webdis.log; do
-  [[ -s $RAW/$f ]] && log "note: $RAW/$f is not empty (see the summary's warnings)"
+for f in "$RAW"/ours*.stderr "$RAW"/webdis.stderr "$RAW"/webdis.log; do
+  [[ -s $f ]] && log "note: $f is not empty (see the summary's warnings)"
 done
 node "$BENCH_DIR/summarize.mjs" "$RAW" "$RESULTS/latest.json"

@@ -4,7 +4,7 @@
 //   node bench/summarize.mjs bench/results/raw bench/results/latest.json
 //
 // No dependencies: node's standard library only.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 
@@ -128,30 +128,51 @@ for (const [key, list] of groups) {
 const ratio = (a, b) => (a != null && b != null && b !== 0 ? a / b : null);
 const m = (scenario, target) => medians[scenario]?.[target];
 const rbP = `redis-benchmark-P${meta.config.rb_pipeline}`;
+// Our servers in the get/set/pipeline scenarios: one per HTTP engine (ours-fast, ours-node),
+// ours-ref for another build, or plain `ours` in runs made before there were two engines.
+const oursTargets = (scenario) =>
+  Object.keys(medians[scenario] ?? {}).filter(
+    (target) => target === 'ours' || /^ours-(?!single$|cluster$)/.test(target),
+  );
 const ratios = {};
 for (const scenario of ['get', 'set']) {
-  const ours = m(scenario, 'ours');
   const webdis = m(scenario, 'webdis');
-  if (!ours || !webdis) continue;
-  ratios[scenario] = {
-    ours_over_webdis_rps: ratio(ours.rps, webdis.rps),
-    ours_p99_us: ours.p99_us,
-    webdis_p99_us: webdis.p99_us,
-    ours_over_webdis_p99: ratio(ours.p99_us, webdis.p99_us),
-    ours_over_webdis_cpu_per_req: ratio(ours.server_cpu_us_per_req, webdis.server_cpu_us_per_req),
-  };
+  if (!webdis) continue;
+  for (const target of oursTargets(scenario)) {
+    const ours = m(scenario, target);
+    ratios[scenario] ??= {};
+    ratios[scenario][target] = {
+      ours_over_webdis_rps: ratio(ours.rps, webdis.rps),
+      ours_p99_us: ours.p99_us,
+      webdis_p99_us: webdis.p99_us,
+      ours_over_webdis_p99: ratio(ours.p99_us, webdis.p99_us),
+      ours_over_webdis_cpu_per_req: ratio(ours.server_cpu_us_per_req, webdis.server_cpu_us_per_req),
+    };
+  }
 }
-if (m('pipeline', 'ours')) {
-  ratios.pipeline = {
-    ours_cmds_per_s: m('pipeline', 'ours').cmds_per_s,
-    [`ours_cmds_over_${rbP.replaceAll('-', '_')}`]: ratio(
-      m('pipeline', 'ours').cmds_per_s,
-      m('pipeline', rbP)?.cmds_per_s,
-    ),
+for (const target of oursTargets('pipeline')) {
+  const ours = m('pipeline', target);
+  ratios.pipeline ??= {};
+  ratios.pipeline[target] = {
+    ours_cmds_per_s: ours.cmds_per_s,
+    [`ours_cmds_over_${rbP.replaceAll('-', '_')}`]: ratio(ours.cmds_per_s, m('pipeline', rbP)?.cmds_per_s),
     ours_cmds_over_redis_benchmark_P1: ratio(
-      m('pipeline', 'ours').cmds_per_s,
+      ours.cmds_per_s,
       m('pipeline', 'redis-benchmark-P1')?.cmds_per_s,
     ),
+    ours_p99_us: ours.p99_us,
+  };
+}
+// The fast engine against node:http, same build, same run.
+for (const scenario of ['get', 'set', 'pipeline']) {
+  const fast = m(scenario, 'ours-fast');
+  const node = m(scenario, 'ours-node');
+  if (!fast || !node) continue;
+  ratios.engines ??= {};
+  ratios.engines[scenario] = {
+    fast_over_node_rps: ratio(fast.rps, node.rps),
+    fast_over_node_p99: ratio(fast.p99_us, node.p99_us),
+    fast_over_node_cpu_per_req: ratio(fast.server_cpu_us_per_req, node.server_cpu_us_per_req),
   };
 }
 // Cluster scenarios: ours in front of the cluster against ours in front of one
@@ -209,7 +230,8 @@ if (retried.length) {
       retried.map((r) => `r${r.round} ${r.scenario}/${r.target} ×${r.attempts}`).join(', '),
   );
 }
-for (const file of ['ours.stderr', 'ours-cluster.stderr', 'webdis.stderr', 'webdis.log']) {
+const serverLogs = readdirSync(rawDir).filter((file) => /^ours.*\.stderr$/.test(file));
+for (const file of [...serverLogs, 'webdis.stderr', 'webdis.log']) {
   const path = join(rawDir, file);
   if (existsSync(path)) {
     const lines = readFileSync(path, 'utf8').trim().split('\n').filter(Boolean);
@@ -303,22 +325,27 @@ if (Object.values(medians).some((targets) => targets['ours-cluster'])) {
 
 console.log('\nRatios (from the medians)');
 for (const scenario of ['get', 'set']) {
-  const r = ratios[scenario];
-  if (!r) continue;
-  console.log(
-    `  ${scenario}: ours/webdis req/s = ${fmt(r.ours_over_webdis_rps, 2)}   ` +
-      `p99 ours ${fmt(r.ours_p99_us)} µs vs webdis ${fmt(r.webdis_p99_us)} µs (×${fmt(r.ours_over_webdis_p99, 2)})   ` +
-      `CPU/req ours/webdis = ${fmt(r.ours_over_webdis_cpu_per_req, 2)}`,
-  );
+  for (const [target, r] of Object.entries(ratios[scenario] ?? {})) {
+    console.log(
+      `  ${scenario}: ${target}/webdis req/s = ${fmt(r.ours_over_webdis_rps, 2)}   ` +
+        `p99 ${target} ${fmt(r.ours_p99_us)} µs vs webdis ${fmt(r.webdis_p99_us)} µs (×${fmt(r.ours_over_webdis_p99, 2)})   ` +
+        `CPU/req ${target}/webdis = ${fmt(r.ours_over_webdis_cpu_per_req, 2)}`,
+    );
+  }
 }
-if (ratios.pipeline) {
-  const r = ratios.pipeline;
+for (const [target, r] of Object.entries(ratios.pipeline ?? {})) {
   const keyP = Object.keys(r).find(
     (x) => x.startsWith('ours_cmds_over_redis_benchmark_P') && !x.endsWith('_P1'),
   );
   console.log(
-    `  pipeline: ours ${k(r.ours_cmds_per_s)} cmds/s = ${fmt(r[keyP], 2)} × redis-benchmark -P${meta.config.rb_pipeline}` +
+    `  pipeline: ${target} ${k(r.ours_cmds_per_s)} cmds/s = ${fmt(r[keyP], 2)} × redis-benchmark -P${meta.config.rb_pipeline}` +
       `, ${fmt(r.ours_cmds_over_redis_benchmark_P1, 2)} × redis-benchmark without -P`,
+  );
+}
+for (const [scenario, r] of Object.entries(ratios.engines ?? {})) {
+  console.log(
+    `  ${scenario}: fast/node engine req/s = ${fmt(r.fast_over_node_rps, 2)}   p99 ×${fmt(r.fast_over_node_p99, 2)}   ` +
+      `CPU/req ×${fmt(r.fast_over_node_cpu_per_req, 2)}`,
   );
 }
 const clusterScenarios = ['cluster-get', 'cluster-set', 'cluster-pipeline'].filter((s) => ratios[s]);

@@ -23,6 +23,11 @@ const define = {
  * workspace, unit tests beside the code, integration tests in `test/`, and
  * generous timeouts for tests that start real `redis-server` processes.
  *
+ * Most packages need no config file: their `test` script is
+ * `vitest run --config ../../vitest.shared.ts`, whose default export is this
+ * config (vitest's root stays the folder it runs in). A package that needs
+ * more writes a `vitest.config.ts` that calls this.
+ *
  * @example
  * ```ts
  * // packages/foo/vitest.config.ts
@@ -48,3 +53,6 @@ export function restashVitest(test: NonNullable<ViteUserConfig['test']> = {}): V
     },
   });
 }
+
+/** The tests of a package that has no `vitest.config.ts`: run in its folder. */
+export default restashVitest();

@@ -57,7 +57,6 @@ export function packageEntries(dir: string = process.cwd()): Record<string, stri
  * ```
  */
 export function restashPackage(entry: Record<string, string>, options: UserConfig = {}) {
-  const cwd = options.cwd ?? process.cwd();
   return defineConfig({
     entry,
     format: ['esm', 'cjs'],
@@ -65,12 +64,13 @@ export function restashPackage(entry: Record<string, string>, options: UserConfi
     clean: true,
     platform: 'neutral',
     fixedExtension: false,
-    // `--config ../../tsdown.shared.ts` would otherwise build from this folder.
-    cwd,
-    ...(existsSync(join(cwd, 'tsconfig.json')) ? {} : { tsconfig: baseTsconfig }),
+    ...(existsSync(join(options.cwd ?? process.cwd(), 'tsconfig.json')) ? {} : { tsconfig: baseTsconfig }),
     ...options,
   });
 }
 
-/** The build of a package that has no `tsdown.config.ts`: run in its folder. */
-export default defineConfig(() => restashPackage(packageEntries()));
+/**
+ * The build of a package that has no `tsdown.config.ts`, run in its folder
+ * (tsdown would otherwise build from this file's folder).
+ */
+export default defineConfig(() => restashPackage(packageEntries(), { cwd: process.cwd() }));

@@ -1,3 +1,3 @@
-import { restashPackage } from '../../tsdown.shared.js';
+import { packageEntries, restashPackage } from '../../tsdown.shared.js';
 
-export default restashPackage({ index: 'src/index.ts' }, { platform: 'node' });
+export default restashPackage(packageEntries(), { platform: 'node' });

@@ -1,3 +1,0 @@
-import { restashPackage } from '../../tsdown.shared.js';
-
-export default restashPackage({ index: 'src/index.ts' });

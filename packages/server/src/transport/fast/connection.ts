@@ -17,6 +17,7 @@ export interface ConnectionHost {
 }
 
 const EMPTY = Buffer.alloc(0);
+const CLOSED_MID_BODY = 'ERR the client closed the request before sending the whole body';
 const HEAD_STATE = 0;
 const BODY_STATE = 1;
 
@@ -51,9 +52,30 @@ export class FastExchange implements Exchange {
     private readonly upstashEncoding: string | undefined,
     private readonly responseFormat: string | undefined,
     private readonly requestClose: boolean,
-    /** The whole body (set when it has arrived, for a request whose head came first). */
-    public body: Buffer,
+    /** The whole body, once it has arrived (see `complete`). */
+    private body: Buffer,
+    /** False while the body is arriving: the request is served from its head, as node:http does. */
+    private complete: boolean,
   ) {}
+
+  /** Who waits for the body, while it arrives. */
+  private waiter: BodyCallback | undefined = undefined;
+
+  /** The rest of the body arrived. */
+  arrived(body: Buffer): void {
+    this.body = body;
+    this.complete = true;
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    if (waiter !== undefined) waiter(body, undefined);
+  }
+
+  /** The client went away before the whole body came. */
+  aborted(): void {
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    if (waiter !== undefined) waiter(undefined, errorAnswer('command', CLOSED_MID_BODY));
+  }
 
   get remoteAddress(): string | undefined {
     return this.connection.remoteAddress;
@@ -92,8 +114,10 @@ export class FastExchange implements Exchange {
   skipBody(): void {}
 
   readBody(limit: number, done: BodyCallback): void {
+    // The handler refused a declared length over the limit already: the body fits.
     if (this.body.length > limit) done(undefined, errorAnswer('too-large', errors.maxRequestSize(limit)));
-    else done(this.body, undefined);
+    else if (this.complete) done(this.body, undefined);
+    else this.waiter = done;
   }
 
   write(status: number, head: string[], body: string | (string | Uint8Array)[], close: boolean): void {
@@ -198,7 +222,11 @@ export class FastConnection {
         this.state = HEAD_STATE;
         const body = this.body;
         this.body = EMPTY;
-        this.dispatch(body);
+        const ex = this.receiving!;
+        this.receiving = undefined;
+        this.requestStarted = 0;
+        ex.arrived(body);
+        if (pos < end) this.requestStarted = Date.now();
         continue;
       }
       // A partial head only changes once a line ends: do not parse it again for every byte of a slow sender.
@@ -220,27 +248,31 @@ export class FastConnection {
       if (head.close) this.done = true;
       const length = head.contentLength;
       if (length <= 0) {
-        this.dispatch(EMPTY);
+        this.dispatch(this.exchange(EMPTY, true));
       } else if (end - pos >= length) {
-        this.dispatch(buf.subarray(pos, pos + length));
+        this.dispatch(this.exchange(buf.subarray(pos, pos + length), true));
         pos += length;
       } else {
-        // The head must be kept for when the body is complete: the exchange is made now, served then.
+        // Served from its head now (a wrong token is answered before the body comes, as on node:http);
+        // the body is read meanwhile, also when the answer did not need it.
         this.body = Buffer.allocUnsafe(length);
         this.bodyFilled = end - pos;
         buf.copy(this.body, 0, pos, end);
         this.state = BODY_STATE;
-        this.bodyHead = this.exchange(EMPTY);
+        const ex = this.exchange(EMPTY, false);
+        this.receiving = ex;
+        this.queue.push(ex);
+        this.host.handler.serve(ex);
         return;
       }
       if (pos < end) this.requestStarted = Date.now();
     }
   }
 
-  /** The exchange of a request whose body is still arriving. */
-  private bodyHead: FastExchange | undefined = undefined;
+  /** The exchange of the request whose body is arriving. */
+  private receiving: FastExchange | undefined = undefined;
 
-  private exchange(body: Buffer): FastExchange {
+  private exchange(body: Buffer, complete: boolean): FastExchange {
     const h = this.head;
     return new FastExchange(
       this,
@@ -255,18 +287,11 @@ export class FastConnection {
       h.responseFormat,
       h.close,
       body,
+      complete,
     );
   }
 
-  private dispatch(body: Buffer): void {
-    let ex: FastExchange;
-    if (this.bodyHead !== undefined) {
-      ex = this.bodyHead;
-      this.bodyHead = undefined;
-      ex.body = body;
-    } else {
-      ex = this.exchange(body);
-    }
+  private dispatch(ex: FastExchange): void {
     this.requestStarted = 0;
     this.queue.push(ex);
     this.host.handler.serve(ex);
@@ -371,6 +396,9 @@ export class FastConnection {
     this.closed = true;
     this.queue.length = 0;
     this.detach();
+    const receiving = this.receiving;
+    this.receiving = undefined;
+    receiving?.aborted();
   };
 
   /**

@@ -178,6 +178,7 @@ export function parseHead(buf: Buffer, start: number, end: number, head: Request
     if (p === nameStart || buf[p] !== COLON) return HAND_OVER;
     const id = knownHeader(buf, nameStart, p);
     p++;
+    const afterColon = p;
     while (p < limit && (buf[p] === SP || buf[p] === HTAB)) p++;
     const valueStart = p;
     let valueEnd = p;
@@ -200,6 +201,8 @@ export function parseHead(buf: Buffer, start: number, end: number, head: Request
     switch (id) {
       case H.ContentLength: {
         if (head.contentLengthText !== undefined) return HAND_OVER;
+        // llhttp refuses some tabs around a length and not others: any tab is node:http's to judge.
+        for (let i = afterColon; i < p - 2; i++) if (buf[i] === HTAB) return HAND_OVER;
         const length = contentLength(buf, valueStart, valueEnd);
         if (length < 0) return HAND_OVER;
         head.contentLength = length;

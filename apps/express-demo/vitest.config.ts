@@ -1,3 +1,0 @@
-import { restashVitest } from '../../vitest.shared.js';
-
-export default restashVitest();

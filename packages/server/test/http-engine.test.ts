@@ -37,6 +37,7 @@ import {
   oversized,
   pipelined,
   pipelinedSimple,
+  pipelinedThenRefused,
   presetValues,
   SMUGGLED,
   wellFormed,
@@ -95,6 +96,7 @@ const corpus: Sent[] = [
   pipelinedSimple(ctx, 2),
   pipelinedSimple(ctx, 20),
   pipelinedSimple(ctx, 50),
+  pipelinedThenRefused(ctx),
 ].map(withFollowUp);
 
 let redis: TestRedis;
@@ -171,6 +173,32 @@ function assertKeepAlive(result: WireExchange, engine: Engine, name: string): vo
   }
 }
 
+/**
+ * The engines' answers to one case compared: all of them, byte for byte — or,
+ * for a case whose answers race on node:http already (`RACES`), what does not race.
+ */
+function sameOnBoth(sent: Sent, result: Record<Engine, WireExchange>): void {
+  switch (sent.case.racy) {
+    case undefined:
+      expect(comparableExchange(result.fast)).toEqual(comparableExchange(result.node));
+      return;
+    case 'refusal':
+      // The refusal and the close are the same; answers before it may be lost on node:http.
+      expect(comparableExchange(result.fast, 'last')).toEqual(comparableExchange(result.node, 'last'));
+      return;
+    case 'after-close':
+      // node:http may answer the bytes after the request with a 400 instead of answering the request.
+      for (const engine of ENGINES) {
+        expect(result[engine].closed, engine).toBe(true);
+        expect(comparableExchange(result[engine], 'last').responses[0]?.connection, engine).toBe('close');
+      }
+      return;
+    case 'upgrade':
+      expect(comparableExchange(result.fast, 'first')).toEqual(comparableExchange(result.node, 'first'));
+      return;
+  }
+}
+
 describe('the corpus in one write', () => {
   const results = new Map<string, Record<Engine, WireExchange>>();
   beforeAll(async () => {
@@ -189,9 +217,7 @@ describe('the corpus in one write', () => {
         assertNoDesync(sent, result[engine], engine);
         assertKeepAlive(result[engine], engine, sent.case.name);
       }
-      expect(comparableExchange(result.fast, sent.case.racy)).toEqual(
-        comparableExchange(result.node, sent.case.racy),
-      );
+      sameOnBoth(sent, result);
     },
   );
 

@@ -1,0 +1,267 @@
+/**
+ * The documented connection limits on both HTTP engines (`httpEngine: 'node'` and
+ * `'fast'`), side by side: slowloris clients, slow bodies, idle keep-alive
+ * connections and hundreds of idle connections over `--max-clients`.
+ *
+ * The documented limits (README, "Limits that hold for every client") are 16 KiB
+ * of request head received within 30 s, a whole request within 120 s, and idle
+ * keep-alive connections closed after 65 s. Both engines take those from the
+ * node:http server, `RestashServer.http` (`headersTimeout`, `requestTimeout`,
+ * `keepAliveTimeout`): these tests check the defaults there and shorten them, so
+ * that each limit is seen acting within seconds.
+ */
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger, createServer, type RestashServer, type ServerOptions } from '../src/index.js';
+import { READ_ONLY_TOKEN, startRedis, type TestRedis, TOKEN, until } from './helpers.js';
+
+type Engine = 'node' | 'fast';
+const ENGINES: readonly Engine[] = ['node', 'fast'];
+
+const HEADERS_TIMEOUT = 1500;
+const REQUEST_TIMEOUT = 3000;
+const KEEP_ALIVE_TIMEOUT = 1500;
+/** Beyond a limit, how long the server may take to act on it: its timers are coarse, the machine busy. */
+const SLACK = 6000;
+
+let redis: TestRedis;
+const closers: (() => Promise<void>)[] = [];
+
+/** The engine option; typed loosely so that these tests compile before the option exists. */
+function engineOption(engine: Engine): Partial<ServerOptions> {
+  const option: Record<string, unknown> = { httpEngine: engine };
+  return option as Partial<ServerOptions>;
+}
+
+interface Started {
+  server: RestashServer;
+  port: number;
+  connections: () => Promise<number>;
+}
+
+/** A server on `engine` with the timeouts shortened on `server.http` before it listens. */
+async function start(engine: Engine, options: Partial<ServerOptions> = {}): Promise<Started> {
+  const server = createServer({
+    port: 0,
+    logger: createLogger('silent'),
+    token: TOKEN,
+    readOnlyToken: READ_ONLY_TOKEN,
+    redisUrl: redis.url,
+    ...options,
+    ...engineOption(engine),
+  });
+  // The documented defaults, before they are shortened for the test.
+  expect([server.http.headersTimeout, server.http.requestTimeout, server.http.keepAliveTimeout]).toEqual([
+    30_000, 120_000, 65_000,
+  ]);
+  server.http.headersTimeout = HEADERS_TIMEOUT;
+  server.http.requestTimeout = REQUEST_TIMEOUT;
+  server.http.keepAliveTimeout = KEEP_ALIVE_TIMEOUT;
+  // node:http looks for expired requests this often (read when it starts listening).
+  // (A constructor option that @types/node does not declare as a property; node:http reads the property.)
+  (server.http as { connectionsCheckingInterval?: number }).connectionsCheckingInterval = 200;
+  const url = await server.listen();
+  closers.push(() => server.close());
+  const connections = () =>
+    new Promise<number>((resolve, reject) =>
+      server.http.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+    );
+  return { server, port: Number(new URL(url).port), connections };
+}
+
+/** A raw connection: what it received, and when the server closed it. */
+interface Raw {
+  socket: net.Socket;
+  text: () => string;
+  closed: Promise<number>;
+  isClosed: () => boolean;
+}
+
+function connect(port: number): Promise<Raw> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
+    let text = '';
+    let isClosed = false;
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+    });
+    const closed = new Promise<number>((done) => {
+      const end = () => {
+        isClosed = true;
+        done(Date.now());
+      };
+      socket.once('end', end);
+      socket.once('close', end);
+    });
+    socket.on('error', () => {});
+    socket.once('connect', () => resolve({ socket, text: () => text, closed, isClosed: () => isClosed }));
+    socket.once('error', reject);
+  });
+}
+
+const ping = `GET /ping HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`;
+const pingAndClose = `GET /ping HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nConnection: close\r\n\r\n`;
+
+/** One request on a new connection; resolves with everything the server sent before closing. */
+async function once(port: number, request = pingAndClose): Promise<string> {
+  const raw = await connect(port);
+  raw.socket.write(request);
+  await Promise.race([raw.closed, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+  raw.socket.destroy();
+  return raw.text();
+}
+
+function jsonBody(text: string): unknown {
+  return JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4));
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+
+afterAll(async () => {
+  for (const close of closers.reverse()) await close();
+  await redis?.stop();
+});
+
+// Each test has connections of its own: the engines and the tests run side by side.
+describe.concurrent('timeouts', () => {
+  const servers = {} as Record<Engine, Started>;
+  beforeAll(async () => {
+    for (const engine of ENGINES) servers[engine] = await start(engine);
+  });
+
+  it.each(ENGINES)(
+    '%s: cuts off slowloris clients (headers one byte every 100 ms) with a JSON 408 within the header timeout, serving others meanwhile',
+    async (engine) => {
+      const { port } = servers[engine];
+      const started = Date.now();
+      const slow = await Promise.all(Array.from({ length: 20 }, () => connect(port)));
+      const drips = slow.map((raw) => {
+        raw.socket.write('GET /ping HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+        return setInterval(() => {
+          if (!raw.isClosed()) raw.socket.write('a');
+        }, 100);
+      });
+      try {
+        // Others are served while the slow ones drip.
+        const served = await once(port);
+        expect(served).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+        expect(jsonBody(served)).toEqual({ result: 'PONG' });
+        const closedAt = await Promise.all(slow.map((raw) => raw.closed));
+        for (const at of closedAt) expect(at - started).toBeLessThan(HEADERS_TIMEOUT + SLACK);
+        for (const raw of slow) {
+          expect(raw.text()).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+          expect(jsonBody(raw.text())).toEqual({ error: 'ERR request timeout' });
+        }
+      } finally {
+        for (const drip of drips) clearInterval(drip);
+        for (const raw of slow) raw.socket.destroy();
+      }
+    },
+    30_000,
+  );
+
+  it.each(ENGINES)(
+    '%s: cuts off a body sent one byte every 100 ms with a JSON 408 within the request timeout',
+    async (engine) => {
+      const { port } = servers[engine];
+      const started = Date.now();
+      const raw = await connect(port);
+      raw.socket.write(
+        `POST / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 1000\r\n\r\n["ECHO","`,
+      );
+      const drip = setInterval(() => {
+        if (!raw.isClosed()) raw.socket.write('a');
+      }, 100);
+      try {
+        const closedAt = await raw.closed;
+        expect(closedAt - started).toBeLessThan(REQUEST_TIMEOUT + SLACK);
+        expect(raw.text()).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+        expect(jsonBody(raw.text())).toEqual({ error: 'ERR request timeout' });
+      } finally {
+        clearInterval(drip);
+        raw.socket.destroy();
+      }
+    },
+    30_000,
+  );
+
+  it.each(ENGINES)(
+    '%s: closes a keep-alive connection idle after its answer within the keep-alive timeout, sending nothing more',
+    async (engine) => {
+      const { port } = servers[engine];
+      const raw = await connect(port);
+      raw.socket.write(ping);
+      await until(() => raw.text().includes('PONG'));
+      const answered = Date.now();
+      const answer = raw.text();
+      expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      const closedAt = await raw.closed;
+      expect(closedAt - answered).toBeLessThan(KEEP_ALIVE_TIMEOUT + SLACK);
+      expect(raw.text()).toBe(answer);
+      raw.socket.destroy();
+    },
+    30_000,
+  );
+
+  it.each(ENGINES)(
+    '%s: closes a connection that never sends a byte with a JSON 408 within the header timeout',
+    async (engine) => {
+      const { port } = servers[engine];
+      const started = Date.now();
+      const raw = await connect(port);
+      const closedAt = await raw.closed;
+      expect(closedAt - started).toBeLessThan(HEADERS_TIMEOUT + SLACK);
+      expect(raw.text()).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+      raw.socket.destroy();
+    },
+    30_000,
+  );
+});
+
+describe.concurrent('many idle connections', () => {
+  const MAX_CLIENTS = 100;
+  const servers = {} as Record<Engine, Started>;
+  beforeAll(async () => {
+    for (const engine of ENGINES) {
+      servers[engine] = await start(engine, { maxClients: MAX_CLIENTS });
+    }
+  });
+
+  it.each(ENGINES)(
+    '%s: holds --max-clients of 300 idle connections, answers the others a JSON 503 and closes them, then frees them at the header timeout and serves again',
+    async (engine) => {
+      const { port, connections, server } = servers[engine];
+      // Long enough for 300 connections to be opened on a busy machine before the first is cut.
+      server.http.headersTimeout = 8000;
+      server.http.requestTimeout = 8000;
+      const idle: Raw[] = [];
+      try {
+        for (let batch = 0; batch < 3; batch++) {
+          idle.push(...(await Promise.all(Array.from({ length: 100 }, () => connect(port)))));
+        }
+        const refused = () => idle.filter((raw) => raw.isClosed() && raw.text().startsWith('HTTP/1.1 503 '));
+        await until(
+          async () => refused().length === 300 - MAX_CLIENTS && (await connections()) === MAX_CLIENTS,
+        );
+        for (const raw of refused()) {
+          expect(jsonBody(raw.text())).toEqual({ error: expect.stringContaining('--max-clients') });
+        }
+        // Full: one more, even with a request ready, is refused the same way.
+        const extra = await once(port);
+        expect(extra).toMatch(/^HTTP\/1\.1 503 /);
+        expect(jsonBody(extra)).toEqual({ error: expect.stringContaining('--max-clients') });
+        // The header timeout frees the idle ones (a JSON 408 each), and the server serves again.
+        await until(async () => (await connections()) === 0, 8000 + SLACK + 10_000);
+        for (const raw of idle.filter((r) => !refused().includes(r))) {
+          expect(raw.text()).toMatch(/^HTTP\/1\.1 408 /);
+        }
+        expect(jsonBody(await once(port))).toEqual({ result: 'PONG' });
+      } finally {
+        for (const raw of idle) raw.socket.destroy();
+      }
+    },
+    60_000,
+  );
+});

@@ -162,8 +162,8 @@ export class FastConnection {
   private done = false;
   /** When the request being read began (0: none is). */
   requestStarted: number;
-  /** When the connection last became idle (nothing read, nothing to answer). */
-  idleSince = 0;
+  /** When the connection last finished a request or an answer: the keep-alive timeout counts from there. */
+  idleSince: number;
   /** Response bytes counted against the handler's budget, until the client takes them. */
   private held = 0;
   private holdTimer: NodeJS.Timeout | undefined = undefined;
@@ -177,6 +177,7 @@ export class FastConnection {
     this.remoteAddress = socket.remoteAddress;
     // node:http counts the headers timeout from the connection for its first request.
     this.requestStarted = Date.now();
+    this.idleSince = this.requestStarted;
     this.keepAliveLines = `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(host.settings.keepAliveTimeout / 1000)}\r\n\r\n`;
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
@@ -225,6 +226,7 @@ export class FastConnection {
         const ex = this.receiving!;
         this.receiving = undefined;
         this.requestStarted = 0;
+        this.idleSince = Date.now();
         ex.arrived(body);
         if (pos < end) this.requestStarted = Date.now();
         continue;
@@ -324,7 +326,7 @@ export class FastConnection {
       if (socket.writableLength === 0) this.finishHandOver();
       return;
     }
-    if (this.requestStarted === 0) this.idleSince = Date.now();
+    this.idleSince = Date.now();
   }
 
   private startHandOver(bytes: Buffer): void {

@@ -76,8 +76,11 @@ function serve(engine: 'fast' | 'node'): Promise<http.Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-/** Sends `chunks` (one TCP write each) and collects what comes back until the server closes, or `ms` pass. */
-function exchange(server: http.Server, chunks: (string | Buffer)[], ms = 400): Promise<string> {
+/**
+ * Sends `chunks` (one TCP write each; a number is a pause of that many ms) and
+ * collects what comes back until the server closes, or `ms` pass.
+ */
+function exchange(server: http.Server, chunks: (string | Buffer | number)[], ms = 400): Promise<string> {
   return new Promise((resolve) => {
     const socket = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
     socket.setNoDelay(true);
@@ -88,6 +91,10 @@ function exchange(server: http.Server, chunks: (string | Buffer)[], ms = 400): P
     socket.on('error', () => {});
     socket.on('connect', async () => {
       for (const chunk of chunks) {
+        if (typeof chunk === 'number') {
+          await new Promise((r) => setTimeout(r, chunk));
+          continue;
+        }
         socket.write(chunk);
         await new Promise((r) => setTimeout(r, 2));
       }
@@ -212,5 +219,25 @@ describe('which engine reads a request', () => {
       'HTTP/1.1 200 OK {"result":["get","c"]}',
     ]);
     expect(nodeRequests).toBe(2);
+  });
+});
+
+describe('keep-alive', () => {
+  it('keeps a connection open after answering a request before its body came', async () => {
+    const text = await exchange(
+      fast,
+      [
+        'POST / HTTP/1.1\r\nContent-Length: 13\r\n\r\n["GET"',
+        ',"foo"]',
+        // The engine checks its connections' timers about twice a second.
+        1200,
+        `GET /get/after HTTP/1.1\r\n${auth}\r\n`,
+      ],
+      2500,
+    );
+    expect(responses(text)).toEqual([
+      'HTTP/1.1 401 Unauthorized {"error":"WRONGPASS invalid or missing auth token"}',
+      'HTTP/1.1 200 OK {"result":["get","after"]}',
+    ]);
   });
 });

@@ -61,10 +61,10 @@ const KNOWN: readonly (readonly [string, H])[] = [
   ['keep-alive', H.Upgrade],
 ];
 /** Known names by length, as byte arrays. */
-const BY_LENGTH: (readonly [Uint8Array, H])[][] = [];
+const BY_LENGTH: { name: Uint8Array; id: H }[][] = [];
 for (const [name, id] of KNOWN) {
   const list = BY_LENGTH[name.length] ?? [];
-  list.push([Buffer.from(name, 'latin1'), id]);
+  list.push({ name: Buffer.from(name, 'latin1'), id });
   BY_LENGTH[name.length] = list;
 }
 
@@ -74,6 +74,14 @@ for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
 for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
 for (let c = 0x41; c <= 0x5a; c++) TCHAR[c] = 1;
 for (let c = 0x61; c <= 0x7a; c++) TCHAR[c] = 1;
+/** The bytes of a request target: visible ASCII but `#` (a fragment is never sent). */
+const URL_BYTE = new Uint8Array(256);
+for (let c = 0x21; c <= 0x7e; c++) URL_BYTE[c] = 1;
+URL_BYTE[0x23] = 0;
+/** The bytes of a header value: visible ASCII, space and tab. */
+const VALUE_BYTE = new Uint8Array(256);
+for (let c = 0x20; c <= 0x7e; c++) VALUE_BYTE[c] = 1;
+VALUE_BYTE[0x09] = 1;
 
 /** What the parser found in a head; one per connection, overwritten by every parse. */
 export class RequestHead {
@@ -143,14 +151,10 @@ export function parseHead(buf: Buffer, start: number, end: number, head: Request
   // ---- request target: origin-form, visible ASCII but '#'
   const urlStart = p;
   if (p < limit && buf[p] !== 0x2f) return HAND_OVER;
-  while (p < limit) {
-    const c = buf[p]!;
-    if (c === SP) break;
-    if (c <= 0x20 || c >= 0x7f || c === 0x23) return HAND_OVER;
-    p++;
-  }
+  while (p < limit && URL_BYTE[buf[p]!] === 1) p++;
   if (p === limit) return limit === end ? NEED_MORE : HAND_OVER;
-  head.url = buf.toString('latin1', urlStart, p);
+  if (buf[p] !== SP) return HAND_OVER;
+  head.url = latin1(buf, urlStart, p);
   if (nodeOnlyPath(head.url)) return HAND_OVER;
   p++;
   // ---- version and CRLF
@@ -163,8 +167,7 @@ export function parseHead(buf: Buffer, start: number, end: number, head: Request
   let host = false;
   for (;;) {
     if (p === limit) return limit === end ? NEED_MORE : HAND_OVER;
-    let c = buf[p]!;
-    if (c === CR) {
+    if (buf[p] === CR) {
       if (p + 1 === limit) return limit === end ? NEED_MORE : HAND_OVER;
       if (buf[p + 1] !== LF) return HAND_OVER;
       p += 2;
@@ -181,23 +184,20 @@ export function parseHead(buf: Buffer, start: number, end: number, head: Request
     const afterColon = p;
     while (p < limit && (buf[p] === SP || buf[p] === HTAB)) p++;
     const valueStart = p;
-    let valueEnd = p;
-    while (p < limit) {
-      c = buf[p]!;
-      if (c === CR) break;
-      if (c === HTAB || c === SP) {
-        p++;
-        continue;
-      }
-      if (c < 0x21 || c > 0x7e) return HAND_OVER;
-      p++;
-      valueEnd = p;
-    }
+    while (p < limit && VALUE_BYTE[buf[p]!] === 1) p++;
     if (p + 1 >= limit) return limit === end ? NEED_MORE : HAND_OVER;
-    if (buf[p + 1] !== LF) return HAND_OVER;
+    if (buf[p] !== CR || buf[p + 1] !== LF) return HAND_OVER;
+    let valueEnd = p;
+    while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) valueEnd--;
     p += 2;
-    if (id === H.Other) continue;
-    const value = buf.toString('latin1', valueStart, valueEnd);
+    if (id === H.Other || id === H.Host) {
+      if (id === H.Host) {
+        if (host) return HAND_OVER;
+        host = true;
+      }
+      continue;
+    }
+    const value = latin1(buf, valueStart, valueEnd);
     switch (id) {
       case H.ContentLength: {
         if (head.contentLengthText !== undefined) return HAND_OVER;
@@ -215,10 +215,6 @@ export function parseHead(buf: Buffer, start: number, end: number, head: Request
         else if (lower !== 'keep-alive') return HAND_OVER;
         break;
       }
-      case H.Host:
-        if (host) return HAND_OVER;
-        host = true;
-        break;
       case H.Authorization:
         if (head.authorization !== undefined) return HAND_OVER;
         head.authorization = value;
@@ -257,24 +253,35 @@ export function parseHead(buf: Buffer, start: number, end: number, head: Request
 }
 
 function methodOf(buf: Buffer, start: number, end: number): string | undefined {
-  for (const method of METHODS) {
+  for (let m = 0; m < METHOD_BYTES.length; m++) {
+    const method = METHOD_BYTES[m]!;
     if (method.length !== end - start) continue;
     let i = 0;
-    while (i < method.length && buf[start + i] === method.charCodeAt(i)) i++;
-    if (i === method.length) return method;
+    while (i < method.length && buf[start + i] === method[i]) i++;
+    if (i === method.length) return METHODS[m];
   }
   return undefined;
+}
+
+const METHOD_BYTES = METHODS.map((method) => Buffer.from(method, 'latin1'));
+
+/** `buf.latin1Slice`: what `toString('latin1', …)` ends up calling, without its argument checks. */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (start: number, end: number) => string })
+  .latin1Slice;
+function latin1(buf: Buffer, start: number, end: number): string {
+  return latin1Slice !== undefined ? latin1Slice.call(buf, start, end) : buf.toString('latin1', start, end);
 }
 
 /** Which header the token name `buf[start, end)` is, whatever its case. */
 function knownHeader(buf: Buffer, start: number, end: number): H {
   const candidates = BY_LENGTH[end - start];
   if (candidates === undefined) return H.Other;
-  for (const [name, id] of candidates) {
+  for (let c = 0; c < candidates.length; c++) {
+    const name = candidates[c]!.name;
     let i = 0;
     // Only letters differ by 0x20 between cases; a tchar OR 0x20 is a lower-case letter only if it was a letter.
     while (i < name.length && (buf[start + i]! | 0x20) === name[i]) i++;
-    if (i === name.length) return id;
+    if (i === name.length) return candidates[c]!.id;
   }
   return H.Other;
 }

@@ -6,8 +6,12 @@
 // A package that needs other options (decorators, a second no-Node-types pass)
 // keeps its own tsconfig.json and runs tsc on it instead.
 import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
-import ts from 'typescript';
+
+// require, not import: an import of this 9 MB CommonJS file first scans all of
+// it for its export names.
+const ts = createRequire(import.meta.url)('typescript');
 
 const root = resolve(import.meta.dirname, '..');
 const dir = process.cwd();

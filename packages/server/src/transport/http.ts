@@ -606,23 +606,26 @@ export class HttpHandler {
 
   /** Headers every response carries: a new sync token, the request id (if logged) and CORS. */
   private head(origin: string | undefined, id: string | undefined): string[] {
-    const sync = this.syncPrefix + ++this.syncCounter;
+    const head: string[] = [];
+    this.addHead(head, origin, id);
+    return head;
+  }
+
+  /** Appends the headers of {@link head} to `head`. */
+  private addHead(head: string[], origin: string | undefined, id: string | undefined): void {
+    head.push(headers.syncToken, this.syncPrefix + ++this.syncCounter);
     // CORS headers only matter to browsers, which always send Origin; skipping them elsewhere saves work per response.
-    if (origin === undefined) {
-      return id === undefined ? [headers.syncToken, sync] : [headers.syncToken, sync, 'x-request-id', id];
+    if (origin !== undefined) {
+      head.push(
+        'access-control-allow-origin',
+        this.options.corsOrigin,
+        'access-control-expose-headers',
+        'Upstash-Sync-Token, X-Request-Id',
+        'vary',
+        'Origin',
+      );
     }
-    const cors = [
-      headers.syncToken,
-      sync,
-      'access-control-allow-origin',
-      this.options.corsOrigin,
-      'access-control-expose-headers',
-      'Upstash-Sync-Token, X-Request-Id',
-      'vary',
-      'Origin',
-    ];
-    if (id !== undefined) cors.push('x-request-id', id);
-    return cors;
+    if (id !== undefined) head.push('x-request-id', id);
   }
 
   /**
@@ -705,13 +708,8 @@ export class HttpHandler {
       body = busy.body as string;
       length = Buffer.byteLength(body);
     }
-    const head = [
-      'content-type',
-      contentType,
-      'content-length',
-      String(length),
-      ...this.head(ex.header('origin'), id),
-    ];
+    const head = ['content-type', contentType, 'content-length', String(length)];
+    this.addHead(head, ex.header('origin'), id);
     if (status === 204) {
       head.splice(0, 4);
       head.push(

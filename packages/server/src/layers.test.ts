@@ -11,10 +11,15 @@ const SRC = new URL('.', import.meta.url).pathname;
  *
  * - cli: flags, config files and `main` — it only calls `createServer`.
  * - server: the wiring (`createServer`, the public entries, the test helpers shipped as `/testing`).
+ * - listener: the sockets — the HTTP(S) engine, connection caps, TLS reloads, the
+ *   metrics listener, a graceful close — handing requests to the transport.
  * - transport: HTTP in, bytes out (routes, SSE, metrics).
  * - database: one fronted database put together — its backend, command table,
- *   executor, per-user ACL executors — and the token → identity (database, access,
- *   executor) resolution that the transport asks for.
+ *   executor, per-user ACL executors —, the set of them a server runs (apply,
+ *   retire, reload), and the token → identity (database, access, executor)
+ *   resolution that the transport asks for.
+ * - config: the server's options, and the one place their rules are checked
+ *   (each caller says how its errors name an option).
  * - protocol: parse a request into commands, check them, execute them, encode replies.
  * - auth: tokens, access levels, sealed `ACL RESTTOKEN` tokens.
  * - backend: connections to Redis (single, cluster, Sentinel), and the embedded redis-server process.
@@ -26,8 +31,10 @@ const SRC = new URL('.', import.meta.url).pathname;
 const LAYERS: { name: string; holds: string[] }[] = [
   { name: 'cli', holds: ['cli', 'cli.ts'] },
   { name: 'server', holds: ['server.ts', 'index.ts', 'testing'] },
+  { name: 'listener', holds: ['listener'] },
   { name: 'transport', holds: ['transport'] },
   { name: 'database', holds: ['database'] },
+  { name: 'config', holds: ['config'] },
   { name: 'protocol', holds: ['protocol'] },
   { name: 'auth', holds: ['auth'] },
   { name: 'backend', holds: ['backend', 'embedded'] },

@@ -1,8 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
-import { parseClusterSeeds, parseRedisUrl, parseSentinel } from '../backend/redis-url.js';
-import { commandList } from '../protocol/commands.js';
-import { ConfigError, type DatabaseConfig } from '../server.js';
+import { ConfigError, type DatabaseConfig } from '../config/options.js';
+import {
+  checkDatabases,
+  checkTarget,
+  type DatabaseAt,
+  type Naming,
+  type OptionKey,
+} from '../config/validate.js';
 import { parseSize } from './size.js';
 
 /**
@@ -66,7 +71,44 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
   return { line, column: offset - before.lastIndexOf('\n') };
 }
 
-/** Validates the parsed contents of a databases file; every error names the entry and field. */
+/** The keys of a databases file that are not the option's name. */
+const FILE_KEYS: Partial<Record<OptionKey, string>> = { redisUrl: 'redis', redisCluster: 'cluster' };
+
+/** How errors about a databases file name what they are about: `config file f: databases[0].redis`. */
+export function fileNaming(where: string): Naming {
+  const key = (option: OptionKey) => FILE_KEYS[option] ?? option;
+  const name = (option: OptionKey, at?: DatabaseAt) =>
+    at ? `${where}: databases[${at.index}].${key(option)}` : `${where}: ${key(option)}`;
+  return {
+    name,
+    mention: (option) => `"${key(option)}"`,
+    joint: () => ' ',
+    oneTarget: (given, at) =>
+      `${where}: databases[${at?.index}]: give only one of ${given.map((option) => `"${key(option)}"`).join(', ')}`,
+    together: (a, b) => `${name(a)} and ${name(b)} go together`,
+  };
+}
+
+const FIELDS = new Set([
+  'id',
+  'redis',
+  'cluster',
+  'readFromReplicas',
+  'sentinel',
+  'token',
+  'readOnlyToken',
+  'maxRequestSize',
+  'maxConnections',
+  'allowCommands',
+  'denyCommands',
+  'appendfsync',
+]);
+
+/**
+ * Validates the parsed contents of a databases file; every error names the
+ * entry and field. The shape of each entry is checked here, its values by the
+ * server's rules (`checkDatabases`), named as the file's keys.
+ */
 export function parseDatabases(json: unknown, where: string): DatabaseConfig[] {
   if (
     typeof json !== 'object' ||
@@ -77,75 +119,36 @@ export function parseDatabases(json: unknown, where: string): DatabaseConfig[] {
   }
   const entries = (json as { databases: unknown[] }).databases;
   if (entries.length === 0) throw new ConfigError(`${where}: "databases" is empty`);
-  const configs: DatabaseConfig[] = [];
-  const ids = new Set<string>();
-  const tokens = new Set<string>();
-  entries.forEach((entry, index) => {
+  const naming = fileNaming(where);
+  const configs = entries.map((entry, index): DatabaseConfig => {
     const at = `${where}: databases[${index}]`;
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
       throw new ConfigError(`${at} is not an object`);
     const e = entry as Record<string, unknown>;
-    const known = new Set([
-      'id',
-      'redis',
-      'cluster',
-      'readFromReplicas',
-      'sentinel',
-      'token',
-      'readOnlyToken',
-      'maxRequestSize',
-      'maxConnections',
-      'allowCommands',
-      'denyCommands',
-      'appendfsync',
-    ]);
     for (const key of Object.keys(e))
-      if (!known.has(key)) throw new ConfigError(`${at}: unknown field "${key}"`);
-    const text = (key: string, required: boolean): string | undefined => {
+      if (!FIELDS.has(key)) throw new ConfigError(`${at}: unknown field "${key}"`);
+    const text = (key: string): string | undefined => {
       const value = e[key];
-      if (value === undefined && !required) return undefined;
+      if (value === undefined) return undefined;
       if (typeof value !== 'string' || value === '')
         throw new ConfigError(`${at}.${key} must be a non-empty string`);
       return value;
     };
-    const id = text('id', true)!;
-    if (!/^[A-Za-z0-9_.-]+$/.test(id))
-      throw new ConfigError(`${at}.id may only use letters, digits, "_", "." and "-"`);
-    if (ids.has(id)) throw new ConfigError(`${at}.id "${id}" is used twice`);
-    ids.add(id);
-    const targets = ['redis', 'cluster', 'sentinel'].filter((key) => e[key] !== undefined);
-    if (targets.length !== 1) {
-      throw new ConfigError(
-        targets.length === 0
-          ? `${at}: give "redis" (a URL or "embedded"), "cluster" or "sentinel"`
-          : `${at}: give only one of ${targets.map((key) => `"${key}"`).join(', ')}`,
-      );
+    const id = text('id');
+    if (id === undefined) throw new ConfigError(`${at}.id must be a non-empty string`);
+    // A file says which Redis, also when it is the embedded one.
+    const given = (['redis', 'cluster', 'sentinel'] as const).filter((key) => e[key] !== undefined);
+    if (given.length === 0) {
+      throw new ConfigError(`${at}: give "redis" (a URL or "embedded"), "cluster" or "sentinel"`);
     }
-    const redis = text('redis', false);
-    if (redis !== undefined && redis !== 'embedded') {
-      try {
-        parseRedisUrl(redis);
-      } catch (error) {
-        throw new ConfigError(`${at}.redis: ${(error as Error).message}`);
-      }
-    }
-    let cluster: string[] | undefined;
+    const redis = text('redis');
     if (e.cluster !== undefined) {
       if (!Array.isArray(e.cluster) || !e.cluster.every((seed) => typeof seed === 'string' && seed !== '')) {
         throw new ConfigError(`${at}.cluster must be a list of seed node URLs`);
       }
-      cluster = e.cluster as string[];
-      try {
-        parseClusterSeeds(cluster);
-      } catch (error) {
-        throw new ConfigError(`${at}.cluster: ${(error as Error).message}`);
-      }
     }
     if (e.readFromReplicas !== undefined && typeof e.readFromReplicas !== 'boolean') {
       throw new ConfigError(`${at}.readFromReplicas must be true or false`);
-    }
-    if (e.readFromReplicas === true && cluster === undefined) {
-      throw new ConfigError(`${at}.readFromReplicas needs "cluster"`);
     }
     let sentinel: { sentinels: string[]; master: string } | undefined;
     if (e.sentinel !== undefined) {
@@ -161,86 +164,39 @@ export function parseDatabases(json: unknown, where: string): DatabaseConfig[] {
         throw new ConfigError(`${at}.sentinel must be {"sentinels": ["host:port", …], "master": "name"}`);
       }
       sentinel = { sentinels: value.sentinels as string[], master: value.master };
-      try {
-        parseSentinel(sentinel.sentinels, sentinel.master);
-      } catch (error) {
-        throw new ConfigError(`${at}.sentinel: ${(error as Error).message}`);
-      }
-    }
-    const token = text('token', true)!;
-    const readOnlyToken = text('readOnlyToken', false);
-    for (const [name, value] of [
-      ['token', token],
-      ['readOnlyToken', readOnlyToken],
-    ] as const) {
-      if (value === undefined) continue;
-      if (tokens.has(value)) throw new ConfigError(`${at}.${name} is already used by another token`);
-      tokens.add(value);
     }
     let maxRequestSize: number | undefined;
-    if (e.maxRequestSize !== undefined) {
+    if (typeof e.maxRequestSize === 'number') maxRequestSize = e.maxRequestSize;
+    else if (e.maxRequestSize !== undefined) {
       try {
-        maxRequestSize =
-          typeof e.maxRequestSize === 'number'
-            ? checkSize(e.maxRequestSize)
-            : parseSize(String(e.maxRequestSize));
+        maxRequestSize = parseSize(String(e.maxRequestSize));
       } catch (error) {
         throw new ConfigError(`${at}.maxRequestSize: ${(error as Error).message}`);
       }
     }
-    let maxConnections: number | undefined;
-    if (e.maxConnections !== undefined) {
-      if (!Number.isInteger(e.maxConnections) || (e.maxConnections as number) < 2) {
-        throw new ConfigError(`${at}.maxConnections must be an integer ≥ 2`);
-      }
-      maxConnections = e.maxConnections as number;
+    if (e.maxConnections !== undefined && typeof e.maxConnections !== 'number') {
+      throw new ConfigError(`${at}.maxConnections must be a number`);
     }
-    const commands = (key: 'allowCommands' | 'denyCommands'): string[] | undefined => {
-      const value = e[key];
-      if (value === undefined) return undefined;
-      if (!Array.isArray(value) || !value.every((entry) => typeof entry === 'string')) {
-        throw new ConfigError(`${at}.${key} must be a list of command names`);
-      }
-      try {
-        commandList(value, key === 'allowCommands');
-      } catch (error) {
-        throw new ConfigError(`${at}.${key}: ${(error as Error).message}`);
-      }
-      return value;
-    };
-    const appendfsync = e.appendfsync;
-    if (
-      appendfsync !== undefined &&
-      appendfsync !== 'always' &&
-      appendfsync !== 'everysec' &&
-      appendfsync !== 'no'
-    ) {
-      throw new ConfigError(`${at}.appendfsync must be "always", "everysec" or "no"`);
-    }
-    if (appendfsync !== undefined && redis !== 'embedded') {
-      throw new ConfigError(`${at}.appendfsync applies to an embedded Redis only ("redis": "embedded")`);
-    }
-    const allowCommands = commands('allowCommands');
-    const denyCommands = commands('denyCommands');
-    configs.push({
+    const config: DatabaseConfig = {
       id,
       redisUrl: redis === 'embedded' ? undefined : redis,
-      redisCluster: cluster,
+      redisCluster: e.cluster as string[] | undefined,
       readFromReplicas: e.readFromReplicas as boolean | undefined,
       sentinel,
-      token,
-      readOnlyToken,
+      token: text('token')!,
+      readOnlyToken: text('readOnlyToken'),
       maxRequestSize,
-      maxConnections,
-      allowCommands,
-      denyCommands,
-      appendfsync: appendfsync as DatabaseConfig['appendfsync'],
-    });
+      maxConnections: e.maxConnections as number | undefined,
+      allowCommands: e.allowCommands as string[] | undefined,
+      denyCommands: e.denyCommands as string[] | undefined,
+      appendfsync: e.appendfsync as DatabaseConfig['appendfsync'],
+    };
+    const named = given.map((key) =>
+      key === 'redis' ? 'redisUrl' : key === 'cluster' ? 'redisCluster' : key,
+    );
+    checkTarget(config, naming, { at: { index, id }, given: named });
+    return config;
   });
+  checkDatabases(configs, naming);
   return configs;
-}
-
-function checkSize(bytes: number): number {
-  if (!Number.isInteger(bytes) || bytes < 1024) throw new Error('must be at least 1024 bytes');
-  return bytes;
 }

@@ -2,9 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ConfigError, type ServerOptions } from '../config/options.js';
+import {
+  checkOptions,
+  integerRule,
+  isLoopback,
+  LABELS,
+  type LIMITS,
+  MIN_TOKEN_LENGTH,
+  type Naming,
+  type OptionKey,
+} from '../config/validate.js';
 import type { AppendFsync } from '../embedded/redis-process.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
-import { ConfigError, type ServerOptions } from '../server.js';
 import { readDatabasesFile } from './config-file.js';
 import { parseSize } from './size.js';
 
@@ -228,15 +238,14 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
     }
     return items;
   };
-  const integer = (name: string, min: number, max: number): number => {
+  /** A whole number; its range is checked with the other options. */
+  const integer = (key: keyof typeof LIMITS): number => {
+    const name = flagOf(key);
     const text = get(name)!;
-    const value = Number(text);
-    if (!/^\d+$/.test(text) || value < min || value > max) {
-      throw new ConfigError(
-        `--${name} (${FLAGS[name]!.env}) must be an integer from ${min} to ${max}, got "${text}"`,
-      );
+    if (!/^\d+$/.test(text)) {
+      throw new ConfigError(`--${name} (${FLAGS[name]!.env}) ${integerRule(key)}, got "${text}"`);
     }
-    return value;
+    return Number(text);
   };
   const size = (name: string): number => {
     try {
@@ -253,46 +262,59 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
   }
   // Absolute, so that every message names the directory whatever the working directory was.
   const dataDir = resolve(get('data-dir')!);
-  const appendfsync = get('appendfsync')!;
-  if (!['always', 'everysec', 'no'].includes(appendfsync)) {
-    throw new ConfigError(
-      `--appendfsync (RESTASH_APPENDFSYNC) must be always, everysec or no, got "${appendfsync}"`,
-    );
-  }
   const configFile = get('config');
-  let token = get('token');
-  const readOnlyToken = get('read-only-token');
-  let tokenGenerated = false;
   const redisCluster = list('redis-cluster');
   const readFromReplicas = on('read-from-replicas');
   const sentinels = list('sentinel');
   const sentinelMaster = get('sentinel-master');
-  const targets = ['redis', 'redis-cluster', 'sentinel'].filter((name) => get(name) !== undefined);
-  if (targets.length > 1) {
-    throw new ConfigError(
-      `${targets.map((name) => `--${name}`).join(' and ')}: give only one Redis to front`,
-    );
-  }
   if ((sentinels === undefined) !== (sentinelMaster === undefined)) {
     throw new ConfigError(
       '--sentinel (RESTASH_SENTINEL) and --sentinel-master (RESTASH_SENTINEL_MASTER) go together',
     );
   }
-  if (readFromReplicas && redisCluster === undefined) {
-    throw new ConfigError('--read-from-replicas (RESTASH_READ_FROM_REPLICAS) needs --redis-cluster');
-  }
+  const options: CliConfig['options'] = {
+    port: integer('port'),
+    host: get('host')!,
+    tlsCert: get('tls-cert'),
+    tlsKey: get('tls-key'),
+    metricsToken: get('metrics-token'),
+    metricsPort: get('metrics-port') === undefined ? undefined : integer('metricsPort'),
+    metricsHost: get('metrics-host')!,
+    logRequests: on('log-requests'),
+    redisUrl: get('redis'),
+    redisCluster,
+    readFromReplicas: redisCluster !== undefined || readFromReplicas ? readFromReplicas : undefined,
+    sentinel: sentinels && { sentinels, master: sentinelMaster! },
+    token: get('token'),
+    readOnlyToken: get('read-only-token'),
+    configFile,
+    readConfigFile: configFile === undefined ? undefined : readDatabasesFile,
+    maxConnections: integer('maxConnections'),
+    maxClients: get('max-clients') === undefined ? undefined : integer('maxClients'),
+    maxClientsPerAddress: integer('maxClientsPerAddress'),
+    maxPipelineCommands: integer('maxPipelineCommands'),
+    maxBufferedResponses: size('max-buffered-responses'),
+    responseTimeout: integer('responseTimeout'),
+    allowCommands: list('allow-commands'),
+    denyCommands: list('deny-commands'),
+    sseHeartbeat: integer('sseHeartbeat'),
+    sseMaxBuffer: size('sse-max-buffer'),
+    dataDir,
+    maxRequestSize: size('max-request-size'),
+    commandTimeout: integer('commandTimeout'),
+    corsOrigin: get('cors-origin')!,
+    logLevel,
+    redisServerBin: get('redis-server-bin')!,
+    appendfsync: get('appendfsync') as AppendFsync,
+  };
+  // The server's rules, named as flags; before anything is written to the data directory.
+  checkOptions(options, cliNaming);
+  let tokenGenerated = false;
   if (configFile !== undefined) {
-    for (const name of ['token', 'read-only-token', 'redis', 'redis-cluster', 'sentinel']) {
-      if (get(name) !== undefined) {
-        throw new ConfigError(
-          `--${name} (${FLAGS[name]!.env}) cannot be used with --config: set it per database in the file`,
-        );
-      }
-    }
     readDatabasesFile(configFile);
-  } else if (token === undefined) {
+  } else if (options.token === undefined) {
     try {
-      ({ token, generated: tokenGenerated } = loadOrCreateSecret(dataDir, 'token'));
+      ({ token: options.token, generated: tokenGenerated } = loadOrCreateSecret(dataDir, 'token'));
     } catch (error) {
       throw new ConfigError(
         `--data-dir (RESTASH_DATA_DIR): cannot keep a generated token in "${dataDir}": ${(error as Error).message}. Give a writable directory, or --token (RESTASH_TOKEN)`,
@@ -300,36 +322,32 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
     }
   }
   const warnings: string[] = [];
-  let secret = get('secret');
-  if (secret === undefined) {
+  options.secret = get('secret');
+  if (options.secret === undefined) {
     try {
-      secret = loadOrCreateSecret(dataDir, 'secret').token;
+      options.secret = loadOrCreateSecret(dataDir, 'secret').token;
     } catch (error) {
       // A read-only filesystem (a container) is fine: ACL tokens then last as long as this process.
-      secret = randomBytes(32).toString('base64url');
+      options.secret = randomBytes(32).toString('base64url');
       warnings.push(
         `--data-dir (RESTASH_DATA_DIR): cannot keep the ACL token secret in "${dataDir}" (${(error as Error).message}); using one for this process only: ACL RESTTOKEN tokens will not survive a restart. Give --secret (RESTASH_SECRET) to keep them`,
       );
     }
   }
   const caFile = get('redis-tls-ca');
-  let redisTlsCa: string | undefined;
   if (caFile !== undefined) {
     try {
-      redisTlsCa = readFileSync(caFile, 'utf8');
+      options.redisTlsCa = readFileSync(caFile, 'utf8');
     } catch (error) {
       throw new ConfigError(
         `--redis-tls-ca (RESTASH_REDIS_TLS_CA): cannot read "${caFile}": ${(error as Error).message}`,
       );
     }
   }
-  if (readOnlyToken !== undefined && readOnlyToken === token) {
-    throw new ConfigError('--read-only-token (RESTASH_READ_ONLY_TOKEN) must differ from the standard token');
-  }
-  const host = get('host')!;
+  const { host } = options;
   for (const [name, value] of [
-    ['token', tokenGenerated ? undefined : token],
-    ['read-only-token', readOnlyToken],
+    ['token', tokenGenerated ? undefined : options.token],
+    ['read-only-token', options.readOnlyToken],
   ] as const) {
     if (value === undefined || value.length >= MIN_TOKEN_LENGTH) continue;
     const what = `--${name} (${FLAGS[name]!.env}) is ${value.length} characters long: a token shorter than ${MIN_TOKEN_LENGTH} can be guessed`;
@@ -340,64 +358,34 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
     }
     warnings.push(`${what}; fine on ${host} for a test, never on a network`);
   }
-  const tlsCert = get('tls-cert');
-  const tlsKey = get('tls-key');
-  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
-    throw new ConfigError('--tls-cert (RESTASH_TLS_CERT) and --tls-key (RESTASH_TLS_KEY) go together');
-  }
-  const metricsToken = get('metrics-token');
-  if (metricsToken !== undefined && metricsToken.length < MIN_TOKEN_LENGTH) {
-    throw new ConfigError(
-      `--metrics-token (RESTASH_METRICS_TOKEN) must be at least ${MIN_TOKEN_LENGTH} characters long`,
-    );
-  }
-  if (metricsToken !== undefined && (metricsToken === token || metricsToken === readOnlyToken)) {
-    throw new ConfigError('--metrics-token (RESTASH_METRICS_TOKEN) must differ from the data tokens');
-  }
-  return {
-    options: {
-      port: integer('port', 0, 65535),
-      host,
-      tlsCert,
-      tlsKey,
-      metricsToken,
-      metricsPort: get('metrics-port') === undefined ? undefined : integer('metrics-port', 0, 65535),
-      metricsHost: get('metrics-host')!,
-      logRequests: on('log-requests'),
-      redisUrl: get('redis'),
-      redisCluster,
-      readFromReplicas: redisCluster === undefined ? undefined : readFromReplicas,
-      sentinel: sentinels && { sentinels, master: sentinelMaster! },
-      redisTlsCa,
-      token,
-      readOnlyToken,
-      configFile,
-      readConfigFile: configFile === undefined ? undefined : readDatabasesFile,
-      secret,
-      maxConnections: integer('max-connections', 2, 1_000_000),
-      maxClients: get('max-clients') === undefined ? undefined : integer('max-clients', 1, 10_000_000),
-      maxClientsPerAddress: integer('max-clients-per-address', 0, 10_000_000),
-      maxPipelineCommands: integer('max-pipeline-commands', 1, 100_000_000),
-      maxBufferedResponses: size('max-buffered-responses'),
-      responseTimeout: integer('response-timeout', 1, 3_600_000),
-      allowCommands: list('allow-commands'),
-      denyCommands: list('deny-commands'),
-      sseHeartbeat: integer('sse-heartbeat', 1, 3_600_000),
-      sseMaxBuffer: size('sse-max-buffer'),
-      dataDir,
-      maxRequestSize: size('max-request-size'),
-      commandTimeout: integer('command-timeout', 1, 3_600_000),
-      corsOrigin: get('cors-origin')!,
-      logLevel,
-      redisServerBin: get('redis-server-bin')!,
-      appendfsync: appendfsync as AppendFsync,
-    },
-    tokenGenerated,
-    warnings,
-    help: false,
-    version: false,
-  };
+  return { options, tokenGenerated, warnings, help: false, version: false };
 }
+
+/** The flag of an option: its name in kebab case, but for a few. */
+function flagOf(key: OptionKey): string {
+  if (key === 'redisUrl') return 'redis';
+  if (key === 'configFile') return 'config';
+  return key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
+/** How the CLI's errors name options: by flag and variable, `--max-connections (RESTASH_MAX_CONNECTIONS)`. */
+export const cliNaming: Naming = {
+  name: (key) => {
+    const flag = flagOf(key);
+    const env = FLAGS[flag]?.env;
+    return env ? `--${flag} (${env})` : `--${flag}`;
+  },
+  mention: (key) => `--${flagOf(key)}`,
+  joint: () => ' ',
+  oneTarget: (given) =>
+    `${given.map((key) => `--${flagOf(key)}`).join(' and ')}: give only one Redis to front`,
+  together: (a, b) => `${cliNaming.name(a)} and ${cliNaming.name(b)} go together`,
+  // `--redis (RESTASH_REDIS_URL) is not a valid redis URL: …`: the flag, and what it should have been.
+  refused: (key, reason) =>
+    key === 'redisUrl' || key === 'redisCluster' || key === 'sentinel'
+      ? `${cliNaming.name(key)} is not a valid ${LABELS[key]}: ${reason}`
+      : `${cliNaming.name(key)}: ${reason}`,
+};
 
 /** Reads a generated token or secret from the data directory, or creates one (mode 0600). */
 function loadOrCreateSecret(
@@ -413,13 +401,6 @@ function loadOrCreateSecret(
   const token = randomBytes(32).toString('base64url');
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   return { token, generated: true };
-}
-
-/** Tokens shorter than this are refused on a non-loopback address, warned about on loopback. */
-const MIN_TOKEN_LENGTH = 16;
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 /** The text of `--help`. */

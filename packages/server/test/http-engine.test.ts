@@ -33,8 +33,10 @@ import {
   type CorpusContext,
   FOLLOW,
   followUp,
+  headerReading,
   malformed,
   oversized,
+  pendingAnswers,
   pipelined,
   pipelinedSimple,
   pipelinedThenRefused,
@@ -89,6 +91,8 @@ const corpus: Sent[] = [
   ...wellFormed(ctx),
   ...malformed(ctx),
   ...oversized(ctx),
+  ...headerReading(ctx),
+  ...pendingAnswers(ctx),
   pipelined(ctx, 2),
   pipelined(ctx, 7),
   pipelined(ctx, 21),
@@ -290,6 +294,7 @@ describe('split in two at every byte boundary', () => {
     'CL.TE: Content-Length then chunked',
     'duplicate Content-Length, different values',
     '2 pipelined requests, simple',
+    '2 pipelined requests, mixed',
   ];
   it.each(subset)(
     '%s: every split gives the one-write answers on both engines',

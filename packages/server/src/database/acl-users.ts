@@ -115,9 +115,11 @@ export class AclUsers {
           connection,
           // A MULTI that Redis refuses would leave the rest of the batch to run one by one, outside any
           // transaction: refuse the whole /multi-exec before anything is sent.
-          executor: new Executor(connection, this.options.table, undefined, () =>
-            created.multi ? undefined : errors.noPermission('multi'),
-          ),
+          executor: new Executor({
+            backend: connection,
+            table: this.options.table,
+            transactionDenial: () => (created.multi ? undefined : errors.noPermission('multi')),
+          }),
           checkedAt: 0,
           multi: true,
           named: outcome.named,

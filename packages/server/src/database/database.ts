@@ -110,20 +110,19 @@ export class Database {
       });
       this.sentinel = sentinel;
       this.label = sentinel.label;
-      this.connection = this.newConnection(() => sentinel.endpoint(), 'restash', true);
+      this.connection = this.newConnection(() => sentinel.endpoint(), { name: 'restash', loadTable: true });
       this.backend = this.connection;
     } else {
       this.label = options.label ?? describeEndpoint(options.endpoint);
-      this.connection = this.newConnection(options.endpoint, 'restash', true);
+      this.connection = this.newConnection(options.endpoint, { name: 'restash', loadTable: true });
       this.backend = this.connection;
     }
-    this.executor = new Executor(
-      this.backend,
-      this.table,
-      { database: options.id, sealer: options.sealer },
-      undefined,
-      this.replicaBackend,
-    );
+    this.executor = new Executor({
+      backend: this.backend,
+      table: this.table,
+      issuer: { database: options.id, sealer: options.sealer },
+      readBackend: this.replicaBackend,
+    });
     this.users = new AclUsers({
       admin: this.backend,
       table: this.table,
@@ -135,11 +134,14 @@ export class Database {
     });
   }
 
+  /**
+   * A connection to the database's Redis (or one of its nodes): `name` is the
+   * one `CLIENT LIST` shows, if any; `loadTable` learns the command table on
+   * connecting (the database's own connection); `replica` reads from a replica of a cluster.
+   */
   private newConnection(
     endpoint: RedisEndpoint | (() => RedisEndpoint | string),
-    name: string | undefined,
-    loadTable: boolean,
-    replica = false,
+    { name, loadTable = false, replica = false }: { name?: string; loadTable?: boolean; replica?: boolean },
   ): RedisConnection {
     const commands: Arg[][] = [];
     const checks: ((reply: Reply) => void)[] = [];
@@ -188,7 +190,7 @@ export class Database {
     const name = credentials ? userName(credentials, 'restash-user') : 'restash';
     return new NodePool(
       (host, port, replica) =>
-        this.newConnection(this.nodeEndpoint(host, port, credentials), name, false, replica),
+        this.newConnection(this.nodeEndpoint(host, port, credentials), { name, replica }),
       this.options.commandTimeout,
       // The database's own connections always open; a user's count against the budget, node by node.
       credentials && (() => this.connections < this.options.maxConnections),
@@ -215,16 +217,14 @@ export class Database {
         const master = sentinel.endpoint();
         return typeof master === 'string' ? master : asUser(master, credentials);
       };
-      const connection = this.newConnection(endpoint, userName(credentials, 'restash-user'), false);
+      const connection = this.newConnection(endpoint, { name: userName(credentials, 'restash-user') });
       this.userConnections.add(connection);
       return connection;
     }
     if (!this.topology) {
-      return this.newConnection(
-        asUser(this.options.endpoint, credentials),
-        userName(credentials, 'restash-user'),
-        false,
-      );
+      return this.newConnection(asUser(this.options.endpoint, credentials), {
+        name: userName(credentials, 'restash-user'),
+      });
     }
     return new ClusterBackend({
       topology: this.topology,

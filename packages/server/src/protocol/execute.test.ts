@@ -30,7 +30,9 @@ function backend(reply: () => Reply): Backend {
 
 function run(call: (executor: Executor, done: (answer: Answer) => void) => void): Answer[] {
   const answers: Answer[] = [];
-  call(new Executor(backend(unencodable), new CommandTable()), (answer) => answers.push(answer));
+  call(new Executor({ backend: backend(unencodable), table: new CommandTable() }), (answer) =>
+    answers.push(answer),
+  );
   return answers;
 }
 
@@ -65,12 +67,11 @@ describe('Executor', () => {
       },
     } as unknown as Backend;
     const answers: Answer[] = [];
-    new Executor(connection, new CommandTable(), undefined, () => 'NOPERM no multi').transaction(
-      [['SET', 'k', 'v']],
-      'standard',
-      JSON_FORMAT,
-      (answer) => answers.push(answer),
-    );
+    new Executor({
+      backend: connection,
+      table: new CommandTable(),
+      transactionDenial: () => 'NOPERM no multi',
+    }).transaction([['SET', 'k', 'v']], 'standard', JSON_FORMAT, (answer) => answers.push(answer));
     expect(sent).toEqual([]);
     expect(answers).toEqual([
       { status: 400, body: '{"error":"NOPERM no multi"}', contentType: 'application/json' },

@@ -104,23 +104,44 @@ function transformReplies(
 const MULTI: Arg[] = ['MULTI'];
 const EXEC: Arg[] = ['EXEC'];
 
+/** Settings of an {@link Executor}. */
+export interface ExecutorOptions {
+  /** Where commands go. */
+  backend: Backend;
+  /** What Redis says of each command (read-only, keys, administrative), and the operator's rules. */
+  table: CommandTable;
+  /** Seals `ACL RESTTOKEN` tokens; without it that command is not available. */
+  issuer?: AclTokenIssuer;
+  /** Says why this identity may not run transactions at all, if it may not. */
+  transactionDenial?: () => string | undefined;
+  /** Where read-only tokens' commands go, when not to `backend` (cluster replicas). */
+  readBackend?: Backend;
+}
+
 /**
  * Runs parsed commands against Redis and builds the HTTP answer. This is the
  * protocol layer: it knows the REST rules (refused commands, read-only tokens,
  * per-entry pipeline errors, transaction discard) but nothing about HTTP I/O.
+ *
+ * @example
+ * const executor = new Executor({ backend: connection, table });
+ * executor.single(['GET', 'k'], 'standard', { base64: false, resp2: false }, (answer) => send(answer));
  */
 export class Executor {
   private readonly scripts = new ScriptRewriter();
+  private readonly backend: Backend;
+  private readonly table: CommandTable;
+  private readonly issuer?: AclTokenIssuer;
+  private readonly transactionDenial?: () => string | undefined;
+  private readonly readBackend?: Backend;
 
-  constructor(
-    private readonly backend: Backend,
-    private readonly table: CommandTable,
-    private readonly issuer?: AclTokenIssuer,
-    /** Says why this identity may not run transactions at all, if it may not. */
-    private readonly transactionDenial?: () => string | undefined,
-    /** Where read-only tokens' commands go, when not to `backend` (cluster replicas). */
-    private readonly readBackend?: Backend,
-  ) {}
+  constructor(options: ExecutorOptions) {
+    this.backend = options.backend;
+    this.table = options.table;
+    this.issuer = options.issuer;
+    this.transactionDenial = options.transactionDenial;
+    this.readBackend = options.readBackend;
+  }
 
   private backendFor(access: Access): Backend {
     return access === 'read-only' && this.readBackend !== undefined ? this.readBackend : this.backend;

@@ -11,6 +11,8 @@
  * that each limit is seen acting within seconds.
  */
 import net from 'node:net';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, createServer, type RestashServer, type ServerOptions } from '../src/index.js';
 import { READ_ONLY_TOKEN, startRedis, type TestRedis, TOKEN, until } from './helpers.js';
@@ -109,6 +111,16 @@ async function once(port: number, request = pingAndClose): Promise<string> {
   await Promise.race([raw.closed, new Promise((resolve) => setTimeout(resolve, 10_000))]);
   raw.socket.destroy();
   return raw.text();
+}
+
+/** Heap and buffer bytes still held after full garbage collections. */
+function retained(): number {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  gc();
+  gc();
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
 }
 
 function jsonBody(text: string): unknown {
@@ -260,6 +272,71 @@ describe.concurrent('many idle connections', () => {
         expect(jsonBody(await once(port))).toEqual({ result: 'PONG' });
       } finally {
         for (const raw of idle) raw.socket.destroy();
+      }
+    },
+    60_000,
+  );
+});
+
+describe('a client that pipelines requests and does not read', () => {
+  const BUDGET = 8 * 1024 * 1024;
+  const VALUE = 100 * 1024;
+  const COUNT = 2000;
+
+  it.each(ENGINES)(
+    '%s: holds no more than --max-buffered-responses for it (not 2000 big answers), and answers every request in order once it reads',
+    async (engine) => {
+      const { port, server } = await start(engine, { maxBufferedResponses: BUDGET });
+      // The documented timeouts: none of them is what this is about.
+      server.http.headersTimeout = 30_000;
+      server.http.requestTimeout = 120_000;
+      server.http.keepAliveTimeout = 65_000;
+      const key = `hl${Math.random().toString(36).slice(2, 8)}`;
+      await redis.cli('SET', key, 'x'.repeat(VALUE));
+      const before = retained();
+      const socket = net.connect({ port, host: '127.0.0.1' });
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.pause();
+      socket.write(
+        `GET /get/${key} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`.repeat(COUNT),
+      );
+      // Time for the server to read, run and answer as much as it will.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const held = retained() - before;
+      const statuses: string[] = [];
+      let tail = '';
+      socket.on('data', (chunk: Buffer) => {
+        const text = tail + chunk.toString('latin1');
+        let end = 0;
+        for (const match of text.matchAll(/HTTP\/1\.1 (\d{3}) /g)) {
+          statuses.push(match[1]!);
+          end = match.index + match[0].length;
+        }
+        tail = text.slice(Math.max(end, text.length - 16));
+      });
+      let closed = false;
+      socket.once('close', () => {
+        closed = true;
+      });
+      socket.on('error', () => {});
+      socket.resume();
+      try {
+        await until(() => statuses.length === COUNT || closed, 30_000);
+        expect(
+          statuses.length,
+          `answers before the connection closed (${Math.round(held / 1e6)} MB held)`,
+        ).toBe(COUNT);
+        // 200 for the answers that fit the budget; 503 (node:http) for the others, or none if the engine
+        // stopped reading the requests until the client read the answers.
+        expect(
+          statuses.every((status) => status === '200' || status === '503'),
+          statuses.join(),
+        ).toBe(true);
+        expect(statuses[0]).toBe('200');
+        // Without a bound this holds all 2000 answers (200 MB).
+        expect(held, `${Math.round(held / 1e6)} MB held`).toBeLessThan(BUDGET + 48 * 1024 * 1024);
+      } finally {
+        socket.destroy();
       }
     },
     60_000,

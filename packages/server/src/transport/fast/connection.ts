@@ -160,6 +160,10 @@ export class FastConnection {
   private handing: Buffer | undefined = undefined;
   /** No more requests are read (a `Connection: close`, an answer that closes). */
   private done = false;
+  /** Reading is paused until answers are taken (see `mustWait`). */
+  private stalled = false;
+  /** Inside `consume`: what would resume reading is left to its loop. */
+  private consuming = false;
   /** When the request being read began (0: none is). */
   requestStarted: number;
   /** When the connection last finished a request or an answer: the keep-alive timeout counts from there. */
@@ -211,9 +215,27 @@ export class FastConnection {
 
   /** Reads every request in `buf`; `fresh` is how many of its bytes just arrived. */
   private consume(buf: Buffer, fresh: number): void {
+    this.consuming = true;
+    try {
+      this.consumeAll(buf, fresh);
+    } finally {
+      this.consuming = false;
+    }
+  }
+
+  private consumeAll(buf: Buffer, fresh: number): void {
     let pos = 0;
     const end = buf.length;
     while (pos < end && !this.done && !this.closed) {
+      if (this.state === HEAD_STATE && this.mustWait()) {
+        // Backpressure, as node:http applies it: no more requests until the client takes its answers.
+        this.pending = pos === 0 ? buf : buf.subarray(pos);
+        if (!this.stalled) {
+          this.stalled = true;
+          this.socket.pause();
+        }
+        return;
+      }
       if (this.state === BODY_STATE) {
         const take = Math.min(end - pos, this.body.length - this.bodyFilled);
         buf.copy(this.body, this.bodyFilled, pos, pos + take);
@@ -269,6 +291,22 @@ export class FastConnection {
       }
       if (pos < end) this.requestStarted = Date.now();
     }
+  }
+
+  /** Too many answers wait, or the client does not read them: read no further request for now. */
+  private mustWait(): boolean {
+    return this.queue.length >= MAX_PIPELINED || this.socket.writableNeedDrain;
+  }
+
+  /** Requests are read again once the answers waiting are few and taken. */
+  private resumeIfStalled(): void {
+    if (!this.stalled || this.consuming || this.closed || this.done || this.handing !== undefined) return;
+    if (this.mustWait()) return;
+    this.stalled = false;
+    const rest = this.pending;
+    this.pending = EMPTY;
+    if (rest.length > 0) this.consume(rest, rest.length);
+    if (!this.stalled && !this.closed && this.handing === undefined) this.socket.resume();
   }
 
   /** The exchange of the request whose body is arriving. */
@@ -327,6 +365,7 @@ export class FastConnection {
       return;
     }
     this.idleSince = Date.now();
+    if (this.stalled) this.resumeIfStalled();
   }
 
   private startHandOver(bytes: Buffer): void {
@@ -432,6 +471,7 @@ export class FastConnection {
   private readonly onDrain = (): void => {
     this.release();
     if (this.handing !== undefined && this.queue.length === 0) this.finishHandOver();
+    else if (this.stalled) this.resumeIfStalled();
   };
 
   /**
@@ -440,17 +480,21 @@ export class FastConnection {
    * an idle connection is closed after the keep-alive timeout.
    */
   check(now: number): void {
-    if (this.closed || this.handing !== undefined) return;
+    // Stalled: the client is slow to read, which the response timeout bounds.
+    if (this.closed || this.handing !== undefined || this.stalled) return;
     const { headersTimeout, requestTimeout, keepAliveTimeout } = this.host.settings;
     if (this.requestStarted !== 0) {
       const limit = this.state === HEAD_STATE ? headersTimeout : requestTimeout;
       if (limit > 0 && now - this.requestStarted > limit) {
+        // As node:http: a 408 unless an answer is half-written; answers not written yet are dropped.
         this.closed = true;
-        if (this.queue.length === 0 && this.socket.writableLength === 0) {
+        this.queue.length = 0;
+        const receiving = this.receiving;
+        this.receiving = undefined;
+        receiving?.aborted();
+        if (this.socket.writableLength === 0)
           this.host.handler.refuse(this.socket, 408, 'ERR request timeout');
-        } else {
-          this.socket.destroy();
-        }
+        else this.socket.destroy();
       }
       return;
     }
@@ -475,5 +519,7 @@ export class FastConnection {
 }
 
 const LF_BYTE = 10;
+/** Most pipelined requests of a connection being answered at once. */
+const MAX_PIPELINED = 64;
 /** Past this many bytes of a partial head, parse it anyway (the parser hands over beyond its limit). */
 const MAX_PARTIAL = 8192;

@@ -6,7 +6,8 @@
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, type ServerOptions } from '../src/index.js';
+import { createLogger } from '../src/index.js';
+import { ENGINES, engineOption } from './fixtures/http/differential.js';
 import {
   heldClients,
   holdWrites,
@@ -18,15 +19,6 @@ import {
   TOKEN,
   until,
 } from './helpers.js';
-
-type Engine = 'node' | 'fast';
-const ENGINES: readonly Engine[] = ['node', 'fast'];
-
-/** The engine option; typed loosely so that these tests compile before the option exists. */
-function engineOption(engine: Engine): Partial<ServerOptions> {
-  const option: Record<string, unknown> = { httpEngine: engine };
-  return option as Partial<ServerOptions>;
-}
 
 let redis: TestRedis;
 const cleanups: (() => Promise<void> | void)[] = [];

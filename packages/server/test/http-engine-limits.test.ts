@@ -15,10 +15,8 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, createServer, type RestashServer, type ServerOptions } from '../src/index.js';
+import { ENGINES, type Engine, engineOption } from './fixtures/http/differential.js';
 import { READ_ONLY_TOKEN, startRedis, type TestRedis, TOKEN, until } from './helpers.js';
-
-type Engine = 'node' | 'fast';
-const ENGINES: readonly Engine[] = ['node', 'fast'];
 
 const HEADERS_TIMEOUT = 1500;
 const REQUEST_TIMEOUT = 3000;
@@ -28,12 +26,6 @@ const SLACK = 6000;
 
 let redis: TestRedis;
 const closers: (() => Promise<void>)[] = [];
-
-/** The engine option; typed loosely so that these tests compile before the option exists. */
-function engineOption(engine: Engine): Partial<ServerOptions> {
-  const option: Record<string, unknown> = { httpEngine: engine };
-  return option as Partial<ServerOptions>;
-}
 
 interface Started {
   server: RestashServer;

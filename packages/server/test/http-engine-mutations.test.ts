@@ -9,7 +9,6 @@
  * the day) change the run; a failure prints the seed and the mutant's bytes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerOptions } from '../src/index.js';
 import {
   type CorpusContext,
   FOLLOW,
@@ -18,17 +17,17 @@ import {
   request,
   SMUGGLED,
 } from './fixtures/http/corpus.js';
+import { ENGINES, type Engine, engineOption } from './fixtures/http/differential.js';
 import {
   agreeUpToRefusalRace,
   comparableExchange,
+  cut,
   exchange,
   pool,
   type WireExchange,
 } from './fixtures/http/wire.js';
 import { READ_ONLY_TOKEN, startRedis, startServer, type TestRedis, TOKEN } from './helpers.js';
 
-type Engine = 'node' | 'fast';
-const ENGINES: readonly Engine[] = ['node', 'fast'];
 const COUNT = Number(process.env.RESTASH_HTTP_MUTATIONS ?? 1000);
 const SEED = Number(process.env.RESTASH_HTTP_MUTATIONS_SEED ?? Math.floor(Date.now() / 86_400_000));
 const DEADLINE_MS = 1500;
@@ -94,6 +93,8 @@ const BYTES = [
 interface Mutant {
   description: string;
   bytes: Buffer;
+  /** Offsets the bytes are cut at into separate writes (every fourth mutant; none otherwise). */
+  cuts: number[];
   head: boolean;
   id: string;
 }
@@ -129,18 +130,19 @@ function mutants(seed: number, count: number): Mutant[] {
     }
     const id = `m${i}`;
     const description = `${steps.join(', ')}: ${JSON.stringify(text)}`;
+    const bytes = Buffer.concat([Buffer.from(text, 'latin1'), Buffer.from(followUp(ctx, id))]);
+    const cuts =
+      i % 4 === 3
+        ? [...new Set([random.int(bytes.length), random.int(bytes.length)])].sort((a, b) => a - b)
+        : [];
     return {
-      description,
-      bytes: Buffer.concat([Buffer.from(text, 'latin1'), Buffer.from(followUp(ctx, id))]),
+      description: cuts.length > 0 ? `${description}, cut at ${cuts.join(' and ')}` : description,
+      bytes,
+      cuts,
       head: /^[\r\n]*HEAD /.test(text),
       id,
     };
   });
-}
-
-function engineOption(engine: Engine): Partial<ServerOptions> {
-  const option: Record<string, unknown> = { httpEngine: engine };
-  return option as Partial<ServerOptions>;
 }
 
 let redis: TestRedis;
@@ -184,7 +186,8 @@ describe(`${COUNT} mutants of well-formed requests (seed ${SEED})`, () => {
       all.map((mutant) => async () => {
         const [node, fast] = await Promise.all(
           ENGINES.map((engine) =>
-            exchange(ports[engine], [mutant.bytes], {
+            exchange(ports[engine], cut(mutant.bytes, mutant.cuts), {
+              gapMs: 2,
               deadlineMs: DEADLINE_MS,
               heads: mutant.head ? [true] : [],
             }),

@@ -170,7 +170,8 @@ export class FastConnection {
   idleSince: number;
   /** Response bytes counted against the handler's budget, until the client takes them. */
   private held = 0;
-  private holdTimer: NodeJS.Timeout | undefined = undefined;
+  /** Since when the client has taken none of the bytes held. */
+  private holdSince = 0;
   readonly remoteAddress: string | undefined;
   keepAliveLines: string;
 
@@ -359,12 +360,11 @@ export class FastConnection {
         return;
       }
     }
-    if (socket.writableLength > 0) this.hold();
-    if (this.handing !== undefined) {
-      if (socket.writableLength === 0) this.finishHandOver();
-      return;
-    }
-    this.idleSince = Date.now();
+    const now = Date.now();
+    if (socket.writableLength !== this.held) this.account(now);
+    // Written to the socket is enough: node:http's answers queue behind ours there.
+    if (this.handing !== undefined) return this.finishHandOver();
+    this.idleSince = now;
     if (this.stalled) this.resumeIfStalled();
   }
 
@@ -372,7 +372,7 @@ export class FastConnection {
     // Copied: a chunk may be a slice of a larger buffer that the next read reuses.
     this.handing = Buffer.from(bytes);
     this.pending = EMPTY;
-    if (this.queue.length > 0 || this.socket.writableLength > 0) {
+    if (this.queue.length > 0) {
       this.socket.pause();
       return;
     }
@@ -443,35 +443,32 @@ export class FastConnection {
   };
 
   /**
-   * The client has not taken everything written: count it against the budget of
-   * bytes held for slow readers, and close the connection if it does not take
-   * it within the response timeout.
+   * Counts the bytes the client has not taken yet against the handler's budget
+   * of bytes held for slow readers (at each write, each `drain` and each check);
+   * `check` closes the connection when the client takes none of them for the
+   * response timeout.
    */
-  private hold(): void {
+  private account(now: number): void {
+    const pending = this.socket.writableLength;
     const handler = this.host.handler;
-    const now = this.socket.writableLength;
-    if (now > this.held) {
-      handler.holdBytes(now - this.held);
-      this.held = now;
+    if (pending > this.held) {
+      handler.holdBytes(pending - this.held);
+      if (this.held === 0) this.holdSince = now;
+    } else if (pending < this.held) {
+      handler.releaseBytes(this.held - pending);
+      this.holdSince = now;
     }
-    if (this.holdTimer === undefined) {
-      const socket = this.socket;
-      this.holdTimer = setTimeout(() => socket.destroy(), handler.responseTimeout);
-      this.holdTimer.unref();
-    }
+    this.held = pending;
   }
 
   private release(): void {
     if (this.held > 0) this.host.handler.releaseBytes(this.held);
     this.held = 0;
-    if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
-    this.holdTimer = undefined;
   }
 
   private readonly onDrain = (): void => {
-    this.release();
-    if (this.handing !== undefined && this.queue.length === 0) this.finishHandOver();
-    else if (this.stalled) this.resumeIfStalled();
+    this.account(Date.now());
+    if (this.stalled) this.resumeIfStalled();
   };
 
   /**
@@ -480,8 +477,17 @@ export class FastConnection {
    * an idle connection is closed after the keep-alive timeout.
    */
   check(now: number): void {
+    if (this.closed || this.handing !== undefined) return;
+    if (this.held > 0 || this.socket.writableLength > 0) {
+      this.account(now);
+      if (this.held > 0 && now - this.holdSince > this.host.handler.responseTimeout) {
+        this.closed = true;
+        this.socket.destroy();
+        return;
+      }
+    }
     // Stalled: the client is slow to read, which the response timeout bounds.
-    if (this.closed || this.handing !== undefined || this.stalled) return;
+    if (this.stalled) return;
     const { headersTimeout, requestTimeout, keepAliveTimeout } = this.host.settings;
     if (this.requestStarted !== 0) {
       const limit = this.state === HEAD_STATE ? headersTimeout : requestTimeout;
@@ -498,7 +504,12 @@ export class FastConnection {
       }
       return;
     }
-    if (this.queue.length === 0 && keepAliveTimeout > 0 && now - this.idleSince > keepAliveTimeout) {
+    if (
+      this.queue.length === 0 &&
+      this.held === 0 &&
+      keepAliveTimeout > 0 &&
+      now - this.idleSince > keepAliveTimeout
+    ) {
       this.closed = true;
       this.socket.destroy();
     }

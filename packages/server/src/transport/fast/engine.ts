@@ -49,7 +49,12 @@ export function installFastEngine(server: Server, handler: HttpHandler, tls: boo
   };
   const schedule = () => {
     if (timer !== undefined || open.size === 0) return;
-    const shortest = Math.min(server.headersTimeout || 1000, server.keepAliveTimeout || 1000, 1000);
+    const shortest = Math.min(
+      server.headersTimeout || 1000,
+      server.keepAliveTimeout || 1000,
+      handler.responseTimeout,
+      1000,
+    );
     timer = setTimeout(check, Math.max(10, shortest / 2));
     timer.unref();
   };

@@ -236,3 +236,39 @@ describe('split in two at every byte boundary', () => {
     120_000,
   );
 });
+
+describe('bodies around the size limits, at the default --max-request-size (10 MiB)', () => {
+  const MiB = 1024 * 1024;
+  let big: Pair;
+  beforeAll(async () => {
+    big = await startPair({ redisUrl: redis.url }, { deadlineMs: 5000 });
+  });
+  afterAll(async () => {
+    await big?.close();
+  });
+
+  /** `POST /` of an ECHO whose JSON body is `size` bytes. */
+  const echo = (size: number) => {
+    const body = JSON.stringify(['ECHO', 'e'.repeat(size - 11)]);
+    return `POST / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+  };
+  const sizes: [string, number][] = [
+    ['just under 1 MiB', MiB - 1],
+    ['1 MiB', MiB],
+    ['just over 1 MiB', MiB + 1],
+    ['9 MiB', 9 * MiB],
+    ['10 MiB (its answer is over the limit: 413)', 10 * MiB],
+    ['just over 10 MiB (413)', 10 * MiB + 1],
+  ];
+  it.each(sizes)(
+    'a body of %s: the same answers on both engines',
+    async (name, size) => {
+      const sent = withFollowUp(ctx, { name, bytes: Buffer.from(echo(size)) }, 10_000 + size);
+      const result = await big.onBoth(sent, [sent.bytes]);
+      for (const engine of ENGINES) assertNoDesync(sent, result[engine], engine);
+      assertSameOnBoth(sent, result);
+      expect(result.node.responses[0]!.status).toBe(size >= 10 * MiB ? 413 : 200);
+    },
+    60_000,
+  );
+});

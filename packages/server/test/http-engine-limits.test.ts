@@ -167,6 +167,33 @@ describe.concurrent('timeouts', () => {
   );
 
   it.each(ENGINES)(
+    '%s: cuts off a second request on a keep-alive connection whose headers come one byte every 100 ms',
+    async (engine) => {
+      const { port } = servers[engine];
+      const raw = await connect(port);
+      raw.socket.write(ping);
+      await until(() => raw.text().includes('PONG'));
+      const answer = raw.text();
+      const started = Date.now();
+      raw.socket.write('GET /ping HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+      const drip = setInterval(() => {
+        if (!raw.isClosed()) raw.socket.write('a');
+      }, 100);
+      try {
+        const closedAt = await raw.closed;
+        expect(closedAt - started).toBeLessThan(HEADERS_TIMEOUT + SLACK);
+        const after = raw.text().slice(answer.length);
+        expect(after).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+        expect(jsonBody(after)).toEqual({ error: 'ERR request timeout' });
+      } finally {
+        clearInterval(drip);
+        raw.socket.destroy();
+      }
+    },
+    30_000,
+  );
+
+  it.each(ENGINES)(
     '%s: cuts off a body sent one byte every 100 ms with a JSON 408 within the request timeout',
     async (engine) => {
       const { port } = servers[engine];

@@ -111,8 +111,8 @@ describe('ACL tokens', () => {
         }),
       );
       await until(async () => (await connections()) === idleBefore + 3);
-      // No engine-neutral signal says a request has been read: give the bytes time to be.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // No engine-neutral signal says a request has been read: give the bytes time to be (Redis holds on for 2.5 s).
+      await new Promise((resolve) => setTimeout(resolve, 1000));
       for (const socket of sockets) socket.destroy();
       // Once Redis answers the check, the three requests are over: answered (to no one), nothing left open.
       await until(() => answered() === before + 3, 10_000);

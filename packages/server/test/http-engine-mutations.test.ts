@@ -30,7 +30,7 @@ import { READ_ONLY_TOKEN, startRedis, startServer, type TestRedis, TOKEN } from 
 
 const COUNT = Number(process.env.RESTASH_HTTP_MUTATIONS ?? 1000);
 const SEED = Number(process.env.RESTASH_HTTP_MUTATIONS_SEED ?? Math.floor(Date.now() / 86_400_000));
-const DEADLINE_MS = 1500;
+const DEADLINE_MS = 3000;
 
 const run = Math.random().toString(36).slice(2, 8);
 const ctx: CorpusContext = {

@@ -58,7 +58,7 @@ beforeAll(async () => {
       tlsCert: fileURLToPath(new URL('fixtures/tls-cert.pem', import.meta.url)),
       tlsKey: fileURLToPath(new URL('fixtures/tls-key.pem', import.meta.url)),
     },
-    { tls: true, deadlineMs: 2000 },
+    { tls: true, deadlineMs: 4000 },
   );
 });
 

@@ -74,7 +74,7 @@ import { READ_ONLY_TOKEN, startRedis, type TestRedis, TOKEN } from './helpers.js
 
 const MAX_REQUEST_SIZE = 8 * 1024;
 /** How long a connection that neither answers nor closes is waited for. */
-const DEADLINE_MS = 2000;
+const DEADLINE_MS = 4000;
 
 const run = Math.random().toString(36).slice(2, 8);
 const ctx: CorpusContext = {

@@ -48,6 +48,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CorpusContext,
   FOLLOW,
+  fastPathBounds,
   headerReading,
   malformed,
   oversized,
@@ -90,6 +91,7 @@ const corpus: Sent[] = [
   ...oversized(ctx),
   ...headerReading(ctx),
   ...pendingAnswers(ctx),
+  ...fastPathBounds(ctx),
   pipelined(ctx, 2),
   pipelined(ctx, 7),
   pipelined(ctx, 21),

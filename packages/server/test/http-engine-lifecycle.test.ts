@@ -124,3 +124,57 @@ describe('ACL tokens', () => {
     },
   );
 });
+
+describe('clients that leave mid-request', () => {
+  it.each(ENGINES)(
+    '%s: leave nothing in flight or open: connections drop to none and close() does not wait',
+    async (engine) => {
+      const server = await startServer({
+        redisUrl: redis.url,
+        shutdownTimeout: 30_000,
+        ...engineOption(engine),
+      });
+      let closed = false;
+      cleanups.push(() => (closed ? undefined : server.close()));
+      const port = Number(new URL(server.baseUrl).port);
+      const auth = `Authorization: Bearer ${TOKEN}\r\n`;
+      const slow = JSON.stringify([
+        'EVAL',
+        "local t = redis.call('TIME') repeat local n = redis.call('TIME') until (n[1] - t[1]) * 1000000 + (n[2] - t[2]) > 30000 return 1",
+        '0',
+      ]);
+      const leaving = [
+        `GET /ping HTTP/1.1\r\nHost: x\r\nAuthoriz`,
+        `POST / HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: 100\r\n\r\n["PI`,
+        `POST / HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: ${slow.length}\r\n\r\n${slow}`,
+        `GET /echo/a HTTP/1.1\r\nHost: x\r\n${auth}\r\n`.repeat(20),
+        `POST / HTTP/1.1\r\nHost: x\r\n${auth}Transfer-Encoding: chunked\r\n\r\n8\r\n["PI`,
+        `HEAD /ping HTTP/1.1\r\nHost: x\r\n${auth}\r\n`,
+        `GET /subscribe/c HTTP/1.1\r\nHost: x\r\n${auth}\r\n`,
+      ];
+      for (let round = 0; round < 10; round++) {
+        const sockets = await Promise.all(
+          leaving.map(async (bytes) => {
+            const socket = await connect(port);
+            socket.on('error', () => {});
+            socket.write(bytes);
+            return socket;
+          }),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 5 * round));
+        for (const socket of sockets) socket.destroy();
+      }
+      const connections = () =>
+        new Promise<number>((resolve) => server.http.getConnections((_, count) => resolve(count)));
+      await until(async () => (await connections()) === 0);
+      // The slow scripts still run in Redis: give them time, then nothing must be left for close() to wait for.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const started = Date.now();
+      await server.close();
+      closed = true;
+      // With a request left counted in flight, close() would wait the whole 30 s shutdown timeout.
+      expect(Date.now() - started).toBeLessThan(10_000);
+    },
+    60_000,
+  );
+});

@@ -3,7 +3,7 @@ import type http from 'node:http';
 import { DEFAULT_MAX_REQUEST_SIZE } from '@restash/core/protocol';
 import { TokenSealer } from './auth/acl-tokens.js';
 import { ConfigError, type DatabaseConfig, type ServerOptions } from './config/options.js';
-import { checkDatabases, checkServerOptions, optionNaming } from './config/validate.js';
+import { checkDatabases, checkServerOptions, HTTP_ENGINES, optionNaming } from './config/validate.js';
 import { DatabaseSet } from './database/database-set.js';
 import { defaultMaxClients, Listener } from './listener/listener.js';
 import { createLogger } from './log.js';
@@ -38,7 +38,13 @@ export interface RestashServer {
   readonly metricsUrl: string | undefined;
   /** The Redis being fronted (password removed) — of the first database — once listening. */
   readonly redis: string;
-  /** The underlying `node:http` server. */
+  /**
+   * The underlying `node:http` (`node:https`) server, on either HTTP engine: it listens,
+   * counts connections and takes TLS reloads. With the fast engine (the default) its
+   * `request` event fires only for the requests handed over to `node:http` (SSE streams,
+   * chunked bodies, anything outside the fast engine's subset of HTTP/1.1); its
+   * `headersTimeout`, `requestTimeout` and `keepAliveTimeout` apply to both engines.
+   */
   readonly http: http.Server;
 }
 
@@ -54,6 +60,7 @@ export interface RestashServer {
  */
 export function createServer(options: ServerOptions): RestashServer {
   checkServerOptions(options, optionNaming());
+  const httpEngine = options.httpEngine ?? httpEngineFromEnv();
   const log = options.logger ?? createLogger(options.logLevel ?? 'info');
   const multi = options.databases !== undefined || options.configFile !== undefined;
   const databases = new DatabaseSet({
@@ -130,6 +137,7 @@ export function createServer(options: ServerOptions): RestashServer {
           }
         : undefined,
     shutdownTimeout: options.shutdownTimeout ?? 10_000,
+    httpEngine,
     log,
   });
   let closing: Promise<void> | undefined;
@@ -179,6 +187,18 @@ export function createServer(options: ServerOptions): RestashServer {
       return closing;
     },
   };
+}
+
+/** `RESTASH_HTTP_ENGINE` when set (an unknown value is a `ConfigError` naming it), else the fast engine. */
+function httpEngineFromEnv(): 'fast' | 'node' {
+  const value = process.env.RESTASH_HTTP_ENGINE;
+  if (value === undefined || value === '') return 'fast';
+  if (!(HTTP_ENGINES as readonly string[]).includes(value)) {
+    throw new ConfigError(
+      `RESTASH_HTTP_ENGINE: must be ${HTTP_ENGINES.join(' or ')}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value as 'fast' | 'node';
 }
 
 /** The databases to run now: the config file's (read again, checked), the list given, or the one of the options. */

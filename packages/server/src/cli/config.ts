@@ -135,6 +135,11 @@ export const FLAGS: Record<string, Flag> = {
   },
   'cors-origin': { env: 'RESTASH_CORS_ORIGIN', value: '*', help: 'Access-Control-Allow-Origin value' },
   'log-level': { env: 'RESTASH_LOG_LEVEL', value: 'info', help: LOG_LEVELS.join(' | ') },
+  'http-engine': {
+    env: 'RESTASH_HTTP_ENGINE',
+    value: 'fast',
+    help: "fast: the API's own requests are read straight from the socket, anything else by node:http\n(on the same connection); node: everything on node:http",
+  },
   'log-requests': {
     env: 'RESTASH_LOG_REQUESTS',
     boolean: true,
@@ -281,6 +286,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig
     metricsPort: get('metrics-port') === undefined ? undefined : integer('metricsPort'),
     metricsHost: get('metrics-host')!,
     logRequests: on('log-requests'),
+    httpEngine: get('http-engine') as ServerOptions['httpEngine'],
     redisUrl: get('redis'),
     redisCluster,
     readFromReplicas: redisCluster !== undefined || readFromReplicas ? readFromReplicas : undefined,

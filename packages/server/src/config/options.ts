@@ -148,6 +148,12 @@ export interface ServerOptions {
   metricsHost?: string;
   /** Replaces the JSON-lines logger on stderr. */
   logger?: Logger;
+  /**
+   * The HTTP engine: `fast` reads the API's own requests straight from the socket and hands
+   * everything else to `node:http` on the same connection; `node` runs everything on `node:http`.
+   * @default process.env.RESTASH_HTTP_ENGINE if set, else 'fast'
+   */
+  httpEngine?: 'fast' | 'node';
 }
 
 /** Error thrown for invalid server options; the message names the option. */

@@ -51,6 +51,9 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
+/** The values `httpEngine` takes. */
+export const HTTP_ENGINES = ['fast', 'node'] as const;
+
 /** The values `appendfsync` takes. */
 export const APPENDFSYNC = ['always', 'everysec', 'no'] as const;
 
@@ -125,6 +128,12 @@ export function checkOptions(options: ServerOptions, naming: Naming): void {
     } catch {
       throw refused(naming, 'corsOrigin', `not a valid header value: ${JSON.stringify(options.corsOrigin)}`);
     }
+  }
+  if (options.httpEngine !== undefined && !HTTP_ENGINES.includes(options.httpEngine)) {
+    throw wrong(
+      'httpEngine',
+      `must be ${HTTP_ENGINES.join(' or ')}, got ${JSON.stringify(options.httpEngine)}`,
+    );
   }
   if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
     throw new ConfigError(naming.together('tlsCert', 'tlsKey'));

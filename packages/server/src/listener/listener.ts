@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import { ConfigError } from '../config/options.js';
 import type { Logger } from '../log.js';
+import { type FastEngine, type HttpEngine, installFastEngine } from '../transport/fast/engine.js';
 import { type HttpHandler, OPERATOR_PATHS, sameToken } from '../transport/http.js';
 
 /** Settings of a {@link Listener}. */
@@ -22,6 +23,8 @@ export interface ListenerOptions {
   metrics?: { port: number; host: string; token?: string; render: () => string };
   /** How long `close()` waits for requests in flight, in ms. */
   shutdownTimeout: number;
+  /** `fast`: the fast engine reads the connections first and hands `node:http` what it does not serve. */
+  httpEngine: HttpEngine;
   log: Logger;
 }
 
@@ -56,8 +59,13 @@ interface TlsFiles {
  * const url = await listener.listen();
  */
 export class Listener {
-  /** The main listener. */
+  /**
+   * The main listener, a `node:http` (`node:https`) server on either engine: it listens,
+   * counts connections and takes TLS reloads; with the fast engine its `request` event
+   * fires only for the requests handed over to it.
+   */
   readonly http: http.Server;
+  private readonly fast?: FastEngine;
   private readonly metricsServer?: http.Server;
   private readonly tls: boolean;
   private listening = '';
@@ -73,8 +81,10 @@ export class Listener {
     server.on('connect', handler.connectMethod);
     server.on('checkExpectation', handler.expectation);
     handler.capConnections(server, options.maxClients, options.maxClientsPerAddress);
+    // The fast engine reads these (and keepAliveTimeout) from the server at each use: one setting for both engines.
     server.headersTimeout = 30_000;
     server.requestTimeout = 120_000;
+    if (options.httpEngine === 'fast') this.fast = installFastEngine(server, handler, this.tls);
     this.http = server;
     if (options.metrics) this.metricsServer = metricsServer(options.metrics);
   }
@@ -125,6 +135,7 @@ export class Listener {
     const { options, http: server, metricsServer } = this;
     server.close();
     server.closeIdleConnections();
+    this.fast?.closeIdleConnections();
     metricsServer?.close();
     metricsServer?.closeAllConnections();
     let timer: NodeJS.Timeout | undefined;
@@ -141,6 +152,7 @@ export class Listener {
     ]);
     clearTimeout(timer);
     server.closeAllConnections();
+    this.fast?.closeAllConnections();
   }
 
   /** The certificate and key, read and checked: files that do not parse, or do not match, fail now naming them. */

@@ -755,17 +755,25 @@ export class HttpHandler {
   private holdUntilRead(res: ServerResponse): void {
     const held = res.writableLength;
     this.buffered += held;
-    const timer = setTimeout(() => res.destroy(), this.options.responseTimeout);
-    timer.unref();
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
       clearTimeout(timer);
       this.buffered -= held;
+      socket.removeListener('close', release);
     };
+    // A pipelined answer queued behind an unread one has no socket yet and, when the client leaves,
+    // never emits 'finish' or 'close': the budget is given back at the timeout and on the socket's close.
+    const timer = setTimeout(() => {
+      release();
+      res.destroy();
+    }, this.options.responseTimeout);
+    timer.unref();
+    const socket = res.req.socket;
     res.once('finish', release);
     res.once('close', release);
+    socket.once('close', release);
   }
 }
 

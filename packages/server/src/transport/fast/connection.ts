@@ -38,6 +38,8 @@ export class FastExchange implements Exchange {
   out: string | (string | Uint8Array)[] | undefined = undefined;
   /** Close the connection once this response is out. */
   closeAfter = false;
+  /** Bytes of `out` counted against the slow-reader budget while it waits behind an earlier answer. */
+  heldBytes = 0;
   sent = false;
 
   constructor(
@@ -111,7 +113,10 @@ export class FastExchange implements Exchange {
     }
   }
 
-  skipBody(): void {}
+  skipBody(): void {
+    // A body still arriving is counted, not kept, from now on.
+    if (!this.complete) this.connection.discardBody(this);
+  }
 
   readBody(limit: number, done: BodyCallback): void {
     // The handler refused a declared length over the limit already: the body fits.
@@ -135,7 +140,7 @@ export class FastExchange implements Exchange {
     } else {
       this.out = bare ? text : [text, ...body];
     }
-    this.connection.flush();
+    this.connection.answered(this);
   }
 }
 
@@ -155,7 +160,11 @@ export class FastConnection {
   private state = HEAD_STATE;
   /** The request whose body is arriving. */
   private body: Buffer = EMPTY;
+  /** Bytes of the arriving body read so far, and how many it has. */
   private bodyFilled = 0;
+  private bodyLength = 0;
+  /** The arriving body is not wanted (a refused request): its bytes are counted, not kept. */
+  private discarding = false;
   /** Bytes for `node:http`, once the answers before them are written. */
   private handing: Buffer | undefined = undefined;
   /** No more requests are read (a `Connection: close`, an answer that closes). */
@@ -183,7 +192,12 @@ export class FastConnection {
     // node:http counts the headers timeout from the connection for its first request.
     this.requestStarted = Date.now();
     this.idleSince = this.requestStarted;
-    this.keepAliveLines = `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(host.settings.keepAliveTimeout / 1000)}\r\n\r\n`;
+    const keepAlive = Math.floor(host.settings.keepAliveTimeout / 1000);
+    // As node:http: no Keep-Alive header without a keep-alive timeout.
+    this.keepAliveLines =
+      keepAlive > 0
+        ? `Connection: keep-alive\r\nKeep-Alive: timeout=${keepAlive}\r\n\r\n`
+        : 'Connection: keep-alive\r\n\r\n';
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('error', this.onError);
@@ -198,7 +212,8 @@ export class FastConnection {
 
   private readonly onData = (chunk: Buffer): void => {
     if (this.closed) return;
-    if (this.done) return;
+    // After a request that closes the connection, only the rest of its body is read.
+    if (this.done && this.state === HEAD_STATE) return;
     if (this.handing !== undefined) {
       this.handing = Buffer.concat([this.handing, chunk]);
       return;
@@ -227,7 +242,7 @@ export class FastConnection {
   private consumeAll(buf: Buffer, fresh: number): void {
     let pos = 0;
     const end = buf.length;
-    while (pos < end && !this.done && !this.closed) {
+    while (pos < end && !this.closed && (!this.done || this.state === BODY_STATE)) {
       if (this.state === HEAD_STATE && this.mustWait()) {
         // Backpressure, as node:http applies it: no more requests until the client takes its answers.
         this.pending = pos === 0 ? buf : buf.subarray(pos);
@@ -238,14 +253,25 @@ export class FastConnection {
         return;
       }
       if (this.state === BODY_STATE) {
-        const take = Math.min(end - pos, this.body.length - this.bodyFilled);
-        buf.copy(this.body, this.bodyFilled, pos, pos + take);
+        const take = Math.min(end - pos, this.bodyLength - this.bodyFilled);
+        if (!this.discarding) {
+          // Grown as bytes come, not allocated at the declared length: a declared megabyte costs nothing until sent.
+          if (this.bodyFilled + take > this.body.length) {
+            const grown = Buffer.allocUnsafe(
+              Math.min(this.bodyLength, Math.max(2 * this.body.length, this.bodyFilled + take)),
+            );
+            this.body.copy(grown, 0, 0, this.bodyFilled);
+            this.body = grown;
+          }
+          buf.copy(this.body, this.bodyFilled, pos, pos + take);
+        }
         this.bodyFilled += take;
         pos += take;
-        if (this.bodyFilled < this.body.length) return;
+        if (this.bodyFilled < this.bodyLength) return;
         this.state = HEAD_STATE;
-        const body = this.body;
+        const body = this.discarding ? EMPTY : this.body;
         this.body = EMPTY;
+        this.discarding = false;
         const ex = this.receiving!;
         this.receiving = undefined;
         this.requestStarted = 0;
@@ -280,9 +306,11 @@ export class FastConnection {
       } else {
         // Served from its head now (a wrong token is answered before the body comes, as on node:http);
         // the body is read meanwhile, also when the answer did not need it.
-        this.body = Buffer.allocUnsafe(length);
+        this.bodyLength = length;
         this.bodyFilled = end - pos;
+        this.body = Buffer.allocUnsafe(Math.min(length, Math.max(this.bodyFilled, INITIAL_BODY)));
         buf.copy(this.body, 0, pos, end);
+        this.discarding = false;
         this.state = BODY_STATE;
         const ex = this.exchange(EMPTY, false);
         this.receiving = ex;
@@ -292,6 +320,13 @@ export class FastConnection {
       }
       if (pos < end) this.requestStarted = Date.now();
     }
+  }
+
+  /** The handler will not read the body arriving for `ex`: drop what was kept of it. */
+  discardBody(ex: FastExchange): void {
+    if (this.receiving !== ex || this.state !== BODY_STATE) return;
+    this.discarding = true;
+    this.body = EMPTY;
   }
 
   /** Too many answers wait, or the client does not read them: read no further request for now. */
@@ -338,6 +373,32 @@ export class FastConnection {
     this.host.handler.serve(ex);
   }
 
+  /**
+   * An answer is ready. One that must wait behind an earlier, slower one counts
+   * against the slow-reader budget meanwhile, as a written but unread one does.
+   */
+  answered(ex: FastExchange): void {
+    if (this.queue[0] !== ex && !this.closed) {
+      const out = ex.out!;
+      let bytes = 0;
+      if (typeof out === 'string') bytes = out.length;
+      else for (const chunk of out) bytes += chunk.length;
+      ex.heldBytes = bytes;
+      this.host.handler.holdBytes(bytes);
+    }
+    this.flush();
+  }
+
+  /** Forgets the answers not written yet (the connection is closing), and what they held of the budget. */
+  private dropQueue(): void {
+    const handler = this.host.handler;
+    for (const ex of this.queue) {
+      if (ex.heldBytes > 0) handler.releaseBytes(ex.heldBytes);
+      ex.heldBytes = 0;
+    }
+    this.queue.length = 0;
+  }
+
   /** Writes the answers that are ready, in order; hands over or closes when their turn comes. */
   flush(): void {
     const queue = this.queue;
@@ -347,6 +408,10 @@ export class FastConnection {
       const out = ex.out;
       if (out === undefined) return;
       queue.shift();
+      if (ex.heldBytes > 0) {
+        this.host.handler.releaseBytes(ex.heldBytes);
+        ex.heldBytes = 0;
+      }
       if (this.closed) continue;
       if (typeof out === 'string') {
         socket.write(out);
@@ -402,7 +467,7 @@ export class FastConnection {
   private closeAfterWrite(): void {
     this.done = true;
     this.closed = true;
-    this.queue.length = 0;
+    this.dropQueue();
     const socket = this.socket;
     socket.end();
     // A client that never closes its side must not keep the descriptor.
@@ -425,7 +490,7 @@ export class FastConnection {
     }
     // As node:http does (no half-open HTTP): the connection ends now, answers not yet written are dropped.
     this.closed = true;
-    this.queue.length = 0;
+    this.dropQueue();
     this.socket.end();
   };
 
@@ -435,7 +500,7 @@ export class FastConnection {
 
   private readonly onClose = (): void => {
     this.closed = true;
-    this.queue.length = 0;
+    this.dropQueue();
     this.detach();
     const receiving = this.receiving;
     this.receiving = undefined;
@@ -477,7 +542,8 @@ export class FastConnection {
    * an idle connection is closed after the keep-alive timeout.
    */
   check(now: number): void {
-    if (this.closed || this.handing !== undefined) return;
+    if (this.handing !== undefined) return;
+    // Also for a connection that is closing: its FIN waits behind bytes the client may never take.
     if (this.held > 0 || this.socket.writableLength > 0) {
       this.account(now);
       if (this.held > 0 && now - this.holdSince > this.host.handler.responseTimeout) {
@@ -486,6 +552,7 @@ export class FastConnection {
         return;
       }
     }
+    if (this.closed) return;
     // Stalled: the client is slow to read, which the response timeout bounds.
     if (this.stalled) return;
     const { headersTimeout, requestTimeout, keepAliveTimeout } = this.host.settings;
@@ -494,7 +561,7 @@ export class FastConnection {
       if (limit > 0 && now - this.requestStarted > limit) {
         // As node:http: a 408 unless an answer is half-written; answers not written yet are dropped.
         this.closed = true;
-        this.queue.length = 0;
+        this.dropQueue();
         const receiving = this.receiving;
         this.receiving = undefined;
         receiving?.aborted();
@@ -530,6 +597,8 @@ export class FastConnection {
 }
 
 const LF_BYTE = 10;
+/** The first allocation for a body that has not all come with its head. */
+const INITIAL_BODY = 16 * 1024;
 /** Most pipelined requests of a connection being answered at once. */
 const MAX_PIPELINED = 64;
 /** Past this many bytes of a partial head, parse it anyway (the parser hands over beyond its limit). */

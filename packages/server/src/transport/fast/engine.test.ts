@@ -241,3 +241,14 @@ describe('keep-alive', () => {
     ]);
   });
 });
+
+describe('Connection: close', () => {
+  it('reads the body that comes after the head of a request that closes the connection', async () => {
+    const text = await exchange(fast, [
+      `POST / HTTP/1.1\r\n${auth}Connection: close\r\nContent-Length: 13\r\n\r\n`,
+      50,
+      '["GET","foo"]',
+    ]);
+    expect(responses(text)).toEqual(['HTTP/1.1 200 OK {"result":["GET","foo"]}']);
+  });
+});

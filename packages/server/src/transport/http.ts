@@ -217,6 +217,8 @@ export class HttpHandler {
   private inFlight = 0;
   /** Response bytes written but not yet taken by their clients. */
   private buffered = 0;
+  /** What gives back the budget of each answer a `node:http` connection holds, for when it closes. */
+  private readonly heldBySocket = new WeakMap<object, Set<() => void>>();
   private draining = false;
   private drained: (() => void) | null = null;
 
@@ -752,6 +754,17 @@ export class HttpHandler {
    * closes the connection if the client does not take it within the response
    * timeout: a reader that never reads must not hold memory for good.
    */
+  /** The answers a connection holds, given back when it closes (one listener per connection). */
+  private holdFor(socket: Socket): Set<() => void> {
+    const answers = new Set<() => void>();
+    this.heldBySocket.set(socket, answers);
+    socket.once('close', () => {
+      for (const give of answers) give();
+      this.heldBySocket.delete(socket);
+    });
+    return answers;
+  }
+
   private holdUntilRead(res: ServerResponse): void {
     const held = res.writableLength;
     this.buffered += held;
@@ -761,7 +774,7 @@ export class HttpHandler {
       released = true;
       clearTimeout(timer);
       this.buffered -= held;
-      socket.removeListener('close', release);
+      waiting.delete(release);
     };
     // A pipelined answer queued behind an unread one has no socket yet and, when the client leaves,
     // never emits 'finish' or 'close': the budget is given back at the timeout and on the socket's close.
@@ -771,9 +784,10 @@ export class HttpHandler {
     }, this.options.responseTimeout);
     timer.unref();
     const socket = res.req.socket;
+    const waiting = this.heldBySocket.get(socket) ?? this.holdFor(socket);
+    waiting.add(release);
     res.once('finish', release);
     res.once('close', release);
-    socket.once('close', release);
   }
 }
 

@@ -35,6 +35,10 @@
  *     ignores the rest. Compared: both close, and the last answer says `close`.
  *   - `upgrade`: bytes after an `Upgrade` request in the same read are never read as
  *     HTTP. Compared: the first answer.
+ * - Across different cuttings of the same bytes (one write, one byte per write), a 4xx
+ *   refusal after which the server closes while the client is still sending may be
+ *   lost to the reset that follows (TCP, on either engine): compared up to it
+ *   (`assertAlikeAcrossCuts`).
  * - node:http's `request` event (on `RestashServer.http`) fires only for the requests
  *   node:http reads: the fast engine makes no `IncomingMessage` for the ones it serves.
  *

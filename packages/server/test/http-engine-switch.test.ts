@@ -4,14 +4,26 @@
  * differential tests compare two engines, not node:http with itself): node:http's
  * `request` event fires only for the requests node:http reads.
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, createServer, type ServerOptions } from '../src/index.js';
 import { engineOption } from './fixtures/http/differential.js';
 import { exchange } from './fixtures/http/wire.js';
-import { startRedis, startServer, type TestRedis, TOKEN } from './helpers.js';
+import {
+  call,
+  freePort,
+  runNode,
+  startRedis,
+  startServer,
+  type TestRedis,
+  TOKEN,
+  tempDir,
+  until,
+} from './helpers.js';
 
 let redis: TestRedis;
-const closers: (() => Promise<void>)[] = [];
+const closers: (() => Promise<void> | void)[] = [];
 const envBefore = process.env.RESTASH_HTTP_ENGINE;
 
 beforeAll(async () => {
@@ -80,5 +92,47 @@ describe('the HTTP engine switch', () => {
     ).toThrow(/httpEngine|http-engine/);
     process.env.RESTASH_HTTP_ENGINE = 'turbo';
     expect(() => createServer({ token: TOKEN, redisUrl: redis.url })).toThrow(/RESTASH_HTTP_ENGINE/);
+  });
+});
+
+describe('the CLI', () => {
+  const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+  beforeAll(() => {
+    if (!existsSync(CLI)) throw new Error('build the server first: pnpm build (turbo runs it before tests)');
+  });
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    runNode(CLI, args, (cleanup) => closers.push(cleanup), { env });
+
+  it.each([
+    [['--http-engine', 'turbo'], {}, '--http-engine'],
+    [[], { RESTASH_HTTP_ENGINE: 'turbo' }, 'RESTASH_HTTP_ENGINE'],
+  ])('refuses an unknown engine (%j %j) with exit code 2, naming it', async (args, env, named) => {
+    const { dir, remove } = tempDir();
+    closers.push(remove);
+    const cli = run([...args, '--data-dir', dir, '--redis', redis.url], env);
+    expect(await cli.exited).toBe(2);
+    expect(cli.output()).toContain(named);
+  });
+
+  it.each(['fast', 'node'])('serves with --http-engine %s', async (engine) => {
+    const port = await freePort();
+    const cli = run([
+      '--http-engine',
+      engine,
+      '--port',
+      String(port),
+      '--redis',
+      redis.url,
+      '--token',
+      TOKEN,
+    ]);
+    await until(() => cli.output().includes('Restash is listening'));
+    expect(
+      (await call(`http://127.0.0.1:${port}`, '/ping', { headers: { connection: 'close' } })).body,
+    ).toEqual({
+      result: 'PONG',
+    });
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
   });
 });

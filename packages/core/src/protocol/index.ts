@@ -157,7 +157,7 @@ export type ErrorKind =
   | 'not-found'
   | 'method-not-allowed'
   | 'too-large'
-  | 'unavailable' // Redis is unreachable or the server is shutting down
+  | 'unavailable' // Redis is unreachable, the server is shutting down or at one of its limits
   | 'timeout'
   | 'internal';
 
@@ -210,6 +210,8 @@ export const errors = {
   transactionAborted: (first: string) =>
     `EXECABORT Transaction discarded because of previous errors: ${first}`,
   unavailable: (detail: string) => `ERR Redis is unreachable: ${detail}`,
+  /** A 503 about the server's own limits (connections, bytes held for slow readers), not about Redis. */
+  busy: (detail: string) => `ERR server busy: ${detail}`,
   shuttingDown: 'ERR server is shutting down',
   timeout: (ms: number) => `ERR Redis did not answer within ${ms} ms`,
   notFound: (path: string) => `ERR no such endpoint: ${path}`,

@@ -244,7 +244,7 @@ export class HttpHandler {
       if (full !== undefined) {
         overCap.add(socket);
         socket.on('error', () => {});
-        this.refuse(socket, 503, errors.unavailable(`${full}; retry later`));
+        this.refuse(socket, 503, errors.busy(`${full}; retry later`));
         // Nothing to wait for: free the descriptor as soon as the answer is out.
         socket.once('finish', () => socket.destroy());
         return;
@@ -705,7 +705,7 @@ export class HttpHandler {
     ) {
       // Clients that do not read hold the budget: a big answer now would grow memory without bound.
       // (With nothing held, one answer of any size within the response limit still goes.)
-      const busy = errorAnswer('unavailable', errors.unavailable(BUSY));
+      const busy = errorAnswer('unavailable', errors.busy(BUSY));
       ({ status, contentType } = busy);
       body = busy.body as string;
       length = Buffer.byteLength(body);

@@ -8,7 +8,7 @@
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { READ_ONLY_TOKEN, startRedis, startServer, type TestRedis, TOKEN } from './helpers.js';
+import { READ_ONLY_TOKEN, seeded, startRedis, startServer, type TestRedis, TOKEN } from './helpers.js';
 
 const CASES = Number(process.env.RESTASH_FUZZ_CASES ?? 10_000);
 const SEED = Number(process.env.RESTASH_FUZZ_SEED ?? Math.floor(Date.now() / 86_400_000));
@@ -39,21 +39,7 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-/** mulberry32: a small seeded generator, so a failing case can be replayed. */
-function generator(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
-  return { next, int, pick };
-}
-type Random = ReturnType<typeof generator>;
+type Random = ReturnType<typeof seeded>;
 
 const METHODS = ['GET', 'POST', 'PUT', 'HEAD', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'PROPFIND', 'get'];
 const ROUTES = [
@@ -291,7 +277,7 @@ describe(`fuzz (seed ${SEED}, ${CASES} cases)`, () => {
     let done = 0;
     const runCase = async (index: number) => {
       const seedOfCase = SEED * 1_000_003 + index;
-      const c = generator(seedOfCase);
+      const c = seeded(seedOfCase);
       const describeCase = (what: string) => `case ${index} (seed ${SEED}): ${what}`;
       if (c.int(5) === 0) {
         const request = rawRequest(c);

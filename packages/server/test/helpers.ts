@@ -159,3 +159,22 @@ export function selfSignedCertificate(dir: string, name: string): { cert: string
   );
   return { cert, key };
 }
+
+/**
+ * A small seeded random generator (mulberry32), so that a failing generated
+ * case can be replayed from its seed: `next()` in [0, 1), `int(n)` in [0, n),
+ * `pick(items)` one of them.
+ */
+export function seeded(seed: number) {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (n: number) => Math.floor(next() * n);
+  const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
+  return { next, int, pick };
+}

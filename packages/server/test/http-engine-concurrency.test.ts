@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, type Engine, engineOption } from './fixtures/http/differential.js';
 import { exchange, pool } from './fixtures/http/wire.js';
-import { startRedis, startServer, type TestRedis, TOKEN } from './helpers.js';
+import { seeded, startRedis, startServer, type TestRedis, TOKEN } from './helpers.js';
 
 const CONNECTIONS = 48;
 const REQUESTS = 30;
@@ -29,18 +29,6 @@ afterAll(async () => {
   for (const close of closers) await close();
   await redis?.stop();
 });
-
-/** A small seeded generator (mulberry32). */
-function generator(seed: number) {
-  let state = seed >>> 0;
-  return (n: number) => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
 
 const auth = `Authorization: Bearer ${TOKEN}\r\n`;
 
@@ -119,7 +107,7 @@ describe(`${CONNECTIONS} connections pipelining ${REQUESTS} requests each, cut a
   it.each(ENGINES)(
     '%s: every answer is its own request’s, in order',
     async (engine) => {
-      const int = generator(17 + engine.length);
+      const { int } = seeded(17 + engine.length);
       const scripts = Array.from({ length: CONNECTIONS }, (_, c) => script(engine, c, int));
       const results = await pool(
         scripts.map(({ bytes, cuts, heads }, c) => () => {

@@ -26,7 +26,7 @@ import {
   pool,
   type WireExchange,
 } from './fixtures/http/wire.js';
-import { READ_ONLY_TOKEN, startRedis, startServer, type TestRedis, TOKEN } from './helpers.js';
+import { READ_ONLY_TOKEN, seeded, startRedis, startServer, type TestRedis, TOKEN } from './helpers.js';
 
 const COUNT = Number(process.env.RESTASH_HTTP_MUTATIONS ?? 1000);
 const SEED = Number(process.env.RESTASH_HTTP_MUTATIONS_SEED ?? Math.floor(Date.now() / 86_400_000));
@@ -39,20 +39,6 @@ const ctx: CorpusContext = {
   key: (name) => `hm${run}:${name}`,
   maxRequestSize: 8 * 1024,
 };
-
-/** mulberry32: small, seeded, so that a failing mutant can be replayed. */
-function generator(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  return { int, pick: <T>(items: readonly T[]): T => items[int(items.length)]! };
-}
 
 const BASES = [
   request(ctx, { target: `/get/${ctx.key('a')}` }),
@@ -100,7 +86,7 @@ interface Mutant {
 }
 
 function mutants(seed: number, count: number): Mutant[] {
-  const random = generator(seed);
+  const random = seeded(seed);
   return Array.from({ length: count }, (_, i) => {
     const base = random.pick(BASES);
     let text = base;

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { errors } from '@restash/core/protocol';
 import { errorAnswer } from '../../protocol/execute.js';
 import type { BodyCallback, Exchange, HttpHandler } from '../http.js';
+import { type DirectIo, type DirectSink, directIo } from './direct.js';
 import { HAND_OVER, NEED_MORE, parseHead, RequestHead } from './parser.js';
 
 /** What a connection needs of its engine. */
@@ -150,7 +151,7 @@ export class FastExchange implements Exchange {
  * and gives the socket to `node:http` at the first request outside the subset
  * it serves (once the answers before it are written).
  */
-export class FastConnection {
+export class FastConnection implements DirectSink {
   closed = false;
   /** Answers in request order; the first is the next to write. */
   private readonly queue: FastExchange[] = [];
@@ -183,6 +184,8 @@ export class FastConnection {
   private holdSince = 0;
   readonly remoteAddress: string | undefined;
   keepAliveLines: string;
+  /** Reads and writes on the socket's handle, past the stream API (plain TCP; see direct.ts). */
+  private readonly io: DirectIo | undefined;
 
   constructor(
     private readonly host: ConnectionHost,
@@ -203,6 +206,30 @@ export class FastConnection {
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
     socket.on('drain', this.onDrain);
+    this.io = directIo(socket, this);
+  }
+
+  received(chunk: Buffer): void {
+    this.onData(chunk);
+  }
+
+  drained(): void {
+    this.onDrain();
+  }
+
+  /** Bytes written that the client has not taken yet. */
+  private unsent(): number {
+    return this.io !== undefined ? this.io.pending : this.socket.writableLength;
+  }
+
+  private pauseReading(): void {
+    if (this.io !== undefined) this.io.pause();
+    else this.socket.pause();
+  }
+
+  private resumeReading(): void {
+    if (this.io !== undefined) this.io.resume();
+    else this.socket.resume();
   }
 
   /** True when nothing is being read or answered. */
@@ -248,7 +275,7 @@ export class FastConnection {
         this.pending = pos === 0 ? buf : buf.subarray(pos);
         if (!this.stalled) {
           this.stalled = true;
-          this.socket.pause();
+          this.pauseReading();
         }
         return;
       }
@@ -331,7 +358,8 @@ export class FastConnection {
 
   /** Too many answers wait, or the client does not read them: read no further request for now. */
   private mustWait(): boolean {
-    return this.queue.length >= MAX_PIPELINED || this.socket.writableNeedDrain;
+    if (this.queue.length >= MAX_PIPELINED) return true;
+    return this.io !== undefined ? this.io.full : this.socket.writableNeedDrain;
   }
 
   /** Requests are read again once the answers waiting are few and taken. */
@@ -342,7 +370,7 @@ export class FastConnection {
     const rest = this.pending;
     this.pending = EMPTY;
     if (rest.length > 0) this.consume(rest, rest.length);
-    if (!this.stalled && !this.closed && this.handing === undefined) this.socket.resume();
+    if (!this.stalled && !this.closed && this.handing === undefined) this.resumeReading();
   }
 
   /** The exchange of the request whose body is arriving. */
@@ -413,7 +441,9 @@ export class FastConnection {
         ex.heldBytes = 0;
       }
       if (this.closed) continue;
-      if (typeof out === 'string') {
+      if (this.io !== undefined) {
+        this.io.write(out);
+      } else if (typeof out === 'string') {
         socket.write(out);
       } else {
         socket.cork();
@@ -426,7 +456,7 @@ export class FastConnection {
       }
     }
     const now = Date.now();
-    if (socket.writableLength !== this.held) this.account(now);
+    if (this.unsent() !== this.held) this.account(now);
     // Written to the socket is enough: node:http's answers queue behind ours there.
     if (this.handing !== undefined) return this.finishHandOver();
     this.idleSince = now;
@@ -438,7 +468,7 @@ export class FastConnection {
     this.handing = Buffer.from(bytes);
     this.pending = EMPTY;
     if (this.queue.length > 0) {
-      this.socket.pause();
+      this.pauseReading();
       return;
     }
     this.finishHandOver();
@@ -459,6 +489,7 @@ export class FastConnection {
     socket.removeListener('error', this.onError);
     socket.removeListener('close', this.onClose);
     socket.removeListener('drain', this.onDrain);
+    this.io?.release();
     this.release();
     this.host.forget(this);
   }
@@ -514,7 +545,7 @@ export class FastConnection {
    * response timeout.
    */
   private account(now: number): void {
-    const pending = this.socket.writableLength;
+    const pending = this.unsent();
     const handler = this.host.handler;
     if (pending > this.held) {
       handler.holdBytes(pending - this.held);
@@ -544,7 +575,7 @@ export class FastConnection {
   check(now: number): void {
     if (this.handing !== undefined) return;
     // Also for a connection that is closing: its FIN waits behind bytes the client may never take.
-    if (this.held > 0 || this.socket.writableLength > 0) {
+    if (this.held > 0 || this.unsent() > 0) {
       this.account(now);
       if (this.held > 0 && now - this.holdSince > this.host.handler.responseTimeout) {
         this.closed = true;
@@ -565,7 +596,7 @@ export class FastConnection {
         const receiving = this.receiving;
         this.receiving = undefined;
         receiving?.aborted();
-        if (this.socket.writableLength === 0)
+        if (this.unsent() === 0)
           this.host.handler.refuse(this.socket, 408, 'ERR request timeout');
         else this.socket.destroy();
       }
@@ -584,7 +615,7 @@ export class FastConnection {
 
   /** Closes the connection if nothing is being read or answered (server shutdown). */
   closeIfIdle(): void {
-    if (this.idle && this.pending.length === 0 && this.socket.writableLength === 0) {
+    if (this.idle && this.pending.length === 0 && this.unsent() === 0) {
       this.closed = true;
       this.socket.destroy();
     }

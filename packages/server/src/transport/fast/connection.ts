@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { errors } from '@restash/core/protocol';
 import { errorAnswer } from '../../protocol/execute.js';
 import type { BodyCallback, Exchange, HttpHandler } from '../http.js';
-import { type DirectIo, type DirectSink, directIo } from './direct.js';
+import { type DirectIo, type DirectSink, directIo, owned } from './direct.js';
 import { HAND_OVER, NEED_MORE, parseHead, RequestHead } from './parser.js';
 
 /** What a connection needs of its engine. */
@@ -272,7 +272,7 @@ export class FastConnection implements DirectSink {
     while (pos < end && !this.closed && (!this.done || this.state === BODY_STATE)) {
       if (this.state === HEAD_STATE && this.mustWait()) {
         // Backpressure, as node:http applies it: no more requests until the client takes its answers.
-        this.pending = pos === 0 ? buf : buf.subarray(pos);
+        this.pending = owned(pos === 0 ? buf : buf.subarray(pos));
         if (!this.stalled) {
           this.stalled = true;
           this.pauseReading();
@@ -309,12 +309,12 @@ export class FastConnection implements DirectSink {
       }
       // A partial head only changes once a line ends: do not parse it again for every byte of a slow sender.
       if (pos === 0 && fresh < end && buf.indexOf(LF_BYTE, end - fresh) === -1 && end < MAX_PARTIAL) {
-        this.pending = buf;
+        this.pending = owned(buf);
         return;
       }
       const result = parseHead(buf, pos, end, this.head);
       if (result === NEED_MORE) {
-        this.pending = pos === 0 ? buf : buf.subarray(pos);
+        this.pending = owned(pos === 0 ? buf : buf.subarray(pos));
         return;
       }
       if (result === HAND_OVER) {
@@ -328,7 +328,7 @@ export class FastConnection implements DirectSink {
       if (length <= 0) {
         this.dispatch(this.exchange(EMPTY, true));
       } else if (end - pos >= length) {
-        this.dispatch(this.exchange(buf.subarray(pos, pos + length), true));
+        this.dispatch(this.exchange(owned(buf.subarray(pos, pos + length)), true));
         pos += length;
       } else {
         // Served from its head now (a wrong token is answered before the body comes, as on node:http);
@@ -596,8 +596,7 @@ export class FastConnection implements DirectSink {
         const receiving = this.receiving;
         this.receiving = undefined;
         receiving?.aborted();
-        if (this.unsent() === 0)
-          this.host.handler.refuse(this.socket, 408, 'ERR request timeout');
+        if (this.unsent() === 0) this.host.handler.refuse(this.socket, 408, 'ERR request timeout');
         else this.socket.destroy();
       }
       return;

@@ -2,16 +2,21 @@
  * Direct I/O for the fast engine on a plain TCP socket: bytes are read from,
  * and answers written to, the socket's libuv handle, past the `net.Socket`
  * stream. A request then costs no `Readable` push, no `Writable` bookkeeping
- * and no `process.nextTick` per read and per write — together about a tenth
- * of the server's time per request (bench/README.md).
+ * and no `process.nextTick` per read and per write; and every read lands in
+ * one buffer shared by all connections (as `net.Socket`'s documented `onread`
+ * option does), not in a new `ArrayBuffer` each time, whose sweeping was
+ * about a third of every young-generation GC pause.
  *
- * It uses what `net.Socket` itself uses: the handle's `onread`, `readStart`,
- * `readStop`, `writeUtf8String`, `writev` and `writeQueueSize`, and Node's
- * `stream_wrap` binding for `WriteWrap` and the read and write state. Where
- * any of that is missing (another Node, a TLS socket) {@link directIo} says
- * so and the connection uses the stream API. End of stream, read errors and
- * closing stay the socket's own: they go to `net.Socket` as before, and its
- * `end`, `error` and `close` events come as they always did.
+ * It uses what `net.Socket` itself uses: the handle's `onread`,
+ * `useUserBuffer`, `readStart`, `readStop`, `writeUtf8String`, `writev` and
+ * `writeQueueSize`, and Node's `stream_wrap` binding for `WriteWrap` and the
+ * read and write state. Where any of that is missing (another Node, a TLS
+ * socket) {@link directIo} says so and the connection uses the stream API.
+ * End of stream, read errors and closing stay the socket's own: they go to
+ * `net.Socket` as before, and its `end`, `error` and `close` events come as
+ * they always did. Once the connection is handed to `node:http`
+ * ({@link DirectIo.release}), each read is copied and pushed to the socket
+ * as `net.Socket` does it.
  */
 import type { Socket } from 'node:net';
 
@@ -20,7 +25,6 @@ interface StreamWrapBinding {
   WriteWrap: new () => WriteRequest;
   streamBaseState: Int32Array;
   kReadBytesOrError: number;
-  kArrayBufferOffset: number;
   kLastWriteWasAsync: number;
 }
 
@@ -35,6 +39,7 @@ interface WriteRequest {
 
 interface TcpHandle {
   onread: (this: TcpHandle, buffer: ArrayBuffer | undefined) => unknown;
+  useUserBuffer(buffer: Uint8Array): void;
   reading: boolean;
   readStart(): number;
   readStop(): number;
@@ -45,7 +50,10 @@ interface TcpHandle {
 
 /** What a connection on direct I/O is told. */
 export interface DirectSink {
-  /** Bytes arrived (a buffer of their own: Node allocates one per read). */
+  /**
+   * Bytes arrived. They are in the buffer every connection reads into: valid
+   * only during the call, so whatever is kept must be copied.
+   */
   received(chunk: Buffer): void;
   /** A write that could not complete at once has completed: the client took bytes. */
   drained(): void;
@@ -64,7 +72,6 @@ function streamWrap(): StreamWrapBinding | null {
       typeof found.WriteWrap === 'function' &&
       found.streamBaseState instanceof Int32Array &&
       typeof found.kReadBytesOrError === 'number' &&
-      typeof found.kArrayBufferOffset === 'number' &&
       typeof found.kLastWriteWasAsync === 'number'
     ) {
       binding = found as StreamWrapBinding;
@@ -92,6 +99,8 @@ export function directIo(socket: Socket, sink: DirectSink): DirectIo | undefined
     typeof handle.writev !== 'function' ||
     typeof handle.readStart !== 'function' ||
     typeof handle.readStop !== 'function' ||
+    typeof handle.useUserBuffer !== 'function' ||
+    typeof (socket as { _unrefTimer?: unknown })._unrefTimer !== 'function' ||
     typeof handle.writeQueueSize !== 'number' ||
     handle.reading !== true
   ) {
@@ -102,6 +111,13 @@ export function directIo(socket: Socket, sink: DirectSink): DirectIo | undefined
 
 /** Node's default `highWaterMark` of a socket: past this many unsent bytes, wait (as `writableNeedDrain`). */
 const HIGH_WATER = 16 * 1024;
+/** What every direct connection reads into (libuv's suggested size for a read, as Node allocates). */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+/** `bytes` itself, or a copy of it if it is in the shared read buffer (which the next read overwrites). */
+export function owned(bytes: Buffer): Buffer {
+  return bytes.buffer === READ_BUFFER.buffer ? Buffer.from(bytes) : bytes;
+}
 
 function writeComplete(this: WriteRequest, status: number): void {
   this.buffer = undefined;
@@ -109,7 +125,7 @@ function writeComplete(this: WriteRequest, status: number): void {
 }
 
 export class DirectIo {
-  /** `net.Socket`'s own reader, for what is not data (end of stream, errors) and after {@link release}. */
+  /** `net.Socket`'s own reader, for what is not data: end of stream, errors. */
   private readonly streamRead: TcpHandle['onread'];
   private active = true;
 
@@ -122,16 +138,25 @@ export class DirectIo {
     this.streamRead = handle.onread;
     const io = this;
     const state = wrap.streamBaseState;
-    const { kReadBytesOrError, kArrayBufferOffset } = wrap;
+    const { kReadBytesOrError } = wrap;
     const streamRead = this.streamRead;
     handle.onread = function onDirectRead(this: TcpHandle, buffer: ArrayBuffer | undefined) {
       const nread = state[kReadBytesOrError]!;
-      if (nread > 0 && buffer !== undefined && io.active) {
-        io.sink.received(Buffer.from(buffer, state[kArrayBufferOffset]!, nread));
-        return undefined;
-      }
-      return streamRead.call(this, buffer);
+      // End of stream and read errors: net.Socket's own reader (which does not look at the buffer then).
+      if (nread <= 0) return streamRead.call(this, buffer);
+      if (io.active) io.sink.received(READ_BUFFER.subarray(0, nread));
+      else io.push(nread);
+      return undefined;
     };
+    handle.useUserBuffer(READ_BUFFER);
+  }
+
+  /** A read after the hand-over: what `net.Socket` does with one, on a copy. */
+  private push(nread: number): void {
+    const socket = this.socket;
+    (socket as unknown as { _unrefTimer(): void })._unrefTimer();
+    if (socket.destroyed) return;
+    if (!socket.push(Buffer.from(READ_BUFFER.subarray(0, nread)))) this.pause();
   }
 
   /** Bytes written but not yet taken by the client. */
@@ -200,11 +225,13 @@ export class DirectIo {
     if (this.active) this.sink.drained();
   }
 
-  /** The socket goes back to the stream API (handed to `node:http`), reading as before. */
+  /**
+   * The socket goes back to the stream API (handed to `node:http`): reads are
+   * pushed to it, and it pauses and resumes them, as on any socket.
+   */
   release(): void {
     if (!this.active) return;
     this.active = false;
-    this.handle.onread = this.streamRead;
     this.resume();
   }
 }

@@ -110,10 +110,20 @@ export interface Exchange {
   /** Reads the whole body; an answer instead when it is over `limit` or the client left mid-body. */
   readBody(limit: number, done: BodyCallback): void;
   /**
-   * Writes the response: `head` is flat `[name, value, …]`; nothing of `body` is
-   * sent to a `HEAD` request; `close`: the connection closes after it.
+   * Writes the response: `Content-Type` and `Content-Length` (none when
+   * `contentType` is undefined), the sync token, then `extra` headers (flat
+   * `[name, value, …]`); nothing of `body` is sent to a `HEAD` request;
+   * `close`: the connection closes after it.
    */
-  write(status: number, head: string[], body: string | (string | Uint8Array)[], close: boolean): void;
+  write(
+    status: number,
+    contentType: string | undefined,
+    length: number,
+    syncToken: string,
+    extra: string[] | undefined,
+    body: string | (string | Uint8Array)[],
+    close: boolean,
+  ): void;
   /** The `node:http` response, for the SSE streams (which only the `node:http` engine serves). */
   readonly response: ServerResponse | undefined;
 }
@@ -190,9 +200,16 @@ class NodeExchange implements Exchange {
     });
   }
 
-  write(status: number, head: string[], body: string | (string | Uint8Array)[]): void {
+  write(
+    status: number,
+    contentType: string | undefined,
+    length: number,
+    syncToken: string,
+    extra: string[] | undefined,
+    body: string | (string | Uint8Array)[],
+  ): void {
     const res = this.res;
-    res.writeHead(status, head);
+    res.writeHead(status, responseHead(contentType, length, syncToken, extra));
     if (typeof body === 'string') {
       res.end(body);
     } else {
@@ -203,6 +220,21 @@ class NodeExchange implements Exchange {
 }
 
 const CLOSED_MID_BODY = 'ERR the client closed the request before sending the whole body';
+
+/** The headers of {@link Exchange.write} as `node:http` takes them: flat `[name, value, …]`. */
+function responseHead(
+  contentType: string | undefined,
+  length: number,
+  syncToken: string,
+  extra: string[] | undefined,
+): string[] {
+  const head =
+    contentType === undefined
+      ? [headers.syncToken, syncToken]
+      : ['content-type', contentType, 'content-length', String(length), headers.syncToken, syncToken];
+  if (extra !== undefined) for (let i = 0; i < extra.length; i++) head.push(extra[i]!);
+  return head;
+}
 
 /**
  * The HTTP transport: routing, auth, body limits, CORS and response headers,
@@ -259,6 +291,22 @@ export class HttpHandler {
       });
     });
   }
+
+  /**
+   * The token of an `Authorization` header. The last header and its token are
+   * kept: clients send the same one request after request, and the token string
+   * kept is one whose hash V8 has computed already, for the token table's lookup.
+   */
+  private bearer(header: string | undefined): string | undefined {
+    if (header === this.lastAuthorization) return this.lastBearer;
+    const token = tokenFromHeader(header);
+    this.lastAuthorization = header;
+    this.lastBearer = token;
+    return token;
+  }
+
+  private lastAuthorization: string | undefined = undefined;
+  private lastBearer: string | undefined = undefined;
 
   /** True for a connection over the cap, already answered with a 503. */
   overCap(socket: object): boolean {
@@ -453,7 +501,7 @@ export class HttpHandler {
     if (coding !== undefined) {
       return send({ status: 415, body: encodeError(coding), contentType: 'application/json' });
     }
-    const token = tokenFromHeader(ex.header('authorization')) ?? tokenFromQuery(query);
+    const token = this.bearer(ex.header('authorization')) ?? tokenFromQuery(query);
     this.options.identities.resolve(token, (identity) => {
       // ACL tokens resolve after a round trip to Redis. A client that left meanwhile fired its
       // 'close' before anyone listened: a stream would never be closed, a body never finish.
@@ -608,14 +656,18 @@ export class HttpHandler {
 
   /** Headers every response carries: a new sync token, the request id (if logged) and CORS. */
   private head(origin: string | undefined, id: string | undefined): string[] {
-    const head: string[] = [];
-    this.addHead(head, origin, id);
+    const head: string[] = [headers.syncToken, this.nextSyncToken()];
+    this.addExtraHead(head, origin, id);
     return head;
   }
 
-  /** Appends the headers of {@link head} to `head`. */
-  private addHead(head: string[], origin: string | undefined, id: string | undefined): void {
-    head.push(headers.syncToken, this.syncPrefix + ++this.syncCounter);
+  /** A new `Upstash-Sync-Token` value. */
+  private nextSyncToken(): string {
+    return this.syncPrefix + ++this.syncCounter;
+  }
+
+  /** Appends the headers of {@link head} but the sync token: the request id (if logged) and CORS. */
+  private addExtraHead(head: string[], origin: string | undefined, id: string | undefined): void {
     // CORS headers only matter to browsers, which always send Origin; skipping them elsewhere saves work per response.
     if (origin !== undefined) {
       head.push(
@@ -710,25 +762,29 @@ export class HttpHandler {
       body = busy.body as string;
       length = Buffer.byteLength(body);
     }
-    const head = ['content-type', contentType, 'content-length', String(length)];
-    this.addHead(head, ex.header('origin'), id);
-    if (status === 204) {
-      head.splice(0, 4);
-      head.push(
-        'access-control-allow-methods',
-        ALLOWED_METHODS,
-        'access-control-allow-headers',
-        CORS_ALLOW_HEADERS,
-        'access-control-max-age',
-        '86400',
-      );
-    } else if (status === 405) {
-      head.push('allow', ALLOWED_METHODS);
-    }
+    const origin = ex.header('origin');
     // A refused upload may still be arriving: do not read it, close the connection.
     const close = this.draining || status === 413 || status === 415;
-    if (close) head.push('connection', 'close');
-    ex.write(status, head, body, close);
+    // Headers most answers do not have: built only when one does.
+    let extra: string[] | undefined;
+    if (origin !== undefined || id !== undefined || status === 204 || status === 405 || close) {
+      extra = [];
+      this.addExtraHead(extra, origin, id);
+      if (status === 204) {
+        extra.push(
+          'access-control-allow-methods',
+          ALLOWED_METHODS,
+          'access-control-allow-headers',
+          CORS_ALLOW_HEADERS,
+          'access-control-max-age',
+          '86400',
+        );
+      } else if (status === 405) {
+        extra.push('allow', ALLOWED_METHODS);
+      }
+      if (close) extra.push('connection', 'close');
+    }
+    ex.write(status, status === 204 ? undefined : contentType, length, this.nextSyncToken(), extra, body, close);
     const res = ex.response;
     if (res !== undefined && res.writableLength > 0 && !res.writableFinished) this.holdUntilRead(res);
     return status;

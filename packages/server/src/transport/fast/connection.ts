@@ -1,6 +1,6 @@
 import { type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { errors } from '@restash/core/protocol';
+import { errors, headers } from '@restash/core/protocol';
 import { errorAnswer } from '../../protocol/execute.js';
 import type { BodyCallback, Exchange, HttpHandler } from '../http.js';
 import { type DirectIo, type DirectSink, directIo, owned } from './direct.js';
@@ -18,6 +18,12 @@ export interface ConnectionHost {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** `HTTP/1.1 200 OK\r\n`… made once per status. */
+const STATUS_LINES: string[] = [];
+for (const code of Object.keys(STATUS_CODES)) {
+  STATUS_LINES[Number(code)] = `HTTP/1.1 ${code} ${STATUS_CODES[code]}\r\n`;
+}
+const SYNC_TOKEN_LINE = `${headers.syncToken}: `;
 const CLOSED_MID_BODY = 'ERR the client closed the request before sending the whole body';
 const HEAD_STATE = 0;
 const BODY_STATE = 1;
@@ -45,21 +51,21 @@ export class FastExchange implements Exchange {
 
   constructor(
     private readonly connection: FastConnection,
-    readonly method: string,
-    readonly url: string,
-    private readonly authorization: string | undefined,
-    private readonly origin: string | undefined,
-    private readonly requestId: string | undefined,
-    private readonly contentLength: string | undefined,
-    private readonly contentEncoding: string | undefined,
-    private readonly upstashEncoding: string | undefined,
-    private readonly responseFormat: string | undefined,
-    private readonly requestClose: boolean,
+    /** What the parser read of this request's head (its own: the connection parses the next into another). */
+    private readonly head: RequestHead,
     /** The whole body, once it has arrived (see `complete`). */
     private body: Buffer,
     /** False while the body is arriving: the request is served from its head, as node:http does. */
     private complete: boolean,
   ) {}
+
+  get method(): string {
+    return this.head.method;
+  }
+
+  get url(): string {
+    return this.head.url;
+  }
 
   /** Who waits for the body, while it arrives. */
   private waiter: BodyCallback | undefined = undefined;
@@ -93,21 +99,22 @@ export class FastExchange implements Exchange {
   }
 
   header(name: string): string | undefined {
+    const head = this.head;
     switch (name) {
       case 'authorization':
-        return this.authorization;
+        return head.authorization;
       case 'origin':
-        return this.origin;
+        return head.origin;
       case 'x-request-id':
-        return this.requestId;
+        return head.requestId;
       case 'content-length':
-        return this.contentLength;
+        return head.contentLengthText;
       case 'content-encoding':
-        return this.contentEncoding;
+        return head.contentEncoding;
       case 'upstash-encoding':
-        return this.upstashEncoding;
+        return head.upstashEncoding;
       case 'upstash-response-format':
-        return this.responseFormat;
+        return head.responseFormat;
       default:
         // Transfer-Encoding (and anything else the handler may read) never reaches the fast engine.
         return undefined;
@@ -126,16 +133,27 @@ export class FastExchange implements Exchange {
     else this.waiter = done;
   }
 
-  write(status: number, head: string[], body: string | (string | Uint8Array)[], close: boolean): void {
+  write(
+    status: number,
+    contentType: string | undefined,
+    length: number,
+    syncToken: string,
+    extra: string[] | undefined,
+    body: string | (string | Uint8Array)[],
+    close: boolean,
+  ): void {
     this.sent = true;
-    let text = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n`;
-    for (let i = 0; i < head.length; i += 2) text += `${head[i]}: ${head[i + 1]}\r\n`;
+    let text = STATUS_LINES[status] ?? `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n`;
+    if (contentType !== undefined) text += `content-type: ${contentType}\r\ncontent-length: ${length}\r\n`;
+    text += `${SYNC_TOKEN_LINE}${syncToken}\r\n`;
+    if (extra !== undefined) for (let i = 0; i < extra.length; i += 2) text += `${extra[i]}: ${extra[i + 1]}\r\n`;
     text += date(Date.now());
-    this.closeAfter = close || this.requestClose;
+    const requestClose = this.head.close;
+    this.closeAfter = close || requestClose;
     if (close) text += '\r\n';
-    else if (this.requestClose) text += 'Connection: close\r\n\r\n';
+    else if (requestClose) text += 'Connection: close\r\n\r\n';
     else text += this.connection.keepAliveLines;
-    const bare = this.method === 'HEAD';
+    const bare = this.head.method === 'HEAD';
     if (typeof body === 'string') {
       this.out = bare || body.length === 0 ? text : text + body;
     } else {
@@ -155,7 +173,8 @@ export class FastConnection implements DirectSink {
   closed = false;
   /** Answers in request order; the first is the next to write. */
   private readonly queue: FastExchange[] = [];
-  private readonly head = new RequestHead();
+  /** What the request being read is parsed into. */
+  private head = new RequestHead();
   /** Bytes read but not parsed yet (a partial request). */
   private pending: Buffer = EMPTY;
   private state = HEAD_STATE;
@@ -376,23 +395,11 @@ export class FastConnection implements DirectSink {
   /** The exchange of the request whose body is arriving. */
   private receiving: FastExchange | undefined = undefined;
 
+  /** The exchange of the request just parsed: it takes the head, the next request is parsed into a new one. */
   private exchange(body: Buffer, complete: boolean): FastExchange {
-    const h = this.head;
-    return new FastExchange(
-      this,
-      h.method,
-      h.url,
-      h.authorization,
-      h.origin,
-      h.requestId,
-      h.contentLengthText,
-      h.contentEncoding,
-      h.upstashEncoding,
-      h.responseFormat,
-      h.close,
-      body,
-      complete,
-    );
+    const head = this.head;
+    this.head = new RequestHead();
+    return new FastExchange(this, head, body, complete);
   }
 
   private dispatch(ex: FastExchange): void {

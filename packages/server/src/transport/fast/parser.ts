@@ -83,7 +83,10 @@ const VALUE_BYTE = new Uint8Array(256);
 for (let c = 0x20; c <= 0x7e; c++) VALUE_BYTE[c] = 1;
 VALUE_BYTE[0x09] = 1;
 
-/** What the parser found in a head; one per connection, overwritten by every parse. */
+/**
+ * What the parser found in a head. A connection parses into one until a head
+ * is whole; the request's exchange then keeps it, and the next head gets a new one.
+ */
 export class RequestHead {
   method = '';
   url = '';

@@ -784,7 +784,15 @@ export class HttpHandler {
       }
       if (close) extra.push('connection', 'close');
     }
-    ex.write(status, status === 204 ? undefined : contentType, length, this.nextSyncToken(), extra, body, close);
+    ex.write(
+      status,
+      status === 204 ? undefined : contentType,
+      length,
+      this.nextSyncToken(),
+      extra,
+      body,
+      close,
+    );
     const res = ex.response;
     if (res !== undefined && res.writableLength > 0 && !res.writableFinished) this.holdUntilRead(res);
     return status;

@@ -146,7 +146,8 @@ export class FastExchange implements Exchange {
     let text = STATUS_LINES[status] ?? `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n`;
     if (contentType !== undefined) text += `content-type: ${contentType}\r\ncontent-length: ${length}\r\n`;
     text += `${SYNC_TOKEN_LINE}${syncToken}\r\n`;
-    if (extra !== undefined) for (let i = 0; i < extra.length; i += 2) text += `${extra[i]}: ${extra[i + 1]}\r\n`;
+    if (extra !== undefined)
+      for (let i = 0; i < extra.length; i += 2) text += `${extra[i]}: ${extra[i + 1]}\r\n`;
     text += date(Date.now());
     const requestClose = this.head.close;
     this.closeAfter = close || requestClose;

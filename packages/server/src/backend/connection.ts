@@ -7,7 +7,10 @@ import { handshakeCommands, isNameRefusal, openSocket, readyEvent } from './sock
 
 interface Pending {
   expect: number;
+  /** Made at its final size (`expect`), filled in order: no growing per reply. */
   replies: Reply[];
+  /** Replies arrived so far. */
+  filled: number;
   done: BatchCallback;
   deadline: number;
   settled: boolean;
@@ -138,7 +141,8 @@ export class RedisConnection implements Backend {
   send(commands: readonly Arg[][], done: BatchCallback): void {
     const pending: Pending = {
       expect: commands.length,
-      replies: [],
+      replies: new Array(commands.length),
+      filled: 0,
       done,
       deadline: Date.now() + this.options.commandTimeout,
       settled: false,
@@ -284,7 +288,8 @@ export class RedisConnection implements Backend {
     const extra = onConnect?.commands ?? [];
     const pending: Pending = {
       expect: setup.length + extra.length,
-      replies: [],
+      replies: new Array(setup.length + extra.length),
+      filled: 0,
       deadline: Date.now() + this.options.connectTimeout + this.options.commandTimeout,
       settled: false,
       done: (result) => {
@@ -408,8 +413,8 @@ export class RedisConnection implements Backend {
       this.socket?.destroy(new Error('protocol error: a reply arrived for no command'));
       return;
     }
-    pending.replies.push(reply);
-    if (pending.replies.length < pending.expect) return;
+    pending.replies[pending.filled++] = reply;
+    if (pending.filled < pending.expect) return;
     this.queue[this.head++] = undefined as unknown as Pending;
     if (this.head === this.queue.length) {
       this.queue = [];

@@ -159,14 +159,18 @@ export class DirectIo {
     if (!socket.push(Buffer.from(READ_BUFFER.subarray(0, nread)))) this.pause();
   }
 
+  /** Writes that did not complete at once (libuv holds their rest): only then is there a queue to ask about. */
+  private waiting = 0;
+
   /** Bytes written but not yet taken by the client. */
   get pending(): number {
-    return this.handle.writeQueueSize + this.socket.writableLength;
+    const queued = this.waiting > 0 ? this.handle.writeQueueSize : 0;
+    return queued + this.socket.writableLength;
   }
 
   /** Too many bytes wait for the client: read no more requests for now. */
   get full(): boolean {
-    return this.handle.writeQueueSize >= HIGH_WATER;
+    return this.waiting > 0 && this.handle.writeQueueSize >= HIGH_WATER;
   }
 
   pause(): void {
@@ -212,11 +216,13 @@ export class DirectIo {
     if (this.wrap.streamBaseState[this.wrap.kLastWriteWasAsync] !== 0) {
       req.async = true;
       req.buffer = data;
+      this.waiting++;
     }
   }
 
   /** A write that went on after `write` returned is over. */
   completed(status: number): void {
+    this.waiting--;
     if (status < 0) {
       // EPIPE, ECONNRESET, or ECANCELED once closed: the socket's own events tell the rest.
       if (!this.socket.destroyed) this.socket.destroy();

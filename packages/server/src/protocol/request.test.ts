@@ -64,6 +64,23 @@ describe('parsePathCommand', () => {
   });
 });
 
+describe('parsePathCommand segments', () => {
+  it("are path.split('/') without the first segment and one trailing empty one, for every path of up to 8 of '/', 'a', 'b'", () => {
+    const expected = (path: string) => {
+      const segments = path.split('/');
+      const last =
+        segments.length > 1 && segments[segments.length - 1] === '' ? segments.length - 1 : segments.length;
+      return segments.slice(1, last);
+    };
+    let paths = [''];
+    for (let length = 0; length <= 8; length++) {
+      for (const path of paths)
+        expect([path, parsePathCommand(path, '', null)]).toEqual([path, expected(path)]);
+      paths = paths.flatMap((path) => [`${path}/`, `${path}a`, `${path}b`]);
+    }
+  });
+});
+
 describe('percentDecode and tokenFromQuery', () => {
   it('decodes to bytes', () => {
     expect(Buffer.from(percentDecode('%ff%41', false) as Uint8Array)).toEqual(Buffer.from([255, 65]));

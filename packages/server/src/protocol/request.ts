@@ -228,6 +228,8 @@ class JsonArgsParser {
   }
 }
 
+const SLASH = 0x2f;
+
 /**
  * Turns a path command into arguments: `/set/foo/bar/EX/100` → SET foo bar EX 100.
  * Each segment is percent-decoded on its own (`%2F` is a `/` inside an argument,
@@ -236,11 +238,16 @@ class JsonArgsParser {
  * `?EX=100` adds `EX`, `100`; `?NX` adds `NX`; `_token` is never an argument.
  */
 export function parsePathCommand(path: string, query: string, body: Uint8Array | null): Arg[] {
-  const segments = path.split('/');
-  let last = segments.length;
-  if (last > 1 && segments[last - 1] === '') last--;
+  // Each '/' begins an argument, up to the next one; one trailing '/' ends the path and begins none.
+  // (As `path.split('/')` without its first segment and a trailing empty one, without that array.)
+  const end = path.charCodeAt(path.length - 1) === SLASH ? path.length - 1 : path.length;
   const args: Arg[] = [];
-  for (let i = 1; i < last; i++) args.push(percentDecode(segments[i]!, false));
+  let slash = path.indexOf('/');
+  while (slash !== -1 && slash < end) {
+    const next = path.indexOf('/', slash + 1);
+    args.push(percentDecode(path.slice(slash + 1, next === -1 || next > end ? end : next), false));
+    slash = next;
+  }
   if (body !== null && body.length > 0) args.push(body);
   if (query.length > 0) {
     for (const pair of query.split('&')) {

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { errors, headers } from '@restash/core/protocol';
 import { errorAnswer } from '../../protocol/execute.js';
 import type { BodyCallback, Exchange, HttpHandler } from '../http.js';
+import { coarseNow } from './clock.js';
 import { type DirectIo, type DirectSink, directIo, owned } from './direct.js';
 import { HAND_OVER, NEED_MORE, parseHead, RequestHead } from './parser.js';
 
@@ -148,7 +149,7 @@ export class FastExchange implements Exchange {
     text += `${SYNC_TOKEN_LINE}${syncToken}\r\n`;
     if (extra !== undefined)
       for (let i = 0; i < extra.length; i += 2) text += `${extra[i]}: ${extra[i + 1]}\r\n`;
-    text += date(Date.now());
+    text += date(coarseNow());
     const requestClose = this.head.close;
     this.closeAfter = close || requestClose;
     if (close) text += '\r\n';
@@ -213,7 +214,7 @@ export class FastConnection implements DirectSink {
   ) {
     this.remoteAddress = socket.remoteAddress;
     // node:http counts the headers timeout from the connection for its first request.
-    this.requestStarted = Date.now();
+    this.requestStarted = coarseNow();
     this.idleSince = this.requestStarted;
     const keepAlive = Math.floor(host.settings.keepAliveTimeout / 1000);
     // As node:http: no Keep-Alive header without a keep-alive timeout.
@@ -268,7 +269,7 @@ export class FastConnection implements DirectSink {
     let buf: Buffer;
     if (this.pending.length === 0) {
       buf = chunk;
-      if (this.state === HEAD_STATE && this.requestStarted === 0) this.requestStarted = Date.now();
+      if (this.state === HEAD_STATE && this.requestStarted === 0) this.requestStarted = coarseNow();
     } else {
       buf = Buffer.concat([this.pending, chunk]);
       this.pending = EMPTY;
@@ -322,9 +323,9 @@ export class FastConnection implements DirectSink {
         const ex = this.receiving!;
         this.receiving = undefined;
         this.requestStarted = 0;
-        this.idleSince = Date.now();
+        this.idleSince = coarseNow();
         ex.arrived(body);
-        if (pos < end) this.requestStarted = Date.now();
+        if (pos < end) this.requestStarted = coarseNow();
         continue;
       }
       // A partial head only changes once a line ends: do not parse it again for every byte of a slow sender.
@@ -365,7 +366,7 @@ export class FastConnection implements DirectSink {
         this.host.handler.serve(ex);
         return;
       }
-      if (pos < end) this.requestStarted = Date.now();
+      if (pos < end) this.requestStarted = coarseNow();
     }
   }
 
@@ -463,7 +464,7 @@ export class FastConnection implements DirectSink {
         return;
       }
     }
-    const now = Date.now();
+    const now = coarseNow();
     if (this.unsent() !== this.held) this.account(now);
     // Written to the socket is enough: node:http's answers queue behind ours there.
     if (this.handing !== undefined) return this.finishHandOver();
@@ -571,7 +572,7 @@ export class FastConnection implements DirectSink {
   }
 
   private readonly onDrain = (): void => {
-    this.account(Date.now());
+    this.account(coarseNow());
     if (this.stalled) this.resumeIfStalled();
   };
 

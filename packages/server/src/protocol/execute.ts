@@ -57,17 +57,43 @@ function answerWith(done: AnswerCallback, build: () => Answer): void {
   try {
     answer = build();
   } catch (error) {
-    // A reply over the response limit (`ReplyTooLarge`) is a ServerError; a RangeError is V8's string limit.
-    const tooLong =
-      error instanceof RangeError || (error as NodeJS.ErrnoException).code === 'ERR_STRING_TOO_LONG';
-    answer =
-      error instanceof ServerError
-        ? errorAnswer(error.code, error.message)
-        : tooLong
-          ? errorAnswer('too-large', 'ERR max request size exceeded. The response is too large to encode')
-          : errorAnswer('internal', 'ERR internal server error: the reply could not be encoded');
+    answer = encodingFailure(error);
   }
   done(answer);
+}
+
+/** The answer to a reply whose encoding threw. */
+function encodingFailure(error: unknown): Answer {
+  // A reply over the response limit (`ReplyTooLarge`) is a ServerError; a RangeError is V8's string limit.
+  const tooLong =
+    error instanceof RangeError || (error as NodeJS.ErrnoException).code === 'ERR_STRING_TOO_LONG';
+  return error instanceof ServerError
+    ? errorAnswer(error.code, error.message)
+    : tooLong
+      ? errorAnswer('too-large', 'ERR max request size exceeded. The response is too large to encode')
+      : errorAnswer('internal', 'ERR internal server error: the reply could not be encoded');
+}
+
+/** The answer to one command's reply (`single`). */
+function singleAnswer(
+  result: Reply,
+  transform: ((reply: Reply) => Reply) | undefined,
+  format: ReplyFormat,
+): Answer {
+  const reply = transform ? transform(result) : result;
+  if (reply instanceof ReplyTooLarge) return errorAnswer('too-large', reply.message);
+  if (reply instanceof ReplyError)
+    return errorAnswer(loading(reply) ? 'unavailable' : 'command', reply.message);
+  if (format.resp2) {
+    const out: (string | Uint8Array)[] = [];
+    encodeResp(reply, out);
+    return { status: 200, body: out, contentType: 'application/octet-stream' };
+  }
+  return {
+    status: 200,
+    body: `{"result":${encodeResult(reply, format.base64, true)}}`,
+    contentType: 'application/json',
+  };
 }
 
 /** Why a command may not run. */
@@ -195,22 +221,14 @@ export class Executor {
     }
     this.backendFor(access).send([prepared], (result) => {
       if (result instanceof BackendFailure) return done(failureAnswer(result));
-      answerWith(done, () => {
-        const reply = transform ? transform(result[0]!) : result[0]!;
-        if (reply instanceof ReplyTooLarge) return errorAnswer('too-large', reply.message);
-        if (reply instanceof ReplyError)
-          return errorAnswer(loading(reply) ? 'unavailable' : 'command', reply.message);
-        if (format.resp2) {
-          const out: (string | Uint8Array)[] = [];
-          encodeResp(reply, out);
-          return { status: 200, body: out, contentType: 'application/octet-stream' };
-        }
-        return {
-          status: 200,
-          body: `{"result":${encodeResult(reply, format.base64, true)}}`,
-          contentType: 'application/json',
-        };
-      });
+      // Not answerWith: no closure per request on the hottest path.
+      let answer: Answer;
+      try {
+        answer = singleAnswer(result[0]!, transform, format);
+      } catch (error) {
+        answer = encodingFailure(error);
+      }
+      done(answer);
     });
   }
 

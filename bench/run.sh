@@ -38,6 +38,7 @@ WEBDIS_THREADS=${WEBDIS_THREADS:-1}
 OURS_LOG_LEVEL=${OURS_LOG_LEVEL:-warn}   # warn: nothing per request, but errors still reach stderr
 ENGINES=${ENGINES:-fast node}      # our HTTP engines to measure, each a server of its own (target ours-<engine>)
 REF_CLI=${REF_CLI:-}               # another build's dist/cli.js (e.g. an older commit's), measured as target ours-ref
+REF_ENGINE=${REF_ENGINE:-fast}     # RESTASH_HTTP_ENGINE of ours-ref (a build older than the fast engine ignores it)
 CLUSTER_ENGINE=${CLUSTER_ENGINE:-fast}   # the HTTP engine of both servers in the cluster scenarios
 QUIET_WAIT=${QUIET_WAIT:-30}       # max seconds to wait for the CPUs to go idle before each run (0 = don't)
 NOISE_LIMIT=${NOISE_LIMIT:-15}     # a run where other processes took more than this % of a core…
@@ -321,7 +322,8 @@ for engine in $ENGINES; do
   [[ $engine == fast || $engine == node ]] || die "unknown engine '$engine' in ENGINES (fast, node)"
   start_ours "ours-$engine" "$CLI" "$engine"
 done
-[[ -n $REF_CLI ]] && start_ours ours-ref "$REF_CLI" node
+[[ $REF_ENGINE == fast || $REF_ENGINE == node ]] || die "unknown REF_ENGINE '$REF_ENGINE' (fast, node)"
+[[ -n $REF_CLI ]] && start_ours ours-ref "$REF_CLI" "$REF_ENGINE"
 ((${#OURS_TARGETS[@]})) || die "ENGINES is empty and no REF_CLI: nothing of ours to measure"
 # The cluster scenarios compare ours on one Redis with ours on the cluster: one engine for both.
 if [[ -z ${OURS_URL[ours-$CLUSTER_ENGINE]:-} ]]; then
@@ -561,7 +563,7 @@ cat >"$RAW/meta.json" <<EOF
     "rb_requests_pipelined": $RB_REQUESTS_PIPELINED, "rb_requests": $RB_REQUESTS,
     "load_cpu": $LOAD_CPU, "server_cpu": $SERVER_CPU, "rb_cpu": $RB_CPU,
     "webdis_threads": $WEBDIS_THREADS, "ours_log_level": "$OURS_LOG_LEVEL",
-    "engines": "$ENGINES", "ref_cli": "$REF_CLI", "cluster_engine": "$CLUSTER_ENGINE",
+    "engines": "$ENGINES", "ref_cli": "$REF_CLI", "ref_engine": "$REF_ENGINE", "cluster_engine": "$CLUSTER_ENGINE",
     "cluster_masters": $CLUSTER_MASTERS, "cluster_keys": $CLUSTER_KEYS,
     "quiet_wait": $QUIET_WAIT, "noise_limit": $NOISE_LIMIT, "noise_retries": $NOISE_RETRIES
   },

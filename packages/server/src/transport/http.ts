@@ -110,22 +110,25 @@ export interface Exchange {
   /** Reads the whole body; an answer instead when it is over `limit` or the client left mid-body. */
   readBody(limit: number, done: BodyCallback): void;
   /**
-   * Writes the response: `Content-Type` and `Content-Length` (none when
-   * `contentType` is undefined), the sync token, then `extra` headers (flat
-   * `[name, value, …]`); nothing of `body` is sent to a `HEAD` request;
-   * `close`: the connection closes after it.
+   * Writes the response with the headers of `head` (read during the call only:
+   * the handler fills the same object for every answer); nothing of `body` is
+   * sent to a `HEAD` request; `close`: the connection closes after it.
    */
-  write(
-    status: number,
-    contentType: string | undefined,
-    length: number,
-    syncToken: string,
-    extra: string[] | undefined,
-    body: string | (string | Uint8Array)[],
-    close: boolean,
-  ): void;
+  write(status: number, head: ResponseHead, body: string | (string | Uint8Array)[], close: boolean): void;
   /** The `node:http` response, for the SSE streams (which only the `node:http` engine serves). */
   readonly response: ServerResponse | undefined;
+}
+
+/**
+ * The headers of an answer, in this order: `Content-Type` and `Content-Length`
+ * (none when `contentType` is undefined), the sync token, then `extra` (flat
+ * `[name, value, …]`; most answers have none, and then no array is made).
+ */
+export interface ResponseHead {
+  contentType: string | undefined;
+  length: number;
+  syncToken: string;
+  extra: string[] | undefined;
 }
 
 /** The `node:http` engine's side of an {@link Exchange}. */
@@ -200,16 +203,9 @@ class NodeExchange implements Exchange {
     });
   }
 
-  write(
-    status: number,
-    contentType: string | undefined,
-    length: number,
-    syncToken: string,
-    extra: string[] | undefined,
-    body: string | (string | Uint8Array)[],
-  ): void {
+  write(status: number, head: ResponseHead, body: string | (string | Uint8Array)[]): void {
     const res = this.res;
-    res.writeHead(status, responseHead(contentType, length, syncToken, extra));
+    res.writeHead(status, headerList(head));
     if (typeof body === 'string') {
       res.end(body);
     } else {
@@ -221,13 +217,8 @@ class NodeExchange implements Exchange {
 
 const CLOSED_MID_BODY = 'ERR the client closed the request before sending the whole body';
 
-/** The headers of {@link Exchange.write} as `node:http` takes them: flat `[name, value, …]`. */
-function responseHead(
-  contentType: string | undefined,
-  length: number,
-  syncToken: string,
-  extra: string[] | undefined,
-): string[] {
+/** A {@link ResponseHead} as `node:http` takes it: flat `[name, value, …]`. */
+function headerList({ contentType, length, syncToken, extra }: ResponseHead): string[] {
   const head =
     contentType === undefined
       ? [headers.syncToken, syncToken]
@@ -304,6 +295,14 @@ export class HttpHandler {
     this.lastBearer = token;
     return token;
   }
+
+  /** Filled for each answer and read by the engine during `Exchange.write`: not an object per answer. */
+  private readonly responseHead: ResponseHead = {
+    contentType: undefined,
+    length: 0,
+    syncToken: '',
+    extra: undefined,
+  };
 
   private lastAuthorization: string | undefined = undefined;
   private lastBearer: string | undefined = undefined;
@@ -784,15 +783,12 @@ export class HttpHandler {
       }
       if (close) extra.push('connection', 'close');
     }
-    ex.write(
-      status,
-      status === 204 ? undefined : contentType,
-      length,
-      this.nextSyncToken(),
-      extra,
-      body,
-      close,
-    );
+    const head = this.responseHead;
+    head.contentType = status === 204 ? undefined : contentType;
+    head.length = length;
+    head.syncToken = this.nextSyncToken();
+    head.extra = extra;
+    ex.write(status, head, body, close);
     const res = ex.response;
     if (res !== undefined && res.writableLength > 0 && !res.writableFinished) this.holdUntilRead(res);
     return status;

@@ -2,7 +2,7 @@ import { type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { errors, headers } from '@restash/core/protocol';
 import { errorAnswer } from '../../protocol/execute.js';
-import type { BodyCallback, Exchange, HttpHandler } from '../http.js';
+import type { BodyCallback, Exchange, HttpHandler, ResponseHead } from '../http.js';
 import { coarseNow } from './clock.js';
 import { type DirectIo, type DirectSink, directIo, owned } from './direct.js';
 import { HAND_OVER, NEED_MORE, parseHead, RequestHead } from './parser.js';
@@ -134,21 +134,16 @@ export class FastExchange implements Exchange {
     else this.waiter = done;
   }
 
-  write(
-    status: number,
-    contentType: string | undefined,
-    length: number,
-    syncToken: string,
-    extra: string[] | undefined,
-    body: string | (string | Uint8Array)[],
-    close: boolean,
-  ): void {
+  write(status: number, head: ResponseHead, body: string | (string | Uint8Array)[], close: boolean): void {
     this.sent = true;
     let text = STATUS_LINES[status] ?? `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n`;
-    if (contentType !== undefined) text += `content-type: ${contentType}\r\ncontent-length: ${length}\r\n`;
-    text += `${SYNC_TOKEN_LINE}${syncToken}\r\n`;
-    if (extra !== undefined)
+    const { contentType, extra } = head;
+    if (contentType !== undefined)
+      text += `content-type: ${contentType}\r\ncontent-length: ${head.length}\r\n`;
+    text += `${SYNC_TOKEN_LINE}${head.syncToken}\r\n`;
+    if (extra !== undefined) {
       for (let i = 0; i < extra.length; i += 2) text += `${extra[i]}: ${extra[i + 1]}\r\n`;
+    }
     text += date(coarseNow());
     const requestClose = this.head.close;
     this.closeAfter = close || requestClose;

@@ -243,6 +243,57 @@ for (const file of [...serverLogs, 'webdis.stderr', 'webdis.log']) {
   }
 }
 
+// Paired ratios: each round's ratio of two targets measured a few seconds apart, then the
+// median (and range) over the rounds. On a VM whose speed drifts by 2x within minutes, this
+// is steadier than the ratio of two medians, which may come from rounds far apart.
+const paired = {};
+const runOf = (round, scenario, target) =>
+  runs.find((r) => r.round === round && r.scenario === scenario && r.target === target);
+const pairsOf = (scenario) => {
+  paired[scenario] ??= {};
+  return paired[scenario];
+};
+const pairUp = (scenario, target, reference, figure) => {
+  const values = [];
+  for (const run of runs) {
+    if (run.scenario !== scenario || run.target !== target) continue;
+    const ref = runOf(run.round, scenario, reference);
+    if (ref && run[figure] && ref[figure]) values.push(run[figure] / ref[figure]);
+  }
+  if (values.length === 0) return null;
+  values.sort((a, b) => a - b);
+  return { median: median(values), min: values[0], max: values[values.length - 1], rounds: values.length };
+};
+for (const scenario of ['get', 'set']) {
+  for (const target of Object.keys(medians[scenario] ?? {})) {
+    if (!target.startsWith('ours')) continue;
+    const vsWebdis = pairUp(scenario, target, 'webdis', 'rps');
+    if (vsWebdis) {
+      pairsOf(scenario)[`${target}/webdis`] = {
+        rps: vsWebdis,
+        p99: pairUp(scenario, target, 'webdis', 'p99_us'),
+      };
+    }
+    if (target !== 'ours-ref' && medians[scenario]['ours-ref']) {
+      pairsOf(scenario)[`${target}/ours-ref`] = {
+        rps: pairUp(scenario, target, 'ours-ref', 'rps'),
+        p99: pairUp(scenario, target, 'ours-ref', 'p99_us'),
+      };
+    }
+  }
+}
+for (const target of Object.keys(medians.pipeline ?? {})) {
+  if (!target.startsWith('ours')) continue;
+  const reference = `redis-benchmark-P${meta.config.rb_pipeline}`;
+  const vsRb = pairUp('pipeline', target, reference, 'cmds_per_s');
+  if (vsRb) pairsOf('pipeline')[`${target}/${reference}`] = { cmds_per_s: vsRb };
+  if (target !== 'ours-ref' && medians.pipeline['ours-ref']) {
+    pairsOf('pipeline')[`${target}/ours-ref`] = {
+      cmds_per_s: pairUp('pipeline', target, 'ours-ref', 'cmds_per_s'),
+    };
+  }
+}
+
 const summary = {
   date: meta.finished,
   machine: {
@@ -254,6 +305,7 @@ const summary = {
   ...meta,
   medians,
   ratios,
+  paired,
   warnings,
   runs,
 };
@@ -347,6 +399,19 @@ for (const [scenario, r] of Object.entries(ratios.engines ?? {})) {
     `  ${scenario}: fast/node engine req/s = ${fmt(r.fast_over_node_rps, 2)}   p99 ×${fmt(r.fast_over_node_p99, 2)}   ` +
       `CPU/req ×${fmt(r.fast_over_node_cpu_per_req, 2)}`,
   );
+}
+if (Object.keys(paired).length) {
+  console.log("\nPaired ratios (the median over rounds of each round's ratio, and its range)");
+  const range = (r) => (r ? `${fmt(r.median, 2)} (${fmt(r.min, 2)}–${fmt(r.max, 2)})` : '—');
+  for (const [scenario, pairs] of Object.entries(paired)) {
+    for (const [pair, r] of Object.entries(pairs)) {
+      console.log(
+        scenario === 'pipeline'
+          ? `  pipeline: ${pair} cmds/s ${range(r.cmds_per_s)}`
+          : `  ${scenario}: ${pair} req/s ${range(r.rps)}   p99 ×${range(r.p99)}`,
+      );
+    }
+  }
 }
 const clusterScenarios = ['cluster-get', 'cluster-set', 'cluster-pipeline'].filter((s) => ratios[s]);
 if (clusterScenarios.length) {

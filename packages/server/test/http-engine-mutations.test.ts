@@ -9,15 +9,8 @@
  * the day) change the run; a failure prints the seed and the mutant's bytes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type CorpusContext,
-  FOLLOW,
-  followUp,
-  presetValues,
-  request,
-  SMUGGLED,
-} from './fixtures/http/corpus.js';
-import { ENGINES, type Engine, engineOption } from './fixtures/http/differential.js';
+import { type CorpusContext, FOLLOW, followUp, request, SMUGGLED } from './fixtures/http/corpus.js';
+import { ENGINES, type Pair, startCorpusPair } from './fixtures/http/differential.js';
 import {
   agreeUpToRefusalRace,
   comparableExchange,
@@ -26,7 +19,7 @@ import {
   pool,
   type WireExchange,
 } from './fixtures/http/wire.js';
-import { READ_ONLY_TOKEN, seeded, startRedis, startServer, type TestRedis, TOKEN } from './helpers.js';
+import { READ_ONLY_TOKEN, seeded, type TestRedis, TOKEN } from './helpers.js';
 
 const COUNT = Number(process.env.RESTASH_HTTP_MUTATIONS ?? 1000);
 const SEED = Number(process.env.RESTASH_HTTP_MUTATIONS_SEED ?? Math.floor(Date.now() / 86_400_000));
@@ -132,25 +125,14 @@ function mutants(seed: number, count: number): Mutant[] {
 }
 
 let redis: TestRedis;
-const ports = {} as Record<Engine, number>;
-const closers: (() => Promise<void>)[] = [];
+let pair: Pair;
 
 beforeAll(async () => {
-  redis = await startRedis();
-  for (const [key, value] of presetValues(ctx)) await redis.cli('SET', key, value);
-  for (const engine of ENGINES) {
-    const server = await startServer({
-      redisUrl: redis.url,
-      maxRequestSize: ctx.maxRequestSize,
-      ...engineOption(engine),
-    });
-    ports[engine] = Number(new URL(server.baseUrl).port);
-    closers.push(() => server.close());
-  }
+  ({ redis, pair } = await startCorpusPair(ctx, { maxRequestSize: ctx.maxRequestSize }));
 });
 
 afterAll(async () => {
-  for (const close of closers) await close();
+  await pair?.close();
   await redis?.stop();
 });
 
@@ -172,7 +154,7 @@ describe(`${COUNT} mutants of well-formed requests (seed ${SEED})`, () => {
       all.map((mutant) => async () => {
         const [node, fast] = await Promise.all(
           ENGINES.map((engine) =>
-            exchange(ports[engine], cut(mutant.bytes, mutant.cuts), {
+            exchange(pair.ports[engine], cut(mutant.bytes, mutant.cuts), {
               gapMs: 2,
               deadlineMs: DEADLINE_MS,
               heads: mutant.head ? [true] : [],

@@ -12,7 +12,6 @@ import {
   malformed,
   pipelined,
   pipelinedSimple,
-  presetValues,
   wellFormed,
 } from './fixtures/http/corpus.js';
 import {
@@ -22,11 +21,11 @@ import {
   ENGINES,
   type Engine,
   type Pair,
-  startPair,
+  startCorpusPair,
   withFollowUp,
 } from './fixtures/http/differential.js';
 import { bytewise, pool, type WireExchange } from './fixtures/http/wire.js';
-import { READ_ONLY_TOKEN, startRedis, type TestRedis, TOKEN } from './helpers.js';
+import { READ_ONLY_TOKEN, type TestRedis, TOKEN } from './helpers.js';
 
 const run = Math.random().toString(36).slice(2, 8);
 const ctx: CorpusContext = {
@@ -50,17 +49,15 @@ let redis: TestRedis;
 let pair: Pair;
 
 beforeAll(async () => {
-  redis = await startRedis();
-  for (const [key, value] of presetValues(ctx)) await redis.cli('SET', key, value);
-  pair = await startPair(
+  ({ redis, pair } = await startCorpusPair(
+    ctx,
     {
-      redisUrl: redis.url,
       maxRequestSize: ctx.maxRequestSize,
       tlsCert: fileURLToPath(new URL('fixtures/tls-cert.pem', import.meta.url)),
       tlsKey: fileURLToPath(new URL('fixtures/tls-key.pem', import.meta.url)),
     },
     { tls: true, deadlineMs: 4000 },
-  );
+  ));
 });
 
 afterAll(async () => {

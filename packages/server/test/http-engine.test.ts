@@ -60,7 +60,6 @@ import {
   pipelined,
   pipelinedSimple,
   pipelinedThenRefused,
-  presetValues,
   wellFormed,
 } from './fixtures/http/corpus.js';
 import {
@@ -72,11 +71,12 @@ import {
   type Engine,
   type Pair,
   type Sent,
+  startCorpusPair,
   startPair,
   withFollowUp,
 } from './fixtures/http/differential.js';
 import { bytewise, comparableExchange, cut, pool, type WireExchange } from './fixtures/http/wire.js';
-import { READ_ONLY_TOKEN, startRedis, type TestRedis, TOKEN } from './helpers.js';
+import { READ_ONLY_TOKEN, type TestRedis, TOKEN } from './helpers.js';
 
 const MAX_REQUEST_SIZE = 8 * 1024;
 /** How long a connection that neither answers nor closes is waited for. */
@@ -111,12 +111,11 @@ let redis: TestRedis;
 let pair: Pair;
 
 beforeAll(async () => {
-  redis = await startRedis();
-  for (const [key, value] of presetValues(ctx)) await redis.cli('SET', key, value);
-  pair = await startPair(
-    { redisUrl: redis.url, maxRequestSize: MAX_REQUEST_SIZE },
+  ({ redis, pair } = await startCorpusPair(
+    ctx,
+    { maxRequestSize: MAX_REQUEST_SIZE },
     { deadlineMs: DEADLINE_MS },
-  );
+  ));
 });
 
 afterAll(async () => {

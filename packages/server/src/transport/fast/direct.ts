@@ -125,8 +125,6 @@ function writeComplete(this: WriteRequest, status: number): void {
 }
 
 export class DirectIo {
-  /** `net.Socket`'s own reader, for what is not data: end of stream, errors. */
-  private readonly streamRead: TcpHandle['onread'];
   private active = true;
 
   constructor(
@@ -135,11 +133,11 @@ export class DirectIo {
     private readonly wrap: StreamWrapBinding,
     private readonly sink: DirectSink,
   ) {
-    this.streamRead = handle.onread;
+    // `net.Socket`'s own reader, for what is not data: end of stream, errors.
+    const streamRead = handle.onread;
     const io = this;
     const state = wrap.streamBaseState;
     const { kReadBytesOrError } = wrap;
-    const streamRead = this.streamRead;
     handle.onread = function onDirectRead(this: TcpHandle, buffer: ArrayBuffer | undefined) {
       const nread = state[kReadBytesOrError]!;
       // End of stream and read errors: net.Socket's own reader (which does not look at the buffer then).

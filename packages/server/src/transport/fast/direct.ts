@@ -186,15 +186,28 @@ export class DirectIo {
     if (error !== 0) this.socket.destroy();
   }
 
+  /**
+   * The write request for the next write. A write the kernel took whole never
+   * reaches C++'s request object (Node makes one only for a write that goes
+   * on after the call), so the same request serves every such write; one that
+   * went async keeps its request until it completes, and the next write makes
+   * a new one.
+   */
+  private spare: WriteRequest | undefined;
+
   /** Writes `data` in one system call if the client can take it now; libuv keeps the rest. */
   write(data: string | (string | Uint8Array)[]): void {
     if (this.socket.destroyed) return;
-    const req = new this.wrap.WriteWrap();
-    req.handle = this.handle;
-    req.oncomplete = writeComplete;
-    req.async = false;
-    req.buffer = undefined;
-    req.io = this;
+    let req = this.spare;
+    if (req === undefined) {
+      req = new this.wrap.WriteWrap();
+      req.handle = this.handle;
+      req.oncomplete = writeComplete;
+      req.async = false;
+      req.buffer = undefined;
+      req.io = this;
+      this.spare = req;
+    }
     let error: number;
     if (typeof data === 'string') {
       error = this.handle.writeUtf8String(req, data);
@@ -212,8 +225,10 @@ export class DirectIo {
       return;
     }
     if (this.wrap.streamBaseState[this.wrap.kLastWriteWasAsync] !== 0) {
+      // libuv holds the rest: this request is now Node's until it completes.
       req.async = true;
       req.buffer = data;
+      this.spare = undefined;
       this.waiting++;
     }
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seeded } from '../../test/helpers.js';
 import { CommandWriter, encodeResp, type Reply, ReplyError, ReplyParser, ReplyTooLarge } from './resp.js';
 
 function parseAll(chunks: (string | Buffer)[]): Reply[] {
@@ -125,6 +126,52 @@ describe('CommandWriter', () => {
       ),
     ).toBe(true);
     expect(writer.take()).toEqual([]);
+  });
+
+  /** RESP of one command, the plain way. */
+  function reference(args: (string | Uint8Array)[]): Buffer {
+    const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
+    for (const arg of args) {
+      const bytes = typeof arg === 'string' ? Buffer.from(arg, 'utf8') : Buffer.from(arg);
+      parts.push(Buffer.from(`$${bytes.length}\r\n`), bytes, Buffer.from('\r\n'));
+    }
+    return Buffer.concat(parts);
+  }
+
+  it('encodes every kind of argument like the plain encoding, across slabs, and never rewrites bytes it gave out', () => {
+    const { next: random } = seeded(7);
+    const text = (n: number, alphabet: string) =>
+      Array.from({ length: n }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+    const pick = (): string | Uint8Array => {
+      const kind = Math.floor(random() * 8);
+      if (kind === 0) return text(Math.floor(random() * 33), 'abcXYZ019:_');
+      if (kind === 1) return text(Math.floor(random() * 33), 'aé€😀\u0000\ud800'); // non-ASCII, a lone surrogate
+      if (kind === 2) return text(33 + Math.floor(random() * 3000), 'ab€');
+      if (kind === 3) return text(40_000 + Math.floor(random() * 1000), 'xé'); // over half a slab
+      if (kind === 4) return Buffer.from(text(Math.floor(random() * 1025), 'q\u00ff'), 'latin1');
+      if (kind === 5) return Buffer.alloc(1025 + Math.floor(random() * 70_000), 7); // a chunk of its own
+      if (kind === 6) return String(Math.floor(random() * 1e15));
+      return '';
+    };
+    const writer = new CommandWriter();
+    const given: { chunk: Uint8Array; copy: Buffer }[] = [];
+    for (let batch = 0; batch < 60; batch++) {
+      const expected: Buffer[] = [];
+      const commands = 1 + Math.floor(random() * 40);
+      for (let c = 0; c < commands; c++) {
+        const args = Array.from({ length: 1 + Math.floor(random() * 5) }, pick);
+        writer.write(args);
+        expected.push(reference(args));
+      }
+      const want = Buffer.concat(expected);
+      expect(writer.size).toBe(want.length);
+      const chunks = writer.take();
+      expect(Buffer.concat(chunks).equals(want)).toBe(true);
+      for (const chunk of chunks) given.push({ chunk, copy: Buffer.from(chunk) });
+    }
+    // A socket may still hold what take() returned while later batches are written.
+    for (const { chunk, copy } of given) expect(Buffer.from(chunk).equals(copy)).toBe(true);
+    expect(writer.size).toBe(0);
   });
 });
 

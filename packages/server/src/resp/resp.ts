@@ -65,57 +65,160 @@ export function commandName(args: readonly Arg[]): string {
 }
 
 const CR = 13;
+const LF = 10;
 const CRLF = '\r\n';
 
+/** What the writer encodes into; each batch is a slice of it, as Node's own buffer pool does. */
+const SLAB = 64 * 1024;
+/** Text up to this many characters is encoded in place; a longer string is sized by Node first. */
+const SHORT_TEXT = 32;
+/** Binary arguments up to this size are copied into the slab; larger ones go out as their own chunk. */
+const SMALL_BINARY = 1024;
+/** Room for `*` or `$`, a length of up to 16 digits and CRLF. */
+const PREFIX_ROOM = 20;
+
 /**
- * Appends the RESP encoding of one command to `out`. Text is gathered into one
- * string until a binary argument forces a chunk boundary, so a batch of plain
- * commands becomes a single write.
+ * Appends the RESP encoding of commands, as bytes, to one 64 KiB slab: a batch
+ * is one slice of it and becomes a single write, with no string built per
+ * argument. A batch's slices are never written to again (the socket may still
+ * hold them), so the next batch goes on from where it ended, and a full slab
+ * is left to the writes that hold it. Large binary arguments are not copied:
+ * they go out as chunks of their own, between slices.
  */
 export class CommandWriter {
-  private text = '';
-  private chunks: (string | Uint8Array)[] = [];
+  private slab = Buffer.allocUnsafe(SLAB);
+  /** Where the bytes not yet taken begin in the slab, and where the next byte goes. */
+  private start = 0;
+  private pos = 0;
+  private chunks: Uint8Array[] = [];
   private bytes = 0;
 
   /** Bytes written since the last `take()`. */
   get size(): number {
-    return this.bytes + this.text.length;
+    return this.bytes + this.pos - this.start;
   }
 
   write(args: readonly Arg[]): void {
-    let text = `*${args.length}${CRLF}`;
+    this.reserve(PREFIX_ROOM);
+    this.pos = prefix(this.slab, this.pos, 42, args.length); // '*'
     for (let i = 0; i < args.length; i++) {
       const arg = args[i]!;
-      if (typeof arg === 'string') {
-        text += `$${Buffer.byteLength(arg)}${CRLF}${arg}${CRLF}`;
-      } else {
-        text += `$${arg.length}${CRLF}`;
-        this.text += text;
-        text = CRLF;
-        this.flushText();
-        this.chunks.push(arg);
-        this.bytes += arg.length;
-      }
+      if (typeof arg === 'string') this.text(arg);
+      else this.binary(arg);
     }
-    this.text += text;
   }
 
   /** Returns everything written so far as chunks for `socket.write`, and empties the writer. */
-  take(): (string | Uint8Array)[] {
-    this.flushText();
+  take(): Uint8Array[] {
+    this.cut();
     const chunks = this.chunks;
     this.chunks = [];
     this.bytes = 0;
     return chunks;
   }
 
-  private flushText(): void {
-    if (this.text.length > 0) {
-      this.chunks.push(this.text);
-      this.bytes += this.text.length;
-      this.text = '';
+  private text(arg: string): void {
+    const n = arg.length;
+    if (n <= SHORT_TEXT) {
+      // Mostly ASCII (names, keys, numbers): written as it is read, its length known in advance.
+      this.reserve(PREFIX_ROOM + 3 * n + 2);
+      const slab = this.slab;
+      const at = this.pos;
+      let p = prefix(slab, at, 36, n); // '$'
+      let i = 0;
+      for (; i < n; i++) {
+        const c = arg.charCodeAt(i);
+        if (c > 0x7f) break;
+        slab[p + i] = c;
+      }
+      if (i === n) {
+        p += n;
+      } else {
+        // Not ASCII after all: encoded again, with its UTF-8 length.
+        const length = Buffer.byteLength(arg, 'utf8');
+        p = prefix(slab, at, 36, length);
+        p += slab.write(arg, p, length, 'utf8');
+      }
+      slab[p] = CR;
+      slab[p + 1] = LF;
+      this.pos = p + 2;
+      return;
     }
+    const length = Buffer.byteLength(arg, 'utf8');
+    if (length > SLAB / 2) {
+      this.large(Buffer.from(arg, 'utf8'));
+      return;
+    }
+    this.reserve(PREFIX_ROOM + length + 2);
+    const slab = this.slab;
+    let p = prefix(slab, this.pos, 36, length);
+    p += slab.write(arg, p, length, 'utf8');
+    slab[p] = CR;
+    slab[p + 1] = LF;
+    this.pos = p + 2;
   }
+
+  private binary(arg: Uint8Array): void {
+    if (arg.length > SMALL_BINARY) {
+      this.large(arg);
+      return;
+    }
+    this.reserve(PREFIX_ROOM + arg.length + 2);
+    const slab = this.slab;
+    let p = prefix(slab, this.pos, 36, arg.length);
+    slab.set(arg, p);
+    p += arg.length;
+    slab[p] = CR;
+    slab[p + 1] = LF;
+    this.pos = p + 2;
+  }
+
+  /** An argument that goes out as a chunk of its own, not copied. */
+  private large(bytes: Uint8Array): void {
+    this.reserve(PREFIX_ROOM);
+    this.pos = prefix(this.slab, this.pos, 36, bytes.length);
+    this.cut();
+    this.chunks.push(bytes);
+    this.bytes += bytes.length;
+    this.reserve(2);
+    this.slab[this.pos] = CR;
+    this.slab[this.pos + 1] = LF;
+    this.pos += 2;
+  }
+
+  /** Makes the bytes not yet taken a chunk. */
+  private cut(): void {
+    if (this.pos === this.start) return;
+    this.chunks.push(this.slab.subarray(this.start, this.pos));
+    this.bytes += this.pos - this.start;
+    this.start = this.pos;
+  }
+
+  /** Makes room for `n` more bytes: a new slab when this one is full. */
+  private reserve(n: number): void {
+    if (this.pos + n <= this.slab.length) return;
+    this.cut();
+    this.slab = Buffer.allocUnsafe(Math.max(SLAB, n));
+    this.start = 0;
+    this.pos = 0;
+  }
+}
+
+/** Writes `type`, the decimal `n` and CRLF at `p`; returns where they end. */
+function prefix(slab: Buffer, p: number, type: number, n: number): number {
+  slab[p++] = type;
+  if (n < 10) {
+    slab[p++] = 48 + n;
+  } else {
+    let digits = 1;
+    for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    for (let i = digits - 1, rest = n; i >= 0; i--, rest = Math.floor(rest / 10))
+      slab[p + i] = 48 + (rest % 10);
+    p += digits;
+  }
+  slab[p] = CR;
+  slab[p + 1] = LF;
+  return p + 2;
 }
 
 interface Frame {

@@ -23,7 +23,7 @@ const SRC = new URL('.', import.meta.url).pathname;
  * - protocol: parse a request into commands, check them, execute them, encode replies.
  * - auth: tokens, access levels, sealed `ACL RESTTOKEN` tokens.
  * - backend: connections to Redis (single, cluster, Sentinel), and the embedded redis-server process.
- * - leaf: RESP types and codec, the `ServerError` type, the logger, the version — they import
+ * - leaf: RESP types and codec, the `ServerError` type, the logger, the version, a coarse clock — they import
  *   nothing of the server but each other.
  *
  * Unit tests (`*.test.ts`) are left out: a test may wire real pieces of several layers together.
@@ -38,7 +38,7 @@ const LAYERS: { name: string; holds: string[] }[] = [
   { name: 'protocol', holds: ['protocol'] },
   { name: 'auth', holds: ['auth'] },
   { name: 'backend', holds: ['backend', 'embedded'] },
-  { name: 'leaf', holds: ['resp', 'errors.ts', 'log.ts', 'version.ts'] },
+  { name: 'leaf', holds: ['resp', 'clock.ts', 'errors.ts', 'log.ts', 'version.ts'] },
 ];
 
 const IMPORT = /(?:\bfrom|\bimport)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g;

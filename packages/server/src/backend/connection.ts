@@ -1,4 +1,5 @@
 import type net from 'node:net';
+import { coarseNow, TICK } from '../clock.js';
 import type { Logger } from '../log.js';
 import { type Arg, CommandWriter, type Reply, ReplyError, ReplyParser } from '../resp/resp.js';
 import { type Backend, BackendFailure, type BatchCallback } from './backend.js';
@@ -144,7 +145,8 @@ export class RedisConnection implements Backend {
       replies: new Array(commands.length),
       filled: 0,
       done,
-      deadline: Date.now() + this.options.commandTimeout,
+      // The clock may be a tick behind: the tick added keeps a deadline from coming early.
+      deadline: coarseNow() + TICK + this.options.commandTimeout,
       settled: false,
     };
     switch (this.state) {

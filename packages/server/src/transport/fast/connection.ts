@@ -1,9 +1,9 @@
 import { type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { errors, headers } from '@restash/core/protocol';
+import { coarseNow } from '../../clock.js';
 import { errorAnswer } from '../../protocol/execute.js';
 import type { BodyCallback, Exchange, HttpHandler, ResponseHead } from '../http.js';
-import { coarseNow } from './clock.js';
 import { type DirectIo, type DirectSink, directIo, owned } from './direct.js';
 import { HAND_OVER, NEED_MORE, parseHead, RequestHead } from './parser.js';
 

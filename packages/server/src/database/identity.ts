@@ -31,24 +31,21 @@ export interface TokenTable {
  * server secret and their user is checked against Redis.
  */
 export class Identities {
-  private registry: TokenRegistry<Database>;
+  /** Configured tokens, each with its identity, made once: a request reuses it. */
+  private registry: TokenRegistry<Identity>;
   private databases: ReadonlyMap<string, Database>;
 
   constructor(
     table: TokenTable,
     private readonly sealer: TokenSealer,
   ) {
-    this.registry = new TokenRegistry(
-      table.tokens.map(({ token, access, database }) => ({ token, access, target: database })),
-    );
+    this.registry = registryOf(table);
     this.databases = table.databases;
   }
 
   /** Swaps in a new set of databases and tokens (config reload); requests already resolved keep theirs. */
   replace(table: TokenTable): void {
-    this.registry = new TokenRegistry(
-      table.tokens.map(({ token, access, database }) => ({ token, access, target: database })),
-    );
+    this.registry = registryOf(table);
     this.databases = table.databases;
   }
 
@@ -57,31 +54,47 @@ export class Identities {
     return [...this.databases.values()];
   }
 
+  /**
+   * The identity of `token` when no round trip is needed: a configured token,
+   * an unknown one or none. `undefined` for an `ACL RESTTOKEN` token: ask
+   * {@link resolve}.
+   */
+  known(token: string | undefined): Identity | Rejection | undefined {
+    if (token === undefined) return UNAUTHORIZED;
+    if (token.startsWith(ACL_TOKEN_PREFIX)) return undefined;
+    return this.registry.resolve(token)?.target ?? UNAUTHORIZED;
+  }
+
   /** Calls `done` with the identity of `token` — synchronously for configured tokens. */
   resolve(token: string | undefined, done: (result: Identity | Rejection) => void): void {
-    if (token === undefined) return done(UNAUTHORIZED);
-    if (token.startsWith(ACL_TOKEN_PREFIX)) {
-      const claims = this.sealer.unseal(token);
-      const database = claims && this.databases.get(claims.database);
-      if (!claims || !database) return done(UNAUTHORIZED);
-      database.resolveUser(claims.username, claims.password, (result) => {
-        const credentials = {
-          username: claims.username,
-          password: claims.password,
-          named: result.ok && result.named,
-        };
-        if (result.ok) done({ database, access: 'standard', executor: result.executor, credentials });
-        else
-          done(
-            result.kind === 'unauthorized' ? UNAUTHORIZED : { kind: 'unavailable', message: result.message },
-          );
-      });
-      return;
-    }
-    const found = this.registry.resolve(token);
-    if (!found) return done(UNAUTHORIZED);
-    done({ database: found.target, access: found.access, executor: found.target.executor });
+    const known = this.known(token);
+    if (known !== undefined || token === undefined) return done(known ?? UNAUTHORIZED);
+    const claims = this.sealer.unseal(token);
+    const database = claims && this.databases.get(claims.database);
+    if (!claims || !database) return done(UNAUTHORIZED);
+    database.resolveUser(claims.username, claims.password, (result) => {
+      const credentials = {
+        username: claims.username,
+        password: claims.password,
+        named: result.ok && result.named,
+      };
+      if (result.ok) done({ database, access: 'standard', executor: result.executor, credentials });
+      else
+        done(
+          result.kind === 'unauthorized' ? UNAUTHORIZED : { kind: 'unavailable', message: result.message },
+        );
+    });
   }
+}
+
+function registryOf(table: TokenTable): TokenRegistry<Identity> {
+  return new TokenRegistry(
+    table.tokens.map(({ token, access, database }) => ({
+      token,
+      access,
+      target: { database, access, executor: database.executor },
+    })),
+  );
 }
 
 const UNAUTHORIZED: Rejection = { kind: 'unauthorized', message: '' };

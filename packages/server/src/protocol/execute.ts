@@ -27,8 +27,6 @@ export interface Answer {
   status: number;
   body: string | (string | Uint8Array)[];
   contentType: 'application/json' | 'application/octet-stream' | 'text/plain; version=0.0.4; charset=utf-8';
-  /** Largest body allowed; a bigger one is replaced by a 413. */
-  limit?: number;
 }
 
 export type AnswerCallback = (answer: Answer) => void;

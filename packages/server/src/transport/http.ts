@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errors, headers, paths } from '@restash/core/protocol';
 import { tokenFromHeader } from '../auth/tokens.js';
-import type { Identities, Identity } from '../database/identity.js';
+import type { Identities, Identity, Rejection } from '../database/identity.js';
 import { ServerError } from '../errors.js';
 import type { Logger, LogLevel } from '../log.js';
 import { type Answer, errorAnswer, type ReplyFormat } from '../protocol/execute.js';
@@ -117,6 +117,12 @@ export interface Exchange {
   write(status: number, head: ResponseHead, body: string | (string | Uint8Array)[], close: boolean): void;
   /** The `node:http` response, for the SSE streams (which only the `node:http` engine serves). */
   readonly response: ServerResponse | undefined;
+  /**
+   * Largest response body: the database's limit, set once the request is
+   * handed to its executor (before that, errors go out whatever their size).
+   * A bigger answer is replaced by a 413.
+   */
+  responseLimit: number;
 }
 
 /**
@@ -133,6 +139,8 @@ export interface ResponseHead {
 
 /** The `node:http` engine's side of an {@link Exchange}. */
 class NodeExchange implements Exchange {
+  responseLimit = Number.POSITIVE_INFINITY;
+
   constructor(
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
@@ -501,32 +509,51 @@ export class HttpHandler {
       return send({ status: 415, body: encodeError(coding), contentType: 'application/json' });
     }
     const token = this.bearer(ex.header('authorization')) ?? tokenFromQuery(query);
-    this.options.identities.resolve(token, (identity) => {
-      // ACL tokens resolve after a round trip to Redis. A client that left meanwhile fired its
-      // 'close' before anyone listened: a stream would never be closed, a body never finish.
-      if (ex.gone) {
-        send(errorAnswer('command', 'ERR the client went away before the request was answered'));
-        return;
-      }
-      if (!('executor' in identity)) {
-        ex.skipBody();
-        send(
-          identity.kind === 'unauthorized'
-            ? errorAnswer('unauthorized', errors.unauthorized)
-            : errorAnswer('unavailable', errors.unavailable(identity.message)),
-        );
-        return;
-      }
-      if (track !== undefined) {
-        track.database = identity.database.id;
-        if (this.options.multi) this.options.metrics?.database(identity.database.id);
-      }
-      try {
-        this.dispatch(ex, method, path, query, identity, send, release, id, track);
-      } catch (error) {
-        this.answerError(error, send);
-      }
-    });
+    const identities = this.options.identities;
+    // A configured token is known at once: no callback to make for it.
+    const known = identities.known(token);
+    if (known !== undefined) return this.serveAs(known, ex, method, path, query, send, release, id, track);
+    identities.resolve(token, (identity) =>
+      this.serveAs(identity, ex, method, path, query, send, release, id, track),
+    );
+  }
+
+  /** Serves the request as `identity` (or refuses it). */
+  private serveAs(
+    identity: Identity | Rejection,
+    ex: Exchange,
+    method: string,
+    path: string,
+    query: string,
+    send: Send,
+    release: () => void,
+    id: string | undefined,
+    track: Track | undefined,
+  ): void {
+    // ACL tokens resolve after a round trip to Redis. A client that left meanwhile fired its
+    // 'close' before anyone listened: a stream would never be closed, a body never finish.
+    if (ex.gone) {
+      send(errorAnswer('command', 'ERR the client went away before the request was answered'));
+      return;
+    }
+    if (!('executor' in identity)) {
+      ex.skipBody();
+      send(
+        identity.kind === 'unauthorized'
+          ? errorAnswer('unauthorized', errors.unauthorized)
+          : errorAnswer('unavailable', errors.unavailable(identity.message)),
+      );
+      return;
+    }
+    if (track !== undefined) {
+      track.database = identity.database.id;
+      if (this.options.multi) this.options.metrics?.database(identity.database.id);
+    }
+    try {
+      this.dispatch(ex, method, path, query, identity, send, release, id, track);
+    } catch (error) {
+      this.answerError(error, send);
+    }
   }
 
   private dispatch(
@@ -574,10 +601,6 @@ export class HttpHandler {
       return send(errorAnswer('command', format));
     }
     const limit = identity.database.maxRequestSize;
-    const reply: Send = (answer) => {
-      answer.limit = limit;
-      send(answer);
-    };
     const metrics = this.options.metrics;
     if (path === '/' || path === '') {
       if (track) track.route = ROUTE_INDEX.command;
@@ -593,7 +616,8 @@ export class HttpHandler {
         const command = parseCommandBody(body.toString('utf8'));
         if (track) track.command = commandName(command[0]);
         metrics?.command(command[0]);
-        executor.single(command, access, format, reply);
+        ex.responseLimit = limit;
+        executor.single(command, access, format, send);
       });
       return;
     }
@@ -609,9 +633,10 @@ export class HttpHandler {
         if (track) track.commands = commands.length;
         if (metrics) for (let i = 0; i < commands.length; i++) metrics.command(commands[i]![0]);
         // /multi-exec always answers JSON, even when RESP2 is asked for.
+        ex.responseLimit = limit;
         if (transaction)
-          executor.transaction(commands, access, format.base64 ? BASE64_FORMAT : JSON_FORMAT, reply);
-        else executor.pipeline(commands, access, format, reply);
+          executor.transaction(commands, access, format.base64 ? BASE64_FORMAT : JSON_FORMAT, send);
+        else executor.pipeline(commands, access, format, send);
       });
       return;
     }
@@ -622,12 +647,14 @@ export class HttpHandler {
     if (method === 'GET' || method === 'HEAD') {
       const command = parsePathCommand(path, query, null);
       metrics?.command(command[0]);
-      executor.single(command, access, format, reply);
+      ex.responseLimit = limit;
+      executor.single(command, access, format, send);
     } else {
       this.readBody(ex, limit, send, (body) => {
         const command = parsePathCommand(path, query, body);
         metrics?.command(command[0]);
-        executor.single(command, access, format, reply);
+        ex.responseLimit = limit;
+        executor.single(command, access, format, send);
       });
     }
   }
@@ -734,7 +761,7 @@ export class HttpHandler {
   /** Writes the answer; returns the status sent (a 413 or 503 may replace the answer's). */
   private respond(ex: Exchange, answer: Answer, id: string | undefined): number {
     if (ex.sent || ex.gone) return answer.status;
-    const limit = answer.limit ?? Number.POSITIVE_INFINITY;
+    const limit = ex.responseLimit;
     let { body } = answer;
     let length: number;
     if (typeof body === 'string') {

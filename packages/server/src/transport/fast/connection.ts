@@ -49,6 +49,7 @@ export class FastExchange implements Exchange {
   /** Bytes of `out` counted against the slow-reader budget while it waits behind an earlier answer. */
   heldBytes = 0;
   sent = false;
+  responseLimit = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly connection: FastConnection,

@@ -47,6 +47,10 @@ function fakeIdentities(): Identities {
     },
   };
   return {
+    known(token: string | undefined) {
+      if (token === LATE_TOKEN) return undefined;
+      return token === TOKEN ? identity : { kind: 'unauthorized', message: '' };
+    },
     resolve(token: string | undefined, done: (result: unknown) => void) {
       if (token === TOKEN) done(identity);
       else if (token === LATE_TOKEN) setTimeout(() => done(identity), 20);

@@ -241,11 +241,15 @@ export function parsePathCommand(path: string, query: string, body: Uint8Array |
   // Each '/' begins an argument, up to the next one; one trailing '/' ends the path and begins none.
   // (As `path.split('/')` without its first segment and a trailing empty one, without that array.)
   const end = path.charCodeAt(path.length - 1) === SLASH ? path.length - 1 : path.length;
-  const args: Arg[] = [];
+  // Sized first: a command's array is then made once, at its length, not grown from empty.
+  let count = 0;
+  for (let slash = path.indexOf('/'); slash !== -1 && slash < end; slash = path.indexOf('/', slash + 1))
+    count++;
+  const args: Arg[] = new Array(count);
   let slash = path.indexOf('/');
-  while (slash !== -1 && slash < end) {
+  for (let i = 0; i < count; i++) {
     const next = path.indexOf('/', slash + 1);
-    args.push(percentDecode(path.slice(slash + 1, next === -1 || next > end ? end : next), false));
+    args[i] = percentDecode(path.slice(slash + 1, next === -1 || next > end ? end : next), false);
     slash = next;
   }
   if (body !== null && body.length > 0) args.push(body);

@@ -16,6 +16,7 @@ import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, createServer, type RestashServer, type ServerOptions } from '../src/index.js';
 import { ENGINES, type Engine, engineOption } from './fixtures/http/differential.js';
+import { parseResponses } from './fixtures/http/wire.js';
 import { READ_ONLY_TOKEN, startRedis, type TestRedis, TOKEN, until } from './helpers.js';
 
 const HEADERS_TIMEOUT = 1500;
@@ -356,6 +357,64 @@ describe('a client that pipelines requests and does not read', () => {
         expect(held, `${Math.round(held / 1e6)} MB held`).toBeLessThan(BUDGET + 48 * 1024 * 1024);
       } finally {
         socket.destroy();
+      }
+    },
+    60_000,
+  );
+});
+
+describe('a client that does not read while others are served', () => {
+  it.each(ENGINES)(
+    '%s: gets every answer intact once it reads, though the answers of others were made meanwhile',
+    async (engine) => {
+      // Over 100 MB of budget: every answer is a 200 here, the slow client is not cut off.
+      const { port, server } = await start(engine, { maxBufferedResponses: 128 * 1024 * 1024 });
+      server.http.headersTimeout = 30_000;
+      server.http.requestTimeout = 120_000;
+      server.http.keepAliveTimeout = 65_000;
+      const id = Math.random().toString(36).slice(2, 8);
+      // Answers of about 4 KB: what the fast engine encodes in its scratch buffer.
+      const slowValue = 'a'.repeat(4000);
+      const otherValue = 'b'.repeat(4000);
+      await redis.cli('SET', `slow${id}`, slowValue);
+      await redis.cli('SET', `other${id}`, otherValue);
+      const COUNT = 5000; // about 20 MB of answers: more than loopback's socket buffers hold
+      const slow = net.connect({ port, host: '127.0.0.1' });
+      await new Promise((resolve) => slow.once('connect', resolve));
+      slow.pause();
+      slow.write(
+        `GET /get/slow${id} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`.repeat(COUNT),
+      );
+      // The server writes until the client's socket takes no more; then another client is served.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const others = await Promise.all(
+        Array.from({ length: 200 }, () =>
+          fetch(`http://127.0.0.1:${port}/get/other${id}`, {
+            headers: { authorization: `Bearer ${TOKEN}` },
+          }).then((response) => response.json()),
+        ),
+      );
+      expect(others.every((body) => body.result === otherValue)).toBe(true);
+      const chunks: Buffer[] = [];
+      // Status lines seen so far (counted as they come; the bodies are only a's).
+      let seen = 0;
+      let tail = '';
+      slow.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        const text = tail + chunk.toString('latin1');
+        seen += text.match(/HTTP\/1\.1 /g)?.length ?? 0;
+        tail = text.slice(-8);
+      });
+      slow.resume();
+      const expected = `{"result":"${slowValue}"}`;
+      try {
+        await until(() => seen >= COUNT, 30_000);
+        const { responses } = parseResponses(Buffer.concat(chunks), new Array(COUNT).fill(false));
+        expect(responses).toHaveLength(COUNT);
+        const wrong = responses.findIndex((r) => r.status !== 200 || r.body.toString('latin1') !== expected);
+        expect(wrong, `answer ${wrong}`).toBe(-1);
+      } finally {
+        slow.destroy();
       }
     },
     60_000,

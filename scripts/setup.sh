@@ -38,6 +38,19 @@ if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/nul
   fi
 fi
 
+# taskset (Linux): the server's CLI test pins it to one CPU (the one-CPU hint), as bench/run.sh pins its targets.
+if [ "$(uname -s)" = "Linux" ] && ! command -v taskset >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing util-linux for taskset (apt-get)"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq util-linux >/dev/null
+  else
+    echo "taskset is needed (util-linux). Install it, then run this again:" >&2
+    echo "  Debian/Ubuntu: sudo apt-get install -y util-linux" >&2
+    exit 1
+  fi
+fi
+
 # chromium: the runtime matrix (packages/runtimes) runs the client in a real headless Chromium.
 if [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

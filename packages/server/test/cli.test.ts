@@ -29,8 +29,12 @@ beforeAll(() => {
   if (!existsSync(CLI)) throw new Error('build the server first: pnpm build (turbo runs it before tests)');
 });
 
-function run(args: string[], env: Record<string, string> = {}): RunningProcess {
-  return runNode(CLI, args, (cleanup) => cleanups.push(cleanup), { env });
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+  node: { nodeArgs?: string[]; wrapper?: string[] } = {},
+): RunningProcess {
+  return runNode(CLI, args, (cleanup) => cleanups.push(cleanup), { env, ...node });
 }
 
 describe('restash-server CLI', () => {
@@ -85,6 +89,30 @@ describe('restash-server CLI', () => {
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(0);
   });
+
+  // taskset (util-linux) sets the affinity that os.availableParallelism() reads; scripts/setup.sh installs it on Linux.
+  it.runIf(process.platform === 'linux')(
+    'on one CPU, tells the operator the Node flags for a lower tail latency, and is silent once given them',
+    async () => {
+      const redis = await startRedis();
+      cleanups.push(() => redis.stop());
+      const hint = 'this process has one CPU: start Node with --single-threaded --max-semi-space-size=4';
+      const started = async (node: { nodeArgs?: string[]; wrapper?: string[] }) => {
+        const cli = run(['--port', String(await freePort()), '--redis', redis.url, '--token', 't'], {}, node);
+        await until(() => cli.output().includes('Restash is listening'));
+        cli.child.kill('SIGTERM');
+        expect(await cli.exited).toBe(0);
+        return cli.output();
+      };
+      const pinned = ['taskset', '-c', '0'];
+      const logged = (await started({ wrapper: pinned })).split('\n').find((line) => line.includes(hint));
+      expect(JSON.parse(logged!)).toMatchObject({ level: 'info', cpus: 1 });
+      expect(
+        await started({ wrapper: pinned, nodeArgs: ['--single-threaded', '--max-semi-space-size=4'] }),
+      ).not.toContain('one CPU');
+      expect(await started({ wrapper: ['taskset', '-c', '0,1'] })).not.toContain('one CPU');
+    },
+  );
 
   it('generates a token when none is given, keeps it in the data dir and prints it with a curl line', async () => {
     const { dir, remove } = tempDir();

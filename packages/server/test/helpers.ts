@@ -102,9 +102,11 @@ export function runNode(
   script: string,
   args: string[],
   onCleanup: (cleanup: () => Promise<void>) => void,
-  options: { env?: Record<string, string>; cwd?: string } = {},
+  options: { env?: Record<string, string>; cwd?: string; nodeArgs?: string[]; wrapper?: string[] } = {},
 ): RunningProcess {
-  const child = spawn(process.execPath, [script, ...args], {
+  // wrapper: a command that runs node, e.g. ['taskset', '-c', '0'].
+  const [command, ...rest] = [...(options.wrapper ?? []), process.execPath];
+  const child = spawn(command!, [...rest, ...(options.nodeArgs ?? []), script, ...args], {
     env: { PATH: process.env.PATH ?? '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: options.cwd,

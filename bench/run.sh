@@ -40,6 +40,10 @@ ENGINES=${ENGINES:-fast node}      # our HTTP engines to measure, each a server 
 REF_CLI=${REF_CLI:-}               # another build's dist/cli.js (e.g. an older commit's), measured as target ours-ref
 REF_ENGINE=${REF_ENGINE:-fast}     # RESTASH_HTTP_ENGINE of ours-ref (a build older than the fast engine ignores it)
 CLUSTER_ENGINE=${CLUSTER_ENGINE:-fast}   # the HTTP engine of both servers in the cluster scenarios
+# Node flags of our servers. Each is pinned to one CPU, where the server README's "On one CPU"
+# flags are the documented way to run it (the server logs a hint without them); "" = Node's defaults.
+OURS_NODE_FLAGS=${OURS_NODE_FLAGS---single-threaded --max-semi-space-size=4}
+REF_NODE_FLAGS=${REF_NODE_FLAGS-$OURS_NODE_FLAGS}   # ours-ref's (REF_NODE_FLAGS= with REF_CLI=$CLI measures the defaults)
 QUIET_WAIT=${QUIET_WAIT:-30}       # max seconds to wait for the CPUs to go idle before each run (0 = don't)
 NOISE_LIMIT=${NOISE_LIMIT:-15}     # a run where other processes took more than this % of a core…
 NOISE_RETRIES=${NOISE_RETRIES:-2}  # …is run again, at most this many times (then kept, and flagged)
@@ -305,11 +309,13 @@ wait_for webdis "$WEBDIS_PID" "$RAW/webdis.stderr" curl -sf "http://127.0.0.1:$W
 # which a build without the fast engine ignores (it is all node:http).
 declare -A OURS_URL OURS_PID_OF
 OURS_TARGETS=()
-start_ours() { # target cli engine
+start_ours() { # target cli engine node-flags
   local target=$1 cli=$2 engine=$3 port pid
+  local -a flags
+  read -ra flags <<<"$4"
   port=$(distinct_port)
-  log "restash server $target on 127.0.0.1:$port (CPU $SERVER_CPU, HTTP engine $engine)"
-  RESTASH_HTTP_ENGINE=$engine taskset -c "$SERVER_CPU" node "$cli" --port "$port" \
+  log "restash server $target on 127.0.0.1:$port (CPU $SERVER_CPU, HTTP engine $engine, node ${flags[*]:-with its defaults})"
+  RESTASH_HTTP_ENGINE=$engine taskset -c "$SERVER_CPU" node "${flags[@]}" "$cli" --port "$port" \
     --redis "redis://127.0.0.1:$REDIS_PORT" --token "$TOKEN" --log-level "$OURS_LOG_LEVEL" \
     >"$RAW/$target.stdout" 2>"$RAW/$target.stderr" &
   pid=$!; PIDS+=("$pid")
@@ -320,14 +326,14 @@ start_ours() { # target cli engine
 }
 for engine in $ENGINES; do
   [[ $engine == fast || $engine == node ]] || die "unknown engine '$engine' in ENGINES (fast, node)"
-  start_ours "ours-$engine" "$CLI" "$engine"
+  start_ours "ours-$engine" "$CLI" "$engine" "$OURS_NODE_FLAGS"
 done
 [[ $REF_ENGINE == fast || $REF_ENGINE == node ]] || die "unknown REF_ENGINE '$REF_ENGINE' (fast, node)"
-[[ -n $REF_CLI ]] && start_ours ours-ref "$REF_CLI" "$REF_ENGINE"
+[[ -n $REF_CLI ]] && start_ours ours-ref "$REF_CLI" "$REF_ENGINE" "$REF_NODE_FLAGS"
 ((${#OURS_TARGETS[@]})) || die "ENGINES is empty and no REF_CLI: nothing of ours to measure"
 # The cluster scenarios compare ours on one Redis with ours on the cluster: one engine for both.
 if [[ -z ${OURS_URL[ours-$CLUSTER_ENGINE]:-} ]]; then
-  [[ " $SCENARIOS " == *" cluster-"* ]] && start_ours "ours-$CLUSTER_ENGINE" "$CLI" "$CLUSTER_ENGINE"
+  [[ " $SCENARIOS " == *" cluster-"* ]] && start_ours "ours-$CLUSTER_ENGINE" "$CLI" "$CLUSTER_ENGINE" "$OURS_NODE_FLAGS"
 fi
 OURS=${OURS_URL[ours-$CLUSTER_ENGINE]:-${OURS_URL[${OURS_TARGETS[0]}]}}
 OURS_PID=${OURS_PID_OF[ours-$CLUSTER_ENGINE]:-${OURS_PID_OF[${OURS_TARGETS[0]}]}}
@@ -387,7 +393,8 @@ if ((WANT_CLUSTER)); then
   OURS_CLUSTER_PORT=$(distinct_port)
   seeds=$(printf 'redis://%s,' "${nodes[@]}")
   log "restash server on 127.0.0.1:$OURS_CLUSTER_PORT with --redis-cluster (CPU $SERVER_CPU, HTTP engine $CLUSTER_ENGINE)"
-  RESTASH_HTTP_ENGINE=$CLUSTER_ENGINE taskset -c "$SERVER_CPU" node "$CLI" --port "$OURS_CLUSTER_PORT" --redis-cluster "${seeds%,}" \
+  read -ra cluster_flags <<<"$OURS_NODE_FLAGS"
+  RESTASH_HTTP_ENGINE=$CLUSTER_ENGINE taskset -c "$SERVER_CPU" node "${cluster_flags[@]}" "$CLI" --port "$OURS_CLUSTER_PORT" --redis-cluster "${seeds%,}" \
     --token "$TOKEN" --log-level "$OURS_LOG_LEVEL" >"$RAW/ours-cluster.stdout" 2>"$RAW/ours-cluster.stderr" &
   OURS_CLUSTER_PID=$!; PIDS+=("$OURS_CLUSTER_PID")
   wait_for "restash server (cluster)" "$OURS_CLUSTER_PID" "$RAW/ours-cluster.stderr" \
@@ -564,6 +571,7 @@ cat >"$RAW/meta.json" <<EOF
     "load_cpu": $LOAD_CPU, "server_cpu": $SERVER_CPU, "rb_cpu": $RB_CPU,
     "webdis_threads": $WEBDIS_THREADS, "ours_log_level": "$OURS_LOG_LEVEL",
     "engines": "$ENGINES", "ref_cli": "$REF_CLI", "ref_engine": "$REF_ENGINE", "cluster_engine": "$CLUSTER_ENGINE",
+    "ours_node_flags": "$OURS_NODE_FLAGS", "ref_node_flags": "$REF_NODE_FLAGS",
     "cluster_masters": $CLUSTER_MASTERS, "cluster_keys": $CLUSTER_KEYS,
     "quiet_wait": $QUIET_WAIT, "noise_limit": $NOISE_LIMIT, "noise_retries": $NOISE_RETRIES
   },

@@ -362,6 +362,14 @@ console.log(
   `\nMedians of ${meta.config.rounds} interleaved round(s), ${meta.config.duration} each ` +
     `(wrk -t${meta.config.wrk_threads} -c${meta.config.connections}), ${summary.machine.cpus} CPUs, ${meta.finished}`,
 );
+// Runs made before the knob existed ran Node with its defaults.
+const nodeFlags = (flags) => (flags ? `node ${flags}` : "Node's defaults");
+if ('ours_node_flags' in meta.config) {
+  console.log(
+    `Our servers ran with ${nodeFlags(meta.config.ours_node_flags)}` +
+      (meta.config.ref_cli ? `, ours-ref with ${nodeFlags(meta.config.ref_node_flags)}` : ''),
+  );
+}
 console.log(line(rows[0]));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of rows.slice(1)) console.log(line(r));

@@ -6,8 +6,8 @@ import { availableParallelism } from 'node:os';
  * can only run by preempting the event loop there, and the default young
  * generation (semi-spaces up to 16 MB) makes each scavenge pause 1–2 ms; on one
  * core both land in every request in flight. With these, GC and compilation run
- * on the main thread in short steps and a scavenge takes ~0.25 ms
- * (`bench/README.md`, "On one CPU").
+ * on the main thread in short steps and a scavenge takes ~0.25 ms (the server
+ * README, "On one CPU"; `bench/README.md`, "Tail latency on one CPU").
  */
 export const ONE_CPU_FLAGS = ['--single-threaded', '--max-semi-space-size=4'] as const;
 

@@ -21,6 +21,7 @@ RAW="$RESULTS/raw"
 # ---- knobs (environment) -----------------------------------------------------
 DURATION=${DURATION:-10s}          # measured wrk run, per target per round
 WARMUP=${WARMUP:-2s}               # discarded wrk run just before each measured one
+FIRST_WARMUPS=${FIRST_WARMUPS:-3} # how many such runs in round 1 (see README: the first connections' closes)
 ROUNDS=${ROUNDS:-3}                # interleaved rounds; medians are over these
 THREADS=${THREADS:-2}              # wrk -t
 CONNECTIONS=${CONNECTIONS:-50}     # wrk -c and redis-benchmark -c
@@ -65,6 +66,7 @@ WANT_CLUSTER=0
 # wrk wants "10s"; accept a bare number of seconds too.
 [[ $DURATION =~ ^[0-9]+$ ]] && DURATION="${DURATION}s"
 [[ $WARMUP =~ ^[0-9]+$ ]] && WARMUP="${WARMUP}s"
+[[ $FIRST_WARMUPS =~ ^[1-9][0-9]*$ ]] || die "FIRST_WARMUPS must be a whole number ≥ 1 (warm-up runs in round 1)"
 
 # ---- prerequisites -----------------------------------------------------------
 # command -> Debian package that provides it
@@ -458,7 +460,9 @@ run_wrk() { # round scenario target pid stderr-file url lua [extra wrk args...]
   local out="$RAW/r$round-$scenario-$target.txt"
   local wrk=(taskset -c "$LOAD_CPU" wrk -t"$THREADS" -c"$CONNECTIONS" --latency -s "$BENCH_DIR/lua/$lua" "$@" "$url")
   log "round $round · $scenario · $target"
-  run_fg "${wrk[@]}" -d"$WARMUP" >/dev/null
+  local warmups=1 i
+  ((round == 1)) && warmups=$FIRST_WARMUPS
+  for ((i = 0; i < warmups; i++)); do run_fg "${wrk[@]}" -d"$WARMUP" >/dev/null; done
   alive_or_die "$target" "$pid" "$errfile"
   local before attempt share
   for ((attempt = 1; ; attempt++)); do
@@ -504,7 +508,7 @@ run_rb() { # round target pipeline requests
     "$(ticks_json "$before" "$SNAP")" >>"$RUNS"
 }
 
-log "rounds=$ROUNDS duration=$DURATION warmup=$WARMUP wrk -t$THREADS -c$CONNECTIONS scenarios: $SCENARIOS"
+log "rounds=$ROUNDS duration=$DURATION warmup=$WARMUP (×$FIRST_WARMUPS in round 1) wrk -t$THREADS -c$CONNECTIONS scenarios: $SCENARIOS"
 STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 # What was measured: the tree may move on during a run, so note it now.
 GIT_HEAD=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -564,7 +568,7 @@ cat >"$RAW/meta.json" <<EOF
   "clk_tck": $CLK_TCK,
   "cpus_used": $CPUS_USED,
   "config": {
-    "duration": "$DURATION", "warmup": "$WARMUP", "rounds": $ROUNDS,
+    "duration": "$DURATION", "warmup": "$WARMUP", "first_warmups": $FIRST_WARMUPS, "rounds": $ROUNDS,
     "wrk_threads": $THREADS, "connections": $CONNECTIONS,
     "pipeline_size": $PIPELINE_SIZE, "rb_pipeline": $RB_PIPELINE,
     "rb_requests_pipelined": $RB_REQUESTS_PIPELINED, "rb_requests": $RB_REQUESTS,

@@ -360,6 +360,8 @@ const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 const line = (r) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
 console.log(
   `\nMedians of ${meta.config.rounds} interleaved round(s), ${meta.config.duration} each ` +
+    // Runs made before round 1 had warm-ups of its own warmed it up once, as every other round.
+    `after ${meta.config.first_warmups ?? 1}×${meta.config.warmup} of warm-up in round 1, ${meta.config.warmup} in the others ` +
     `(wrk -t${meta.config.wrk_threads} -c${meta.config.connections}), ${summary.machine.cpus} CPUs, ${meta.finished}`,
 );
 // Runs made before the knob existed ran Node with its defaults.

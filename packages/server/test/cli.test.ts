@@ -1,4 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmdirSync,
+  writeFileSync,
+} from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +30,19 @@ import {
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
 const cleanups: (() => Promise<void> | void)[] = [];
+
+const CPU_CGROUP = '/sys/fs/cgroup/cpu';
+/** A cgroup v1 cpu hierarchy this process may make groups in, on a machine of more than one CPU. */
+function cpuCgroupWritable(): boolean {
+  if (process.platform !== 'linux' || availableParallelism() < 2) return false;
+  try {
+    accessSync(`${CPU_CGROUP}/cpu.cfs_quota_us`);
+    accessSync(CPU_CGROUP, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
@@ -111,6 +133,40 @@ describe('restash-server CLI', () => {
         await started({ wrapper: pinned, nodeArgs: ['--single-threaded', '--max-semi-space-size=4'] }),
       ).not.toContain('one CPU');
       expect(await started({ wrapper: ['taskset', '-c', '0,1'] })).not.toContain('one CPU');
+    },
+  );
+
+  // A CFS quota (docker run --cpus=1) leaves the affinity alone, so os.availableParallelism() does not see it:
+  // the server reads its cgroup. Needs a cgroup v1 cpu hierarchy it may write to (root, as on the CI machine).
+  it.runIf(cpuCgroupWritable())(
+    'under a cgroup CPU quota of one CPU, on more CPUs, tells the operator the flags too',
+    async () => {
+      const redis = await startRedis();
+      cleanups.push(() => redis.stop());
+      const group = `${CPU_CGROUP}/restash-test-${process.pid}-${Date.now()}`;
+      mkdirSync(group);
+      cleanups.push(() => rmdirSync(group));
+      writeFileSync(`${group}/cpu.cfs_period_us`, '100000');
+      const started = async (quota: string) => {
+        writeFileSync(`${group}/cpu.cfs_quota_us`, quota);
+        // sh moves itself into the group, then becomes node ($0) with node's arguments ($@).
+        const wrapper = ['sh', '-c', `echo $$ > ${group}/cgroup.procs && exec "$0" "$@"`];
+        const cli = run(
+          ['--port', String(await freePort()), '--redis', redis.url, '--token', 't'],
+          {},
+          { wrapper },
+        );
+        await until(() => cli.output().includes('Restash is listening'));
+        cli.child.kill('SIGTERM');
+        expect(await cli.exited).toBe(0);
+        return cli.output();
+      };
+      const hint = "this process may use 1 CPU (its cgroup's CPU quota): start Node with --single-threaded";
+      const logged = (await started('100000')).split('\n').find((line) => line.includes(hint));
+      expect(JSON.parse(logged!)).toMatchObject({ level: 'info', cpus: 1, by: 'cgroup quota' });
+      expect(await started('50000')).toContain('may use 0.5 CPU');
+      expect(await started('200000')).not.toContain('CPU (its cgroup');
+      expect(await started('-1')).not.toContain('CPU (its cgroup');
     },
   );
 

@@ -3,7 +3,7 @@ import { createLogger } from '../log.js';
 import { ConfigError, createServer } from '../server.js';
 import { VERSION } from '../version.js';
 import { helpText, resolveConfig } from './config.js';
-import { oneCpuHint } from './one-cpu.js';
+import { cpuLimit, oneCpuHint } from './one-cpu.js';
 
 /** Runs `restash-server` in the foreground until SIGINT/SIGTERM. Returns the exit code on failure. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number | undefined> {
@@ -30,8 +30,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   const log = createLogger(options.logLevel ?? 'info');
   options.logger = log;
   for (const warning of config.warnings) log.warn(warning);
-  const hint = oneCpuHint();
-  if (hint !== undefined) log.info(hint, { cpus: 1 });
+  const limit = cpuLimit();
+  const hint = oneCpuHint(limit);
+  if (hint !== undefined) log.info(hint, { cpus: limit.cpus, by: limit.by });
   let server: ReturnType<typeof createServer>;
   try {
     server = createServer(options);

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cgroupCpuQuota, cpuLimit, ONE_CPU_FLAGS, oneCpuHint, type ReadText } from './one-cpu.js';
 
@@ -54,11 +55,11 @@ describe('cpuLimit', () => {
   });
 });
 
-/** A file system of the given files only, as the kernel would show them. */
+/** A file system of the given files only, as the kernel would show them (`..` resolved, as open() does). */
 const files =
   (tree: Record<string, string>): ReadText =>
   (path) =>
-    tree[path];
+    tree[posix.normalize(path)];
 
 describe('cgroupCpuQuota', () => {
   it('reads cgroup v2 cpu.max on the process path and its parents, and keeps the lowest', () => {
@@ -96,6 +97,16 @@ describe('cgroupCpuQuota', () => {
       '/sys/fs/cgroup/cpu/cpu.cfs_period_us': '100000\n',
     });
     expect(cgroupCpuQuota(read)).toBe(1);
+  });
+
+  it('never reads above the mount for a cgroup outside the namespace (/../…)', () => {
+    const read = files({
+      '/proc/self/cgroup': '0::/../../elsewhere\n',
+      '/sys/fs/cgroup/cpu.max': '200000 100000\n',
+      '/sys/cpu.max': '50000 100000\n',
+      '/cpu.max': '50000 100000\n',
+    });
+    expect(cgroupCpuQuota(read)).toBe(2);
   });
 
   it('is undefined without a quota, with unreadable files, or off Linux', () => {

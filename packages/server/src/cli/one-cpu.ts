@@ -82,6 +82,8 @@ export function cgroupCpuQuota(read: ReadText = readText, root = '/sys/fs/cgroup
 /** `mount/a/b`, `mount/a`, `mount` for the path `/a/b`. */
 function upFrom(mount: string, path: string): string[] {
   const parts = path.split('/').filter((part) => part !== '');
+  // A cgroup outside the reader's cgroup namespace shows as /../…: only the mount is known to be ours.
+  if (parts.includes('..')) return [mount];
   const dirs: string[] = [];
   for (let n = parts.length; n >= 0; n--) dirs.push([mount, ...parts.slice(0, n)].join('/'));
   return dirs;

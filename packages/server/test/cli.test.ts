@@ -51,12 +51,20 @@ beforeAll(() => {
   if (!existsSync(CLI)) throw new Error('build the server first: pnpm build (turbo runs it before tests)');
 });
 
-function run(
-  args: string[],
-  env: Record<string, string> = {},
-  node: { nodeArgs?: string[]; wrapper?: string[] } = {},
-): RunningProcess {
+/** How node is started: its own flags, and a command that runs it (taskset…). */
+type NodeLaunch = { nodeArgs?: string[]; wrapper?: string[] };
+
+function run(args: string[], env: Record<string, string> = {}, node: NodeLaunch = {}): RunningProcess {
   return runNode(CLI, args, (cleanup) => cleanups.push(cleanup), { env, ...node });
+}
+
+/** What the CLI prints from its start until it listens, after which it must stop cleanly on SIGTERM. */
+async function startupOutput(redisUrl: string, node: NodeLaunch): Promise<string> {
+  const cli = run(['--port', String(await freePort()), '--redis', redisUrl, '--token', 't'], {}, node);
+  await until(() => cli.output().includes('Restash is listening'));
+  cli.child.kill('SIGTERM');
+  expect(await cli.exited).toBe(0);
+  return cli.output();
 }
 
 describe('restash-server CLI', () => {
@@ -119,13 +127,7 @@ describe('restash-server CLI', () => {
       const redis = await startRedis();
       cleanups.push(() => redis.stop());
       const hint = 'this process has one CPU: start Node with --single-threaded --max-semi-space-size=4';
-      const started = async (node: { nodeArgs?: string[]; wrapper?: string[] }) => {
-        const cli = run(['--port', String(await freePort()), '--redis', redis.url, '--token', 't'], {}, node);
-        await until(() => cli.output().includes('Restash is listening'));
-        cli.child.kill('SIGTERM');
-        expect(await cli.exited).toBe(0);
-        return cli.output();
-      };
+      const started = (node: NodeLaunch) => startupOutput(redis.url, node);
       const pinned = ['taskset', '-c', '0'];
       const logged = (await started({ wrapper: pinned })).split('\n').find((line) => line.includes(hint));
       expect(JSON.parse(logged!)).toMatchObject({ level: 'info', cpus: 1 });
@@ -150,16 +152,9 @@ describe('restash-server CLI', () => {
       const started = async (quota: string) => {
         writeFileSync(`${group}/cpu.cfs_quota_us`, quota);
         // sh moves itself into the group, then becomes node ($0) with node's arguments ($@).
-        const wrapper = ['sh', '-c', `echo $$ > ${group}/cgroup.procs && exec "$0" "$@"`];
-        const cli = run(
-          ['--port', String(await freePort()), '--redis', redis.url, '--token', 't'],
-          {},
-          { wrapper },
-        );
-        await until(() => cli.output().includes('Restash is listening'));
-        cli.child.kill('SIGTERM');
-        expect(await cli.exited).toBe(0);
-        return cli.output();
+        return startupOutput(redis.url, {
+          wrapper: ['sh', '-c', `echo $$ > ${group}/cgroup.procs && exec "$0" "$@"`],
+        });
       };
       const hint = "this process may use 1 CPU (its cgroup's CPU quota): start Node with --single-threaded";
       const logged = (await started('100000')).split('\n').find((line) => line.includes(hint));

@@ -311,16 +311,23 @@ wait_for webdis "$WEBDIS_PID" "$RAW/webdis.stderr" curl -sf "http://127.0.0.1:$W
 # which a build without the fast engine ignores (it is all node:http).
 declare -A OURS_URL OURS_PID_OF
 OURS_TARGETS=()
+# One server of ours, in the background, pinned to the server CPU, its output in
+# $RAW/<name>.stdout/.stderr; sets LAUNCHED_PID. The rest of the arguments are the CLI's.
+launch_ours() { # name engine node-flags cli [cli args...]
+  local name=$1 engine=$2
+  local -a flags
+  read -ra flags <<<"$3"
+  shift 3
+  log "restash server $name (CPU $SERVER_CPU, HTTP engine $engine, node ${flags[*]:-with its defaults}): ${*:2}"
+  RESTASH_HTTP_ENGINE=$engine taskset -c "$SERVER_CPU" node "${flags[@]}" "$@" --token "$TOKEN" \
+    --log-level "$OURS_LOG_LEVEL" >"$RAW/$name.stdout" 2>"$RAW/$name.stderr" &
+  LAUNCHED_PID=$!; PIDS+=("$LAUNCHED_PID")
+}
 start_ours() { # target cli engine node-flags
   local target=$1 cli=$2 engine=$3 port pid
-  local -a flags
-  read -ra flags <<<"$4"
   port=$(distinct_port)
-  log "restash server $target on 127.0.0.1:$port (CPU $SERVER_CPU, HTTP engine $engine, node ${flags[*]:-with its defaults})"
-  RESTASH_HTTP_ENGINE=$engine taskset -c "$SERVER_CPU" node "${flags[@]}" "$cli" --port "$port" \
-    --redis "redis://127.0.0.1:$REDIS_PORT" --token "$TOKEN" --log-level "$OURS_LOG_LEVEL" \
-    >"$RAW/$target.stdout" 2>"$RAW/$target.stderr" &
-  pid=$!; PIDS+=("$pid")
+  launch_ours "$target" "$engine" "$4" "$cli" --port "$port" --redis "redis://127.0.0.1:$REDIS_PORT"
+  pid=$LAUNCHED_PID
   wait_for "restash server $target" "$pid" "$RAW/$target.stderr" curl -sf "http://127.0.0.1:$port/-/health"
   OURS_URL[$target]="http://127.0.0.1:$port"
   OURS_PID_OF[$target]=$pid
@@ -394,11 +401,8 @@ if ((WANT_CLUSTER)); then
   TAKEN_PORTS+="${CLUSTER_PORTS[*]} "
   OURS_CLUSTER_PORT=$(distinct_port)
   seeds=$(printf 'redis://%s,' "${nodes[@]}")
-  log "restash server on 127.0.0.1:$OURS_CLUSTER_PORT with --redis-cluster (CPU $SERVER_CPU, HTTP engine $CLUSTER_ENGINE)"
-  read -ra cluster_flags <<<"$OURS_NODE_FLAGS"
-  RESTASH_HTTP_ENGINE=$CLUSTER_ENGINE taskset -c "$SERVER_CPU" node "${cluster_flags[@]}" "$CLI" --port "$OURS_CLUSTER_PORT" --redis-cluster "${seeds%,}" \
-    --token "$TOKEN" --log-level "$OURS_LOG_LEVEL" >"$RAW/ours-cluster.stdout" 2>"$RAW/ours-cluster.stderr" &
-  OURS_CLUSTER_PID=$!; PIDS+=("$OURS_CLUSTER_PID")
+  launch_ours ours-cluster "$CLUSTER_ENGINE" "$OURS_NODE_FLAGS" "$CLI" --port "$OURS_CLUSTER_PORT" --redis-cluster "${seeds%,}"
+  OURS_CLUSTER_PID=$LAUNCHED_PID
   wait_for "restash server (cluster)" "$OURS_CLUSTER_PID" "$RAW/ours-cluster.stderr" \
     curl -sf "http://127.0.0.1:$OURS_CLUSTER_PORT/-/health"
   OURS_CLUSTER="http://127.0.0.1:$OURS_CLUSTER_PORT"

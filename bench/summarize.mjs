@@ -3,10 +3,11 @@
 //
 //   node bench/summarize.mjs bench/results/raw bench/results/latest.json
 //
-// No dependencies: node's standard library only.
+// No dependencies: node's standard library and ./lib.mjs (which has none either).
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { medianInterval } from './lib.mjs';
 
 const [rawDir, outFile] = process.argv.slice(2);
 if (!rawDir || !outFile) {
@@ -196,6 +197,8 @@ for (const scenario of ['cluster-get', 'cluster-set', 'cluster-pipeline']) {
 
 // Anything that makes the figures suspect goes here and is printed last.
 const warnings = [];
+/** % of a core used by wrk and Redis on LOAD_CPU past which their own queueing shows in the latencies. */
+const LOAD_CORE_LIMIT = 85;
 for (const run of runs) {
   if (run.non_2xx > 0 || run.socket_errors > 0) {
     warnings.push(
@@ -213,6 +216,18 @@ for (const [scenario, targets] of Object.entries(medians)) {
     if (s.other_cpu_pct > 10) {
       warnings.push(
         `${scenario}/${target}: other processes used ${s.other_cpu_pct.toFixed(0)}% of a core on the benchmark CPUs`,
+      );
+    }
+    // wrk and Redis share LOAD_CPU: near full, the latencies wrk records include their waits for it.
+    const loadCore = (s.load_cpu_pct ?? 0) + (s.redis_cpu_pct ?? 0);
+    if (
+      !target.startsWith('redis-benchmark') &&
+      meta.config.load_cpu !== meta.config.server_cpu &&
+      loadCore >= LOAD_CORE_LIMIT
+    ) {
+      warnings.push(
+        `${scenario}/${target}: the load core (wrk + Redis, CPU ${meta.config.load_cpu}) was ${loadCore.toFixed(0)}% busy, ` +
+          "so this target's latencies include wrk's and Redis's waits for that core",
       );
     }
     if (s.server_cpu_pct !== null && s.server_cpu_pct < 90) {
@@ -269,6 +284,9 @@ const pairUp = (scenario, target, reference, figure) => {
     rounds: values.length,
     // How many rounds ours came out under the other: for p99, how often ours' tail was the shorter one.
     below: values.filter((v) => v < 1).length,
+    // Where the median ratio lies at 95 %, whatever the rounds' spread: an interval that holds 1 says
+    // that these rounds cannot tell the two apart.
+    interval: medianInterval(values),
   };
 };
 for (const scenario of ['get', 'set']) {
@@ -418,8 +436,17 @@ for (const [scenario, r] of Object.entries(ratios.engines ?? {})) {
   );
 }
 if (Object.keys(paired).length) {
-  console.log("\nPaired ratios (the median over rounds of each round's ratio, and its range)");
-  const range = (r) => (r ? `${fmt(r.median, 2)} (${fmt(r.min, 2)}–${fmt(r.max, 2)})` : '—');
+  console.log(
+    "\nPaired ratios (the median over rounds of each round's ratio, its range, and where that median lies with at least 95 % confidence)",
+  );
+  const range = (r) => {
+    if (!r) return '—';
+    const i = r.interval;
+    const ci = i
+      ? `; median within ${fmt(i.low, 2)}–${fmt(i.high, 2)} at ${Math.floor(i.level * 100)} %`
+      : '';
+    return `${fmt(r.median, 2)} (${fmt(r.min, 2)}–${fmt(r.max, 2)}${ci})`;
+  };
   for (const [scenario, pairs] of Object.entries(paired)) {
     for (const [pair, r] of Object.entries(pairs)) {
       console.log(

@@ -48,6 +48,8 @@ REF_NODE_FLAGS=${REF_NODE_FLAGS-$OURS_NODE_FLAGS}   # ours-ref's (REF_NODE_FLAGS
 QUIET_WAIT=${QUIET_WAIT:-30}       # max seconds to wait for the CPUs to go idle before each run (0 = don't)
 NOISE_LIMIT=${NOISE_LIMIT:-15}     # a run where other processes took more than this % of a core…
 NOISE_RETRIES=${NOISE_RETRIES:-2}  # …is run again, at most this many times (then kept, and flagged)
+WIRE=${WIRE:-0}                    # 1: also time every HTTP request at the wire (tcpdump on lo, as root; see README)
+WIRE_CPU=${WIRE_CPU:-$SERVER_CPU}  # tcpdump's CPU with WIRE=1
 TOKEN=bench-token-of-some-length
 
 log() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
@@ -67,11 +69,15 @@ WANT_CLUSTER=0
 [[ $DURATION =~ ^[0-9]+$ ]] && DURATION="${DURATION}s"
 [[ $WARMUP =~ ^[0-9]+$ ]] && WARMUP="${WARMUP}s"
 [[ $FIRST_WARMUPS =~ ^[1-9][0-9]*$ ]] || die "FIRST_WARMUPS must be a whole number ≥ 1 (warm-up runs in round 1)"
+[[ $WIRE == 0 || $WIRE == 1 ]] || die "WIRE must be 0 or 1"
+# tcpdump's CPU is told apart from other work on the two CPUs the figures add up, so it must be on one of them.
+[[ $WIRE_CPU == "$LOAD_CPU" || $WIRE_CPU == "$SERVER_CPU" ]] || die "WIRE_CPU must be LOAD_CPU or SERVER_CPU"
 
 # ---- prerequisites -----------------------------------------------------------
 # command -> Debian package that provides it
 declare -A PKG=([wrk]=wrk [webdis]=webdis [redis-server]=redis-server
   [redis-benchmark]=redis-tools [redis-cli]=redis-tools [taskset]=util-linux [curl]=curl)
+((WIRE)) && PKG[tcpdump]=tcpdump
 missing=()
 for cmd in "${!PKG[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${PKG[$cmd]}")
@@ -95,11 +101,13 @@ command -v node >/dev/null || die "node is needed (>= 20)"
 # Every process we start is recorded here and stopped on any exit, Ctrl-C included.
 PIDS=()
 FG_PID=   # the wrk / redis-benchmark running right now, if any
+CAPTURE_PID=   # the tcpdump of the run being measured (WIRE=1), if any
 WORK=$(mktemp -d /tmp/restash-bench.XXXXXX)
 cleanup() {
   trap - EXIT INT TERM
   local pid
   [[ -n $FG_PID ]] && { kill -TERM "$FG_PID" 2>/dev/null || true; }
+  [[ -n $CAPTURE_PID ]] && { kill -TERM "$CAPTURE_PID" 2>/dev/null || true; }
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   # Give them a moment to exit cleanly, then make sure.
   for _ in $(seq 30); do
@@ -174,33 +182,35 @@ redis_ticks() {
 }
 
 # CPU counters taken just before and just after a measured run, into SNAP as
-# "server redis load busy steal total" (clock ticks):
+# "server redis load busy steal total capture" (clock ticks):
 #   server, redis  utime+stime of those processes (/proc/<pid>/stat; redis is
 #                  every redis-server behind the target, see MEASURED_REDIS)
 #   load           CPU of this shell's finished children, i.e. wrk or
 #                  redis-benchmark (bash `times`)
 #   busy, steal, total  /proc/stat summed over the CPUs in use; busy minus the
-#                  three above is whatever else ran there (other work on the box)
+#                  three above and capture is whatever else ran there (other work on the box)
+#   capture        utime+stime of the run's tcpdump (WIRE=1), else 0
 # Not a $(…) function: `times` in a subshell would start from zero.
 SNAP=
 snapshot() { # server pid, or - for none
   times >"$WORK/times"
-  local server=0 load
+  local server=0 load capture=0
   [[ $1 != - ]] && server=$(cpu_ticks "$1")
+  [[ -n $CAPTURE_PID ]] && capture=$(cpu_ticks "$CAPTURE_PID")
   load=$(tail -n1 "$WORK/times" | awk -v hz="$CLK_TCK" '
     function sec(x) { sub(/s$/, "", x); split(x, p, "m"); return p[1] * 60 + p[2] }
     { printf "%d", (sec($1) + sec($2)) * hz + 0.5 }')
   SNAP="$server $(redis_ticks) $load $(awk -v a="cpu$LOAD_CPU" -v b="cpu$SERVER_CPU" '
     # user nice system idle iowait irq softirq steal
     $1 == a || $1 == b { busy += $2 + $3 + $4 + $7 + $8; steal += $9; for (i = 2; i <= 9; i++) total += $i }
-    END { print busy, steal, total }' /proc/stat)"
+    END { print busy, steal, total }' /proc/stat) $capture"
 }
 
 # True (0) when other processes took more than NOISE_LIMIT % of a core between
 # two snapshots; prints that share.
 noisy() { # before after
   local -a a=($1) b=($2)
-  local other=$(((b[3] - a[3]) - (b[0] - a[0]) - (b[1] - a[1]) - (b[2] - a[2])))
+  local other=$(((b[3] - a[3]) - (b[0] - a[0]) - (b[1] - a[1]) - (b[2] - a[2]) - (b[6] - a[6])))
   local per_cpu=$(((b[5] - a[5]) / CPUS_USED))
   ((per_cpu > 0)) || return 1
   echo $((100 * other / per_cpu))
@@ -210,8 +220,8 @@ noisy() { # before after
 # The difference of two snapshots, as a JSON object.
 ticks_json() { # before after
   local -a a=($1) b=($2)
-  printf '{"server":%d,"redis":%d,"load":%d,"busy":%d,"steal":%d,"total":%d}' \
-    $((b[0] - a[0])) $((b[1] - a[1])) $((b[2] - a[2])) $((b[3] - a[3])) $((b[4] - a[4])) $((b[5] - a[5]))
+  printf '{"server":%d,"redis":%d,"load":%d,"busy":%d,"steal":%d,"total":%d,"capture":%d}' \
+    $((b[0] - a[0])) $((b[1] - a[1])) $((b[2] - a[2])) $((b[3] - a[3])) $((b[4] - a[4])) $((b[5] - a[5])) $((b[6] - a[6]))
 }
 
 # On a shared machine (a dev box, CI) other work comes and goes. Before each
@@ -456,6 +466,30 @@ if ((WANT_CLUSTER)); then
 fi
 
 # ---- measuring ---------------------------------------------------------------
+# WIRE=1: tcpdump on the loopback, pinned to WIRE_CPU, keeps the packets that
+# carry bytes to or from the target's port, headers only, for the measured run
+# alone; bench/wire.mjs then times each request from wrk's write to the
+# server's answer (see README, Method).
+start_capture() { # port pcap-file
+  rm -f "$2"
+  taskset -c "$WIRE_CPU" tcpdump -i lo -n -s 96 -B 65536 -w "$2" \
+    "tcp port $1 and (ip[2:2] - ((ip[0] & 0xf) << 2) - ((tcp[12] & 0xf0) >> 2)) != 0" 2>"$2.err" &
+  CAPTURE_PID=$!
+  for _ in $(seq 100); do
+    grep -q 'listening on' "$2.err" 2>/dev/null && return 0
+    kill -0 "$CAPTURE_PID" 2>/dev/null || die "tcpdump did not start (WIRE=1 needs root): $(cat "$2.err")"
+    sleep 0.05
+  done
+  die "tcpdump did not start capturing within 5 s: $(cat "$2.err")"
+}
+stop_capture() {
+  # tcpdump takes packets from the kernel's ring a block at a time, a block once
+  # full or 1 s old: stopped sooner, it would lose the last ones.
+  sleep 1.2
+  kill -INT "$CAPTURE_PID" 2>/dev/null || true
+  wait "$CAPTURE_PID" 2>/dev/null || true
+  CAPTURE_PID=
+}
 # One wrk run: warm-up (discarded, lets V8 and the connection pools settle),
 # then the measured run with CPU counters read just around it.
 run_wrk() { # round scenario target pid stderr-file url lua [extra wrk args...]
@@ -468,13 +502,17 @@ run_wrk() { # round scenario target pid stderr-file url lua [extra wrk args...]
   ((round == 1)) && warmups=$FIRST_WARMUPS
   for ((i = 0; i < warmups; i++)); do run_fg "${wrk[@]}" -d"$WARMUP" >/dev/null; done
   alive_or_die "$target" "$pid" "$errfile"
-  local before attempt share
+  local before attempt share port pcap="$WORK/capture.pcap"
+  port=${url#*://*:}
+  port=${port%%/*}
   for ((attempt = 1; ; attempt++)); do
     wait_quiet
+    ((WIRE)) && start_capture "$port" "$pcap"
     snapshot "$pid"; before=$SNAP
     run_fg "${wrk[@]}" -d"$DURATION" >"$out" 2>&1
     alive_or_die "$target" "$pid" "$errfile"
     snapshot "$pid"
+    ((WIRE)) && stop_capture
     share=$(noisy "$before" "$SNAP") || break
     ((attempt <= NOISE_RETRIES)) || { log "  other processes took ${share}% of a core again; keeping this run"; break; }
     log "  other processes took ${share}% of a core during the run; running it again"
@@ -483,8 +521,15 @@ run_wrk() { # round scenario target pid stderr-file url lua [extra wrk args...]
   json=$(sed -n 's/^BENCH_JSON //p' "$out")
   [[ -n $json ]] || die "no result line in $out"
   if [[ $scenario == pipeline || $scenario == cluster-pipeline ]]; then cmds=$PIPELINE_SIZE; fi
-  printf '{"round":%d,"scenario":"%s","target":"%s","tool":"wrk","attempts":%d,"commands_per_request":%d,"wrk":%s,"ticks":%s}\n' \
-    "$round" "$scenario" "$target" "$attempt" "$cmds" "$json" "$(ticks_json "$before" "$SNAP")" >>"$RUNS"
+  local wire=null dropped
+  if ((WIRE)); then
+    wire=$(node "$BENCH_DIR/wire.mjs" "$pcap" "$port") || die "could not read the capture of $target"
+    dropped=$(grep -o '[0-9]* packets\? dropped by kernel' "$pcap.err" | grep -o '^[0-9]*' || echo 0)
+    wire="${wire%\}},\"dropped\":${dropped:-0}}"
+    rm -f "$pcap" "$pcap.err"
+  fi
+  printf '{"round":%d,"scenario":"%s","target":"%s","tool":"wrk","attempts":%d,"commands_per_request":%d,"wrk":%s,"ticks":%s,"wire":%s}\n' \
+    "$round" "$scenario" "$target" "$attempt" "$cmds" "$json" "$(ticks_json "$before" "$SNAP")" "$wire" >>"$RUNS"
 }
 
 # redis-benchmark SET, with and without pipelining; --csv rather than -q: the
@@ -581,7 +626,8 @@ cat >"$RAW/meta.json" <<EOF
     "engines": "$ENGINES", "ref_cli": "$REF_CLI", "ref_engine": "$REF_ENGINE", "cluster_engine": "$CLUSTER_ENGINE",
     "ours_node_flags": "$OURS_NODE_FLAGS", "ref_node_flags": "$REF_NODE_FLAGS",
     "cluster_masters": $CLUSTER_MASTERS, "cluster_keys": $CLUSTER_KEYS,
-    "quiet_wait": $QUIET_WAIT, "noise_limit": $NOISE_LIMIT, "noise_retries": $NOISE_RETRIES
+    "quiet_wait": $QUIET_WAIT, "noise_limit": $NOISE_LIMIT, "noise_retries": $NOISE_RETRIES,
+    "wire": $WIRE, "wire_cpu": $WIRE_CPU
   },
   "cluster": $(if ((WANT_CLUSTER)); then
     printf '{"masters":%d,"replicas":0,"ports":[%s],"keys_per_master":[%s],"pipeline_keys_per_master":[%s]}' \

@@ -29,7 +29,8 @@ const runs = records.map((r) => {
   const core = (ticks) => (100 * ticks * tick_us) / (wall_s * 1e6);
   // Anything that ran on the two CPUs besides the server, Redis and the load
   // generator: other work on the machine, which the figures then share CPUs with.
-  const other = t.busy - t.server - t.redis - t.load;
+  // and the packet capture of WIRE=1 runs.
+  const other = t.busy - t.server - t.redis - t.load - (t.capture ?? 0);
   const common = {
     round: r.round,
     scenario: r.scenario,
@@ -41,6 +42,7 @@ const runs = records.map((r) => {
     redis_cpu_pct: core(t.redis),
     other_cpu_pct: Math.max(0, core(other)),
     steal_pct: t.total > 0 ? (100 * t.steal) / t.total : 0,
+    capture_cpu_pct: t.capture ? core(t.capture) : null,
   };
   if (r.tool === 'wrk') {
     const w = r.wrk;
@@ -63,6 +65,11 @@ const runs = records.map((r) => {
       non_2xx: w.errors.status,
       socket_errors: w.errors.connect + w.errors.read + w.errors.write + w.errors.timeout,
       errors_detail: w.errors,
+      // WIRE=1: from wrk's write of a request to the server's first packet back (bench/wire.mjs).
+      wire_p50_us: r.wire?.p50_us ?? null,
+      wire_p99_us: r.wire?.p99_us ?? null,
+      wire_answered: r.wire?.answered ?? null,
+      wire_dropped: r.wire?.dropped ?? null,
     };
   }
   const b = r.rb;
@@ -122,6 +129,9 @@ for (const [key, list] of groups) {
     load_cpu_pct: median(list.map((r) => r.load_cpu_pct)),
     other_cpu_pct: median(list.map((r) => r.other_cpu_pct)),
     steal_pct: median(list.map((r) => r.steal_pct)),
+    wire_p50_us: median(list.map((r) => r.wire_p50_us)),
+    wire_p99_us: median(list.map((r) => r.wire_p99_us)),
+    capture_cpu_pct: median(list.map((r) => r.capture_cpu_pct)),
     retried_runs: list.filter((r) => r.attempts > 1).length,
   };
 }
@@ -200,6 +210,12 @@ const warnings = [];
 /** % of a core used by wrk and Redis on LOAD_CPU past which their own queueing shows in the latencies. */
 const LOAD_CORE_LIMIT = 85;
 for (const run of runs) {
+  if (run.wire_dropped > 0) {
+    warnings.push(
+      `round ${run.round} ${run.scenario}/${run.target}: the capture lost ${run.wire_dropped} packets, ` +
+        'so its wire latencies miss some requests',
+    );
+  }
   if (run.non_2xx > 0 || run.socket_errors > 0) {
     warnings.push(
       `round ${run.round} ${run.scenario}/${run.target}: ${run.non_2xx} non-2xx responses, ` +
@@ -297,6 +313,7 @@ for (const scenario of ['get', 'set']) {
       pairsOf(scenario)[`${target}/webdis`] = {
         rps: vsWebdis,
         p99: pairUp(scenario, target, 'webdis', 'p99_us'),
+        wire_p99: pairUp(scenario, target, 'webdis', 'wire_p99_us'),
       };
     }
     if (target !== 'ours-ref' && medians[scenario]['ours-ref']) {
@@ -410,6 +427,22 @@ if (Object.values(medians).some((targets) => targets['ours-cluster'])) {
   );
 }
 
+const wired = Object.entries(medians).flatMap(([scenario, targets]) =>
+  Object.entries(targets)
+    .filter(([, t]) => t.wire_p99_us !== null)
+    .map(([target, t]) => ({ scenario, target, t })),
+);
+if (wired.length) {
+  console.log(
+    `\nAt the wire (WIRE=1: from wrk's write of a request to the server's answer, tcpdump on CPU ${meta.config.wire_cpu})`,
+  );
+  for (const { scenario, target, t } of wired) {
+    console.log(
+      `  ${scenario.padEnd(8)} ${target.padEnd(19)} p50 ${fmt(t.wire_p50_us)} µs   p99 ${fmt(t.wire_p99_us)} µs   ` +
+        `(wrk: ${fmt(t.p50_us)} / ${fmt(t.p99_us)} µs)   tcpdump ${fmt(t.capture_cpu_pct)}% of a core`,
+    );
+  }
+}
 console.log('\nRatios (from the medians)');
 for (const scenario of ['get', 'set']) {
   for (const [target, r] of Object.entries(ratios[scenario] ?? {})) {
@@ -453,7 +486,10 @@ if (Object.keys(paired).length) {
         scenario === 'pipeline'
           ? `  pipeline: ${pair} cmds/s ${range(r.cmds_per_s)}`
           : `  ${scenario}: ${pair} req/s ${range(r.rps)}   p99 ×${range(r.p99)}` +
-              (r.p99 ? `, lower in ${r.p99.below} of ${r.p99.rounds} rounds` : ''),
+              (r.p99 ? `, lower in ${r.p99.below} of ${r.p99.rounds} rounds` : '') +
+              (r.wire_p99
+                ? `\n  ${' '.repeat(scenario.length)}  at the wire: p99 ×${range(r.wire_p99)}, lower in ${r.wire_p99.below} of ${r.wire_p99.rounds} rounds`
+                : ''),
       );
     }
   }

@@ -10,7 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 echo "==> testing"
 pnpm run test:packages
 echo "==> the benchmarks' statistics"
-node --test bench/lib.test.mjs
+node --test bench/lib.test.mjs bench/wire.test.mjs
 echo "==> publishing checks"
 pnpm run check:packages
 echo "==> README samples"

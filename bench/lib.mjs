@@ -264,10 +264,13 @@ export function median(values, { upper = false } = {}) {
  * @param {number} [level] the coverage wanted, 0.95 by default
  * @returns {{ low: number, high: number, level: number } | null} null when there are too few values
  *   for any interval of that coverage (fewer than 6 at 95 %); `level` is the exact coverage
+ * @throws {RangeError} for more than 1,000 values
  */
 export function medianInterval(values, level = 0.95) {
   const sorted = [...values].sort((a, b) => a - b);
   const n = sorted.length;
+  // 2^-n and n choose j leave the range of a double past ~1,000 values.
+  if (n > 1000) throw new RangeError(`medianInterval takes at most 1000 values, not ${n}`);
   let k = 0;
   let coverage = 0;
   let below = 0; // P(X <= j)

@@ -18,8 +18,11 @@ test('medianInterval: the order statistics of the exact binomial coverage', () =
   assert.ok(Math.abs(i24.level - (1 - (2 * 190051) / 2 ** 24)) < 1e-12);
 });
 
-test('medianInterval: too few values for the coverage asked give null, and the input is left alone', () => {
+test('medianInterval: too few values give null, too many a RangeError, and the input is left alone', () => {
   assert.equal(medianInterval([3, 1, 2, 5, 4]), null);
+  assert.throws(() => medianInterval(shuffled(1001)), RangeError);
+  const i1000 = medianInterval(shuffled(1000));
+  assert.ok(i1000.low > 400 && i1000.high < 600 && i1000.level >= 0.95, JSON.stringify(i1000));
   assert.notEqual(medianInterval([3, 1, 2, 5, 4, 6]), null);
   const values = [0.9, 1.2, 0.8, 1.1, 1.0, 0.95, 1.05, 0.85];
   const copy = [...values];

@@ -27,9 +27,9 @@ const runs = records.map((r) => {
   const wall_s = r.tool === 'wrk' ? r.wrk.duration_us / 1e6 : r.rb.wall_ns / 1e9;
   // % of one core over the run, from clock ticks.
   const core = (ticks) => (100 * ticks * tick_us) / (wall_s * 1e6);
-  // Anything that ran on the two CPUs besides the server, Redis and the load
-  // generator: other work on the machine, which the figures then share CPUs with.
-  // and the packet capture of WIRE=1 runs.
+  // Anything that ran on the two CPUs besides the server, Redis, the load generator
+  // and the packet capture of WIRE=1 runs: other work on the machine, which the
+  // figures then share CPUs with.
   const other = t.busy - t.server - t.redis - t.load - (t.capture ?? 0);
   const common = {
     round: r.round,

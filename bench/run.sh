@@ -475,12 +475,7 @@ start_capture() { # port pcap-file
   taskset -c "$WIRE_CPU" tcpdump -i lo -n -s 96 -B 65536 -w "$2" \
     "tcp port $1 and (ip[2:2] - ((ip[0] & 0xf) << 2) - ((tcp[12] & 0xf0) >> 2)) != 0" 2>"$2.err" &
   CAPTURE_PID=$!
-  for _ in $(seq 100); do
-    grep -q 'listening on' "$2.err" 2>/dev/null && return 0
-    kill -0 "$CAPTURE_PID" 2>/dev/null || die "tcpdump did not start (WIRE=1 needs root): $(cat "$2.err")"
-    sleep 0.05
-  done
-  die "tcpdump did not start capturing within 5 s: $(cat "$2.err")"
+  wait_for "tcpdump (WIRE=1 needs root)" "$CAPTURE_PID" "$2.err" grep -q 'listening on' "$2.err"
 }
 stop_capture() {
   # tcpdump takes packets from the kernel's ring a block at a time, a block once
